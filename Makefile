@@ -1,0 +1,25 @@
+# The two commands: `make run` starts the app, `make test` runs every test. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: run test
+
+$(STAMP): pyproject.toml requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py --server.address=127.0.0.1 --server.headless=true \
+		--browser.gatherUsageStats=false
+
+test: $(STAMP)
+	$(BIN)/ruff check matcher ui app.py tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+

@@ -1,0 +1,41 @@
+"""Insatsmatch: match a young person's assessed factors to evidence-based insatser, with reasons.
+
+Typical use::
+
+    rules = load_rule_base()
+    model = load_scorecard(rules.catalogue)
+    result = match(encode_cases([("case", case_dict)], rules), rules, model)
+    explain(result, 0, lang="sv")
+"""
+
+from matcher.cards import intervention_card
+from matcher.cases import CaseBatch, case_json_schema, encode_cases, read_cases
+from matcher.engine import MatchResult, Version, match
+from matcher.errors import InputError, Problem, RuleBaseError
+from matcher.explain import explain
+from matcher.render import card_text, result_text
+from matcher.risk import RiskModel, RiskScores, Scorecard, load_scorecard
+from matcher.rulebase import RuleBase, load_rule_base
+
+__all__ = [
+    "CaseBatch",
+    "InputError",
+    "MatchResult",
+    "Problem",
+    "RiskModel",
+    "RiskScores",
+    "RuleBase",
+    "RuleBaseError",
+    "Scorecard",
+    "Version",
+    "card_text",
+    "case_json_schema",
+    "encode_cases",
+    "explain",
+    "intervention_card",
+    "load_rule_base",
+    "load_scorecard",
+    "match",
+    "read_cases",
+    "result_text",
+]

@@ -1,0 +1,122 @@
+"""`matcher ...`: the command line. User errors print a message and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from matcher.cards import intervention_card
+from matcher.cases import case_json_schema, read_cases
+from matcher.engine import match
+from matcher.errors import InputError, RuleBaseError
+from matcher.explain import explain
+from matcher.i18n import DEFAULT_LANG, LANGS
+from matcher.render import card_text, result_text
+from matcher.risk import load_scorecard
+from matcher.rulebase import RuleBase, default_rules_dir, load_rule_base
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (InputError, RuleBaseError) as exc:
+        print(f"matcher: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="matcher", description="Insatsmatch: match assessed factors to insatser.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    rec = sub.add_parser("recommend", help="recommend insatser for one or many cases")
+    rec.add_argument("cases", type=Path, help="a case file: .json (one case or a list), .jsonl or .csv")
+    rec.add_argument("--top", type=_positive, default=None, help="how many to recommend (default: policy.yaml)")
+    rec.add_argument("--format", choices=("text", "json"), default="text")
+    rec.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
+    rec.add_argument("--rules", type=Path, default=None, help="rule base folder (default: rules/)")
+    rec.set_defaults(run=_recommend)
+
+    rules = sub.add_parser("rules", help="work with the rule base").add_subparsers(required=True, metavar="ACTION")
+    check = rules.add_parser("check", help="validate a rule base; exit 1 when there is any problem")
+    check.add_argument("dir", type=Path, nargs="?", default=None)
+    check.set_defaults(run=_check)
+
+    show = sub.add_parser("show", help="look up one intervention (warns about do-not-offer practices)")
+    show.add_argument("id")
+    show.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
+    show.add_argument("--rules", type=Path, default=None)
+    show.set_defaults(run=_show)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of the case format")
+    schema.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
+    schema.add_argument("--rules", type=Path, default=None)
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def _rules(path: Path | None) -> RuleBase:
+    return load_rule_base(path)
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    rules = _rules(args.rules)
+    cases = read_cases(args.cases, rules)
+    result = match(cases, rules, load_scorecard(rules.catalogue), top_k=args.top)
+    many = args.cases.suffix.lower() in (".jsonl", ".csv") or len(cases) > 1
+    for n in range(len(result)):
+        res = explain(result, n, args.lang)
+        if args.format == "json":
+            print(json.dumps(res, ensure_ascii=False, indent=None if many else 2))
+        else:
+            print(result_text(res, args.lang) + ("\n" if n < len(result) - 1 else ""))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    root = args.dir or default_rules_dir()
+    try:
+        rules = load_rule_base(root)
+        load_scorecard(rules.catalogue)
+    except RuleBaseError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in {root}")
+        return 1
+    dno = sum(iv.model.do_not_offer for iv in rules.interventions)
+    print(f"{root}: OK - {len(rules.catalogue.factors)} factors, {len(rules.catalogue.context)} context facts, "
+          f"{len(rules.instruments)} instruments, {len(rules.interventions)} interventions "
+          f"({dno} do not offer); content {rules.content_hash}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    rules = _rules(args.rules)
+    print(card_text(intervention_card(rules, args.id, args.lang), args.lang))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = json.dumps(case_json_schema(_rules(args.rules)), ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

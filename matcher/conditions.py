@@ -1,0 +1,220 @@
+"""Structured conditions compiled to boolean masks over the case matrix, with words for each leaf.
+
+A condition tree (``all`` / ``any`` / ``not`` over factor and context comparisons) is resolved
+against the catalogue once, when the rule base loads: names become column numbers, enum words
+become codes, and every distinct comparison becomes one leaf in a shared ``LeafTable``. Evaluating
+a batch computes each leaf once (an N x L boolean matrix); a tree is then a few logical reductions
+over leaf columns. The same leaf results explain, for one case, which comparisons held and failed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matcher.factors import FactorCatalogue
+from matcher.i18n import t
+from matcher.schema import AllOf, AnyOf, Condition, ContextLeaf, FactorLeaf, NotOf
+from matcher.yamlsource import did_you_mean
+
+ORDER_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+}
+SET_OPS = ("in", "not_in")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One comparison of one matrix column with encoded values."""
+
+    column: int
+    op: str
+    values: tuple[int, ...]
+
+    def evaluate(self, column: np.ndarray) -> np.ndarray:
+        if self.op in SET_OPS:
+            hit = np.isin(column, self.values)
+            return hit if self.op == "in" else ~hit
+        return np.asarray(ORDER_OPS[self.op](column, self.values[0]))
+
+
+@dataclass(frozen=True)
+class Node:
+    """A compiled condition: ``kind`` is all, any, not or leaf."""
+
+    kind: str
+    children: tuple[Node, ...] = ()
+    leaf: int = -1
+
+
+class LeafTable:
+    """Every distinct leaf of a rule base, numbered; evaluated together per batch."""
+
+    def __init__(self, catalogue: FactorCatalogue):
+        self.catalogue = catalogue
+        self.leaves: list[Leaf] = []
+        self._index: dict[Leaf, int] = {}
+
+    def add(self, leaf: Leaf) -> int:
+        if leaf not in self._index:
+            self._index[leaf] = len(self.leaves)
+            self.leaves.append(leaf)
+        return self._index[leaf]
+
+    def evaluate(self, values: np.ndarray) -> np.ndarray:
+        """N x L boolean matrix: leaf l holds for case n."""
+        out = np.empty((values.shape[0], len(self.leaves)), dtype=bool)
+        for i, leaf in enumerate(self.leaves):
+            out[:, i] = leaf.evaluate(values[:, leaf.column])
+        return out
+
+    # ------------------------------------------------------------ words
+
+    def describe(self, leaf_id: int, row: np.ndarray, lang: str) -> str:
+        """One leaf in words with the recorded value, e.g. 'Ålder: minst 12 (registrerat: 9)'."""
+        leaf = self.leaves[leaf_id]
+        cat = self.catalogue
+        n_factors = len(cat.factors)
+        if leaf.column < n_factors:
+            factor = cat.factors[leaf.column]
+            name = factor.name.get(lang)
+
+            def label(v: int) -> str:
+                return cat.factor_label(factor, v, lang)
+        else:
+            fact = cat.context[leaf.column - n_factors]
+            name = fact.name.get(lang)
+
+            def label(v: int) -> str:
+                return cat.context_label(fact, v, lang)
+        wanted = ", ".join(label(v) for v in leaf.values)
+        op = t(lang, f"op.{leaf.op}")
+        requirement = f"{op} {wanted}" if op else wanted
+        return t(lang, "condition.leaf", name=name, requirement=requirement,
+                 recorded=label(int(row[leaf.column])))
+
+
+def evaluate(node: Node, leaf_results: np.ndarray) -> np.ndarray:
+    """The tree's value for every case, from the N x L leaf matrix."""
+    if node.kind == "leaf":
+        return leaf_results[:, node.leaf]
+    parts = [evaluate(child, leaf_results) for child in node.children]
+    if node.kind == "all":
+        return np.logical_and.reduce(parts)
+    if node.kind == "any":
+        return np.logical_or.reduce(parts)
+    return ~parts[0]
+
+
+def holds(node: Node, leaf_row: np.ndarray) -> bool:
+    return bool(evaluate(node, leaf_row[np.newaxis, :])[0])
+
+
+def failed_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafTable, lang: str) -> list[str]:
+    """Why a tree that does not hold fails, in words: one text per unmet requirement."""
+    if node.kind == "leaf":
+        return [table.describe(node.leaf, row, lang)]
+    if node.kind == "all":
+        return [text for child in node.children if not holds(child, leaf_row)
+                for text in failed_parts(child, leaf_row, row, table, lang)]
+    if node.kind == "any":
+        options = [" + ".join(failed_parts(child, leaf_row, row, table, lang)) for child in node.children]
+        return [t(lang, "condition.any_of", options="; ".join(options))]
+    return [t(lang, "condition.must_not", inner=" + ".join(met_parts(node.children[0], leaf_row, row,
+                                                                        table, lang)))]
+
+
+def met_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafTable, lang: str) -> list[str]:
+    """What made a tree that holds hold, in words (for an ``any``, only the options that held)."""
+    if node.kind == "leaf":
+        return [table.describe(node.leaf, row, lang)]
+    if node.kind in ("all", "any"):
+        return [text for child in node.children if holds(child, leaf_row)
+                for text in met_parts(child, leaf_row, row, table, lang)]
+    return [t(lang, "condition.must_not", inner=" + ".join(failed_parts(node.children[0], leaf_row, row,
+                                                                        table, lang)))]
+
+
+# ---------------------------------------------------------------- compiling
+
+
+class ConditionError(ValueError):
+    """A condition that does not fit the catalogue; ``path`` is relative to the condition."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str):
+        self.path = path
+        super().__init__(message)
+
+
+def compile_condition(cond: Condition, table: LeafTable) -> Node:
+    """Resolve names and values against the catalogue; raise ``ConditionError`` on the first misfit."""
+    if isinstance(cond, AllOf | AnyOf):
+        key = "all" if isinstance(cond, AllOf) else "any"
+        items = cond.all if isinstance(cond, AllOf) else cond.any
+        children = []
+        for i, child in enumerate(items):
+            try:
+                children.append(compile_condition(child, table))
+            except ConditionError as exc:
+                raise ConditionError((key, i, *exc.path), str(exc)) from None
+        return Node(key, tuple(children))
+    if isinstance(cond, NotOf):
+        try:
+            return Node("not", (compile_condition(cond.not_, table),))
+        except ConditionError as exc:
+            raise ConditionError(("not", *exc.path), str(exc)) from None
+    if isinstance(cond, FactorLeaf):
+        return Node("leaf", leaf=table.add(_factor_leaf(cond, table.catalogue)))
+    return Node("leaf", leaf=table.add(_context_leaf(cond, table.catalogue)))
+
+
+def _values(op: str, value: Any, key: str) -> list[Any]:
+    if op in SET_OPS:
+        if not isinstance(value, list) or not value:
+            raise ConditionError(("value",), f"op '{op}' needs a non-empty list, found {value!r}")
+        return value
+    if isinstance(value, list):
+        raise ConditionError(("value",), f"op '{op}' compares with one value, found the list {value!r}; "
+                                         f"use 'in' for a list")
+    return [value]
+
+
+def _factor_leaf(cond: FactorLeaf, cat: FactorCatalogue) -> Leaf:
+    if cond.factor not in cat.factor_index:
+        raise ConditionError(("factor",), f"unknown factor '{cond.factor}'"
+                                          f"{did_you_mean(cond.factor, cat.factor_index)}")
+    factor = cat.factor(cond.factor)
+    scale = cat.scale(factor)
+    values = _values(cond.op, cond.value, "factor")
+    for v in values:
+        if isinstance(v, bool) or v not in scale.values:
+            allowed = ", ".join(f"{x} ({lbl})" for x, lbl in zip(scale.values, scale.labels["en"], strict=True))
+            raise ConditionError(("value",), f"{v!r} is not on the scale of '{factor.id}'; expected {allowed}")
+    return Leaf(cat.factor_index[factor.id], cond.op, tuple(values))
+
+
+def _context_leaf(cond: ContextLeaf, cat: FactorCatalogue) -> Leaf:
+    if cond.context not in cat.context_index:
+        raise ConditionError(("context",), f"unknown context fact '{cond.context}'"
+                                           f"{did_you_mean(cond.context, cat.context_index)}")
+    fact = cat.fact(cond.context)
+    values = _values(cond.op, cond.value, "context")
+    if fact.type in ("bool", "enum") and cond.op in (">=", ">", "<=", "<"):
+        raise ConditionError(("op",), f"op '{cond.op}' cannot order '{fact.id}' ({fact.type}); "
+                                      f"use '==', '!=', 'in' or 'not_in'")
+    for v in values:
+        if fact.type == "bool" and not isinstance(v, bool):
+            raise ConditionError(("value",), f"'{fact.id}' is yes/no; expected true or false, found {v!r}")
+        if fact.type == "int" and (isinstance(v, bool) or not isinstance(v, int)
+                                   or not fact.min <= v <= fact.max):  # type: ignore[operator]
+            raise ConditionError(("value",), f"'{fact.id}' is a whole number from {fact.min} to {fact.max}, "
+                                             f"found {v!r}")
+        if fact.type == "enum" and v not in fact.values:  # type: ignore[operator]
+            raise ConditionError(("value",), f"{v!r} is not a value of '{fact.id}'; expected one of "
+                                             f"{', '.join(fact.values)}{did_you_mean(str(v), fact.values)}")  # type: ignore[arg-type]
+    return Leaf(cat.context_index[fact.id], cond.op, tuple(cat.encode_context(fact, v) for v in values))

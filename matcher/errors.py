@@ -1,0 +1,36 @@
+"""Errors a person can act on: each names the place, what was expected and what was found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class InputError(Exception):
+    """Bad input from a user: a case file, a command-line argument, an unknown id.
+
+    The command line prints the message and exits with code 2; the app shows it.
+    """
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a rule file, located by file, line and YAML path."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class RuleBaseError(Exception):
+    """A rule base that cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        count = len(problems)
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the rule base:\n{lines}")

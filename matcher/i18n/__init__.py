@@ -1,0 +1,25 @@
+"""Message catalogues: every text a person reads, in Swedish (default) and English."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LANGS = ("sv", "en")
+DEFAULT_LANG = "sv"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    if lang not in LANGS:
+        raise ValueError(f"The language must be one of {', '.join(LANGS)}. Got {lang!r} instead.")
+    path = Path(__file__).with_name(f"{lang}.yaml")
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def t(lang: str, key: str, **values: Any) -> str:
+    """The message ``key`` in ``lang`` with its placeholders filled in."""
+    return catalogue(lang)[key].format(**values)

@@ -1,0 +1,49 @@
+"""Plain-text rendering of an explained result and of an intervention card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matcher.i18n import t
+from matcher.scoring import TERMS
+
+
+def result_text(res: dict[str, Any], lang: str = "sv") -> str:
+    lines = [t(lang, "text.case", case_id=res["case_id"]) + (f" {t(lang, 'text.synthetic')}" if res["synthetic"]
+                                                              else "")]
+    risk = res["risk"]
+    lines.append(t(lang, "text.risk", level=risk["label"], score=f"{risk['score']:g}"))
+    lines.append(t(lang, "text.points") + ": " + ", ".join(
+        f"{p['name']} ({p['rating']}) {p['points']:+g}" for p in risk["points"]))
+    names = {p["factor"]: p["name"] for p in risk["points"]}
+    lines.append(t(lang, "text.need_profile") + ": " + ", ".join(names[f] for f in risk["need_profile"]))
+    lines += ["", t(lang, "text.recommendations")]
+    if not res["recommendations"]:
+        lines.append("  " + t(lang, "text.no_recommendations"))
+    for rec in res["recommendations"]:
+        terms = " + ".join(f"{t(lang, f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
+        lines.append(t(lang, "text.score_line", rank=rec["rank"], name=rec["name"], score=f"{rec['score']:.2f}",
+                       terms=terms))
+        lines += [f"   - {reason}" for reason in rec["reasons"]]
+    lines += ["", t(lang, "text.not_recommended")]
+    for item in res["not_recommended"]:
+        lines.append(f"  {item['name']}: " + " ".join(item["reasons"]))
+    if res["warnings"]:
+        lines += ["", t(lang, "text.warnings")]
+        lines += [f"  ! {w['message']}" for w in res["warnings"]]
+    short = {**res["version"], "rule_base": res["version"]["rule_base"][:19]}
+    lines += ["", t(lang, "text.version", **short), t(lang, "text.decision_note")]
+    return "\n".join(lines)
+
+
+def card_text(card: dict[str, Any], lang: str = "sv") -> str:
+    lines = []
+    if card["do_not_offer"]:
+        lines += [t(lang, "lookup.do_not_offer", message=w["message"]) for w in card["warnings"]
+                  if w["code"] == "do_not_offer"]
+    lines.append(t(lang, "lookup.card", name=card["name"], id=card["id"]))
+    lines.append(card["summary"])
+    lines += [f"  {key}: {value}" for key, value in card["facts"].items()]
+    lines += [f"  - {e['clearinghouse']}: {e['rating']} ({e['source']}, {e['read']})" for e in card["evidence"]]
+    lines += [f"  ! {w['message']}" for w in card["warnings"] if w["code"] != "do_not_offer"]
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""Risk models behind one interface: per-factor points that sum to the score, and a risk level.
+
+The baseline is a transparent points scorecard set by hand (``models/baseline/scorecard.yaml``,
+documented in ``models/README.md``); a trained model replaces it behind the same interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from matcher.errors import Problem, RuleBaseError
+from matcher.factors import RISK_LEVELS, FactorCatalogue
+from matcher.yamlsource import YamlSyntaxError, did_you_mean, load_yaml
+
+BASELINE = Path(__file__).resolve().parents[1] / "models" / "baseline" / "scorecard.yaml"
+
+
+@dataclass(frozen=True)
+class RiskScores:
+    """Risk of a batch: ``score == intercept + points.sum(axis=1)`` for every case."""
+
+    points: np.ndarray  # N x F, per-factor points
+    intercept: float
+    score: np.ndarray  # N
+    level: np.ndarray  # N, index into RISK_LEVELS
+
+
+class RiskModel(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    def score(self, ratings: np.ndarray) -> RiskScores: ...
+
+
+class ScorecardFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    description: str
+    intercept: float = 0.0
+    weights: dict[str, float]
+    levels: dict[str, float] = Field(description="score from which 'moderate' and 'high' begin")
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Points = weight x rating (a present protective factor has a negative weight)."""
+
+    id: str
+    intercept: float
+    weights: np.ndarray  # F
+    cut_points: np.ndarray  # score where moderate, then high, begins
+
+    def score(self, ratings: np.ndarray) -> RiskScores:
+        points = np.maximum(ratings, 0).astype(np.float32) * self.weights
+        score = self.intercept + points.sum(axis=1, dtype=np.float64)
+        level = np.searchsorted(self.cut_points, score, side="right").astype(np.int8)
+        return RiskScores(points, self.intercept, score, level)
+
+
+def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scorecard:
+    display = path.name if path != BASELINE else "models/baseline/scorecard.yaml"
+    try:
+        doc = load_yaml(path, display)
+        card = ScorecardFile.model_validate(doc.data)
+    except YamlSyntaxError as exc:
+        raise RuleBaseError(exc.problems) from None
+    except ValidationError as exc:
+        raise RuleBaseError([Problem(display, None, ".".join(map(str, e["loc"])), e["msg"])
+                             for e in exc.errors()]) from None
+    problems = []
+    for name in card.weights:
+        if name not in catalogue.factor_index:
+            problems.append(doc.problem(("weights", name), f"unknown factor '{name}'"
+                                                           f"{did_you_mean(name, catalogue.factor_index)}"))
+    for factor in catalogue.factors:
+        if factor.id not in card.weights:
+            problems.append(doc.problem(("weights",), f"no weight for factor '{factor.id}'; "
+                                                      f"give every catalogue factor a weight (0 is allowed)"))
+    if sorted(card.levels) != ["high", "moderate"] or card.levels["moderate"] >= card.levels["high"]:
+        problems.append(doc.problem(("levels",), "expected 'moderate' and 'high' with moderate below high"))
+    if problems:
+        raise RuleBaseError(problems)
+    weights = np.array([card.weights[f.id] for f in catalogue.factors], dtype=np.float32)
+    cuts = np.array([card.levels[level] for level in RISK_LEVELS[1:]])
+    return Scorecard(card.id, card.intercept, weights, cuts)

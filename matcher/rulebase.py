@@ -1,0 +1,292 @@
+"""Load and validate a rule base folder: factors, instruments, interventions, policy.
+
+Every problem is collected with its file, line and YAML path before anything is used, so a
+methodologist sees all of them at once; a rule base with any problem is never served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from matcher import schema
+from matcher.conditions import ConditionError, Leaf, LeafTable, Node, compile_condition
+from matcher.errors import Problem, RuleBaseError
+from matcher.factors import FactorCatalogue, InstrumentAdapter
+from matcher.schema import Catalogue, Evidence, Instrument, Intervention, InterventionWarning, Policy, Text
+from matcher.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
+
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules"
+PREREQUISITE_FACTS = {"caregiver": "caregiver_engaged", "youth_consent": "consent_youth"}
+M = TypeVar("M", bound=BaseModel)
+
+
+def default_rules_dir() -> Path:
+    return Path(os.environ.get("INSATSMATCH_RULES", DEFAULT_RULES))
+
+
+@dataclass(frozen=True)
+class CompiledIntervention:
+    model: Intervention
+    eligibility: Node  # the file's eligibility plus the age range and the prerequisites
+    contraindications: tuple[tuple[Node, Text], ...]
+    warnings: tuple[tuple[Node | None, InterventionWarning], ...]
+    evidence_strength: float
+    best_evidence: Evidence | None  # the counted entry with the highest strength
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+
+@dataclass(frozen=True, eq=False)
+class RuleBase:
+    root: Path
+    catalogue: FactorCatalogue
+    instruments: dict[str, InstrumentAdapter]
+    policy: Policy
+    interventions: tuple[CompiledIntervention, ...]
+    leaves: LeafTable
+    content_hash: str
+    evidence_snapshot: dt.date
+
+    def index(self, intervention_id: str) -> int:
+        return next(i for i, iv in enumerate(self.interventions) if iv.id == intervention_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [iv.id for iv in self.interventions]
+
+
+def load_rule_base(root: Path | None = None) -> RuleBase:
+    """The rule base in ``root`` (default: ``$INSATSMATCH_RULES`` or the repository's rules/)."""
+    root = Path(root or default_rules_dir())
+    problems: list[Problem] = []
+    if not (root / "factors.yaml").is_file():
+        raise RuleBaseError([Problem(str(root), None, "", "no factors.yaml here; expected a rule base folder "
+                                                           "with factors.yaml, policy.yaml, instruments/ "
+                                                           "and interventions/")])
+    catalogue_model = _parse(root, root / "factors.yaml", Catalogue, problems)
+    policy = _parse(root, root / "policy.yaml", Policy, problems)
+    if catalogue_model is None or policy is None:
+        raise RuleBaseError(problems)
+    catalogue = FactorCatalogue(catalogue_model)
+    problems += _check_catalogue(root, catalogue)
+    instruments = {}
+    for path in sorted((root / "instruments").glob("*.yaml")):
+        instrument = _parse(root, path, Instrument, problems)
+        if instrument is not None:
+            problems += _check_instrument(_display(root, path), instrument, catalogue)
+            instruments[instrument.id] = InstrumentAdapter(instrument)
+    table = LeafTable(catalogue)
+    compiled = []
+    for path in sorted((root / "interventions").glob("*.yaml")):
+        doc, intervention = _parse_doc(root, path, Intervention, problems)
+        if doc is not None and intervention is not None:
+            result = _compile(doc, path.stem, intervention, catalogue, policy, table)
+            if isinstance(result, list):
+                problems += result
+            else:
+                compiled.append(result)
+    if not compiled and not problems:
+        problems.append(Problem(_display(root, root / "interventions"), None, "", "no intervention files"))
+    if problems:
+        raise RuleBaseError(problems)
+    dates = [e.read for iv in compiled for e in iv.model.evidence]
+    return RuleBase(root, catalogue, instruments, policy, tuple(compiled), table,
+                    content_hash(root), max(dates))
+
+
+def rule_files(root: Path) -> Iterator[Path]:
+    """The files that make up a rule base, in a fixed order."""
+    yield root / "factors.yaml"
+    yield root / "policy.yaml"
+    yield from sorted((root / "instruments").glob("*.yaml"))
+    yield from sorted((root / "interventions").glob("*.yaml"))
+
+
+def content_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in rule_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _display(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _parse(root: Path, path: Path, model: type[M], problems: list[Problem]) -> M | None:
+    return _parse_doc(root, path, model, problems)[1]
+
+
+def _parse_doc(root: Path, path: Path, model: type[M], problems: list[Problem]) -> tuple[YamlDoc | None, M | None]:
+    display = _display(root, path)
+    if not path.is_file():
+        problems.append(Problem(display, None, "", "file is missing"))
+        return None, None
+    try:
+        doc = load_yaml(path, display)
+    except YamlSyntaxError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(display, 1, "", f"expected a mapping of keys, found {type(doc.data).__name__}"))
+        return doc, None
+    try:
+        return doc, model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(validation_problems(doc, exc))
+        return doc, None
+
+
+def _known_keys() -> set[str]:
+    keys: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            for name, field in obj.model_fields.items():
+                keys.add(field.alias or name)
+    return keys
+
+
+KNOWN_KEYS = _known_keys()
+
+
+def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
+    """Pydantic errors as located problems: the YAML path as written, without union tags."""
+    out = []
+    for err in exc.errors():
+        path: list[str | int] = []
+        node: Any = doc.data
+        for part in err["loc"]:
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+            if in_dict or in_list:
+                node = node[part]
+                path.append(part)
+        kind = err["type"]
+        if kind == "missing":
+            message = f"missing required key '{err['loc'][-1]}'"
+        elif kind == "extra_forbidden":
+            message = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), KNOWN_KEYS)}"
+        else:
+            text = err["msg"].removeprefix("Value error, ")
+            found = repr(err["input"])
+            message = text if len(found) > 80 else f"{text}; found {found}"
+        out.append(doc.problem(path, message))
+    return out
+
+
+# ---------------------------------------------------------------- cross-file checks
+
+
+def _check_catalogue(root: Path, cat: FactorCatalogue) -> list[Problem]:
+    display = _display(root, root / "factors.yaml")
+    out = []
+    for i, factor in enumerate(cat.factors):
+        if factor.scale not in cat.model.scales:
+            out.append(Problem(display, None, f"factors[{i}].scale",
+                               f"unknown scale '{factor.scale}'{did_you_mean(factor.scale, cat.model.scales)}"))
+        if factor.domain not in cat.model.domains:
+            out.append(Problem(display, None, f"factors[{i}].domain",
+                               f"unknown domain '{factor.domain}'{did_you_mean(factor.domain, cat.model.domains)}"))
+    ids = [f.id for f in cat.factors] + [c.id for c in cat.context]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        out.append(Problem(display, None, "", f"the id '{dup}' is used more than once"))
+    for fact_id in ("age", *PREREQUISITE_FACTS.values()):
+        if fact_id not in cat.context_index:
+            out.append(Problem(display, None, "context", f"the engine needs the context fact '{fact_id}'"))
+    return out
+
+
+def _check_instrument(display: str, instrument: Instrument, cat: FactorCatalogue) -> list[Problem]:
+    out = []
+    for i, item in enumerate(instrument.items):
+        if item.scale not in instrument.scales:
+            out.append(Problem(display, None, f"items[{i}].scale", f"unknown scale '{item.scale}'"
+                               f"{did_you_mean(item.scale, instrument.scales)}"))
+        for j, factor_id in enumerate(item.factors):
+            if factor_id not in cat.factor_index:
+                out.append(Problem(display, None, f"items[{i}].factors[{j}]", f"unknown factor '{factor_id}'"
+                                   f"{did_you_mean(factor_id, cat.factor_index)}"))
+    return out
+
+
+def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, policy: Policy,
+             table: LeafTable) -> CompiledIntervention | list[Problem]:
+    problems = []
+    if iv.id != stem:
+        problems.append(doc.problem(("id",), f"the id '{iv.id}' must equal the file name '{stem}'"))
+
+    def compiled(cond: schema.Condition | None, where: tuple[str | int, ...]) -> Node | None:
+        if cond is None:
+            return None
+        try:
+            return compile_condition(cond, table)
+        except ConditionError as exc:
+            problems.append(doc.problem((*where, *exc.path), str(exc)))
+            return None
+
+    age = cat.context_index["age"]
+    implicit = [Node("leaf", leaf=table.add(Leaf(age, ">=", (iv.age.min,)))),
+                Node("leaf", leaf=table.add(Leaf(age, "<=", (iv.age.max,))))]
+    for prerequisite in iv.prerequisites:
+        if prerequisite in PREREQUISITE_FACTS:
+            column = cat.context_index[PREREQUISITE_FACTS[prerequisite]]
+            implicit.append(Node("leaf", leaf=table.add(Leaf(column, "==", (1,)))))
+    own = compiled(iv.eligibility, ("eligibility",))
+    eligibility = Node("all", (*implicit, *([own] if own else [])))
+    contraindications = []
+    for i, contra in enumerate(iv.contraindications):
+        node = compiled(contra.when, ("contraindications", i, "when"))
+        if node:
+            contraindications.append((node, contra.reason))
+    warnings = [(compiled(w.when, ("warnings", i, "when")), w) for i, w in enumerate(iv.warnings)]
+
+    for field, kind in (("targets", "risk"), ("leverages", "protective")):
+        for name in getattr(iv, field):
+            if name not in cat.factor_index:
+                problems.append(doc.problem((field, name), f"unknown factor '{name}'"
+                                                           f"{did_you_mean(name, cat.factor_index)}"))
+                continue
+            factor = cat.factor(name)
+            if factor.kind != kind or (kind == "risk" and not factor.dynamic):
+                expected = "a dynamic risk factor (a need an insats can change)" if kind == "risk" \
+                    else "a protective factor"
+                problems.append(doc.problem((field, name), f"'{name}' is a {'dynamic' if factor.dynamic else 'static'}"
+                                                           f" {factor.kind} factor; {field} takes {expected}"))
+    best: tuple[float, Evidence] | None = None
+    for i, entry in enumerate(iv.evidence):
+        ratings = policy.evidence_ratings.get(entry.clearinghouse)
+        if ratings is None:
+            problems.append(doc.problem(("evidence", i, "clearinghouse"),
+                                        f"unknown clearinghouse '{entry.clearinghouse}'"
+                                        f"{did_you_mean(entry.clearinghouse, policy.evidence_ratings)}; "
+                                        f"add it to evidence_ratings in policy.yaml"))
+        elif entry.rating not in ratings:
+            problems.append(doc.problem(("evidence", i, "rating"),
+                                        f"'{entry.rating}' is not a rating of {entry.clearinghouse}; expected "
+                                        f"one of {', '.join(repr(r) for r in ratings)}"
+                                        f"{did_you_mean(entry.rating, ratings)}"))
+        elif entry.confidence in policy.counted_confidence:
+            strength = policy.evidence_strength[ratings[entry.rating]]
+            if best is None or strength > best[0]:
+                best = (strength, entry)
+    if problems:
+        return problems
+    return CompiledIntervention(iv, eligibility, tuple(contraindications), tuple(warnings),
+                                best[0] if best else 0.0, best[1] if best else None)

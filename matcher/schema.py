@@ -1,0 +1,318 @@
+"""Pydantic models of the rule base: factors, context facts, conditions, interventions, policy.
+
+Every model forbids unknown keys, so a typo in a rule file is an error, never ignored.
+Names inside conditions (factor and context ids) are checked against the catalogue
+later, in ``rulebase.py``, where the did-you-mean suggestions are made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+Lang = Literal["sv", "en"]
+LANGS: tuple[Lang, ...] = ("sv", "en")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text a person reads, in Swedish and English."""
+
+    sv: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.sv if lang == "sv" else self.en
+
+
+# ---------------------------------------------------------------- factor catalogue
+
+
+class Scale(Strict):
+    values: list[int] = Field(min_length=2)
+    labels: dict[Lang, list[str]]
+
+    @model_validator(mode="after")
+    def _labels_match_values(self) -> Scale:
+        for lang in LANGS:
+            if len(self.labels.get(lang, [])) != len(self.values):
+                raise ValueError(f"needs one {lang} label per value ({len(self.values)})")
+        return self
+
+    def label(self, value: int, lang: str) -> str:
+        return self.labels[lang][self.values.index(value)]  # type: ignore[index]
+
+
+class Factor(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    domain: str
+    kind: Literal["risk", "protective"]
+    dynamic: bool
+    scale: str
+    name: Text
+    description: Text
+    source: str = Field(min_length=1)
+
+
+class ContextFact(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: Literal["bool", "int", "enum"]
+    name: Text
+    description: Text
+    source: str = Field(min_length=1)
+    required: bool = False
+    min: int | None = None
+    max: int | None = None
+    values: list[str] | None = None
+    labels: dict[Lang, list[str]] | None = None
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> ContextFact:
+        if self.type == "int" and (self.min is None or self.max is None):
+            raise ValueError("an int fact needs min and max")
+        if self.type == "enum":
+            if not self.values or not self.labels:
+                raise ValueError("an enum fact needs values and labels")
+            for lang in LANGS:
+                if len(self.labels.get(lang, [])) != len(self.values):
+                    raise ValueError(f"needs one {lang} label per value")
+            if not self.required and self.default not in self.values:
+                raise ValueError(f"an optional enum fact needs a default among {self.values}")
+        return self
+
+
+class Catalogue(Strict):
+    scales: dict[str, Scale]
+    domains: dict[str, Text]
+    factors: list[Factor]
+    context: list[ContextFact]
+
+
+# ---------------------------------------------------------------- instruments
+
+
+class InstrumentItem(Strict):
+    id: str
+    aliases: list[str] = []
+    name: str
+    scale: str
+    factors: list[str] = Field(min_length=1)
+
+
+class InstrumentScale(Strict):
+    values: dict[str, int]
+    aliases: dict[str, str] = {}
+
+
+class Instrument(Strict):
+    id: str
+    name: str
+    source: str
+    note: str = ""
+    scales: dict[str, InstrumentScale]
+    items: list[InstrumentItem]
+
+
+# ---------------------------------------------------------------- conditions
+
+Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "not_in"]
+Scalar = bool | int | str
+
+
+class FactorLeaf(Strict):
+    """A comparison on a rated factor: ``{factor: peer_delinquency, op: ">=", value: 2}``."""
+
+    factor: str
+    op: Op
+    value: int | list[int]
+
+
+class ContextLeaf(Strict):
+    """A comparison on a context fact: ``{context: age, op: ">=", value: 12}``."""
+
+    context: str
+    op: Op
+    value: Scalar | list[Scalar]
+
+
+class AllOf(Strict):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(Strict):
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+CONDITION_KEYS = ("all", "any", "not", "factor", "context")
+
+
+def _condition_tag(raw: Any) -> str | None:
+    if isinstance(raw, BaseModel):
+        return {AllOf: "all", AnyOf: "any", NotOf: "not", FactorLeaf: "factor",
+                ContextLeaf: "context"}.get(type(raw))
+    if isinstance(raw, dict):
+        found = [key for key in CONDITION_KEYS if key in raw]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[FactorLeaf, Tag("factor")]
+    | Annotated[ContextLeaf, Tag("context")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition_shape",
+        custom_error_message="a condition needs exactly one of the keys all, any, not, factor, context",
+    ),
+]
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+# ---------------------------------------------------------------- interventions
+
+InterventionType = Literal[
+    "family_therapy", "parent_training", "cbt_group", "individual", "mentor", "school",
+    "employment", "substance_use", "mental_health", "exit", "placement", "legal_sanction",
+    "coordination", "community",
+]
+Actor = Literal["socialtjanst", "skola", "polis", "sis", "region", "kriminalvarden", "civil_society"]
+Intensity = Literal["low", "moderate", "high", "very_high"]
+Prerequisite = Literal["caregiver", "youth_consent", "licensed_team", "trained_staff"]
+Confidence = Literal["confirmed", "partly_confirmed", "unconfirmed", "inference"]
+
+
+class AgeRange(Strict):
+    min: int = Field(ge=0, le=30)
+    max: int = Field(ge=0, le=30)
+    confidence: Confidence = "confirmed"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeRange:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class Span(Strict):
+    min: float = Field(ge=0)
+    max: float = Field(ge=0)
+
+
+class Dose(Strict):
+    hours_per_week: Span | None = None
+    months: Span | None = None
+    sessions: Span | None = None
+    note: Text | None = None
+
+
+class Contraindication(Strict):
+    when: Condition
+    reason: Text
+
+
+class InterventionWarning(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    message: Text
+    when: Condition | None = None
+
+
+class Evidence(Strict):
+    clearinghouse: str
+    rating: str
+    source: str = Field(min_length=1)
+    url: str | None = None
+    read: dt.date
+    confidence: Confidence
+    note: Text | None = None
+
+
+class Intervention(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: Text
+    summary: Text
+    type: InterventionType
+    actor: Actor
+    group_format: bool = False
+    age: AgeRange
+    intensity: Intensity
+    dose: Dose | None = None
+    prerequisites: list[Prerequisite] = []
+    eligibility: Condition | None = None
+    contraindications: list[Contraindication] = []
+    targets: dict[str, float] = {}
+    leverages: dict[str, float] = {}
+    evidence: list[Evidence] = Field(min_length=1)
+    warnings: list[InterventionWarning] = []
+    do_not_offer: bool = False
+
+    @model_validator(mode="after")
+    def _weights_in_range(self) -> Intervention:
+        for field in ("targets", "leverages"):
+            for name, weight in getattr(self, field).items():
+                if not 0 < weight <= 1:
+                    raise ValueError(f"{field}.{name}: a weight must be above 0 and at most 1, got {weight}")
+        if self.do_not_offer and not self.warnings:
+            raise ValueError("a do-not-offer entry needs a warning that says why")
+        return self
+
+
+# ---------------------------------------------------------------- policy
+
+RiskLevel = Literal["low", "moderate", "high"]
+Strength = Literal["strong", "moderate", "limited", "insufficient", "harmful"]
+
+
+class IntensityRule(Strict):
+    allowed: list[Intensity] = Field(min_length=1)
+    preferred: list[Intensity] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _preferred_is_allowed(self) -> IntensityRule:
+        extra = sorted(set(self.preferred) - set(self.allowed))
+        if extra:
+            raise ValueError(f"preferred intensities {extra} are not in allowed")
+        return self
+
+
+class TermWeights(Strict):
+    need_fit: float = Field(ge=0)
+    intensity_fit: float = Field(ge=0)
+    evidence: float = Field(ge=0)
+    protective_leverage: float = Field(ge=0)
+
+
+class Policy(Strict):
+    top_k: int = Field(ge=1, le=20)
+    weights: TermWeights
+    intensity_matrix: dict[RiskLevel, IntensityRule]
+    intensity_fit: dict[Literal["preferred", "allowed"], float]
+    evidence_strength: dict[Strength, float]
+    evidence_ratings: dict[str, dict[str, Strength]]
+    counted_confidence: list[Confidence]
+    multi_agency_consent_age: int = Field(ge=0, le=25)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = sorted({"low", "moderate", "high"} - set(self.intensity_matrix))
+        if missing:
+            raise ValueError(f"intensity_matrix lacks risk levels {missing}")
+        return self

@@ -1,0 +1,1 @@
+"""Streamlit pages; app.py routes to them. Every text comes from matcher.i18n."""
