@@ -13,7 +13,7 @@ from matcher.yamlsource import did_you_mean
 
 def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -> dict[str, Any]:
     if intervention_id not in rules.ids:
-        raise InputError(f"unknown intervention '{intervention_id}'{did_you_mean(intervention_id, rules.ids)}; "
+        raise InputError(f"unknown intervention '{intervention_id}'{did_you_mean(intervention_id, rules.ids)} "
                          f"'matcher rules check' lists the rule base")
     iv = rules.interventions[rules.index(intervention_id)].model
     facts = {

@@ -141,13 +141,15 @@ def _message(err: Any, rules: RuleBase) -> str:
         kind = {"context": "context fact", "factors": "factor", "instruments": "instrument"
                 if len(loc) == 2 else "item"}.get(str(section), "key")
         return f"{path}: unknown {kind} '{loc[-1]}'{did_you_mean(str(loc[-1]), candidates)}"
-    hint = ""
+    scale, suggestion = "", ""
+    if loc[0] == "context" and len(loc) == 2 and loc[1] in cat.context_index:
+        fact = cat.fact(str(loc[1]))
+        if fact.type == "enum":
+            suggestion = did_you_mean(str(err["input"]), fact.values or [])
     if loc[0] == "factors" and len(loc) == 2 and loc[1] in cat.factor_index:
-        factor = cat.factor(str(loc[1]))
-        scale = cat.scale(factor)
-        hint = " (" + ", ".join(f"{v} = {lbl}" for v, lbl in zip(scale.values, scale.labels["en"],
-                                                                   strict=True)) + ")"
-    return f"{path}: {err['msg']}{hint}; found {err['input']!r}"
+        s = cat.scale(cat.factor(str(loc[1])))
+        scale = " (" + ", ".join(f"{v} = {lbl}" for v, lbl in zip(s.values, s.labels["en"], strict=True)) + ")"
+    return f"{path}: {err['msg']}{scale}; found {err['input']!r}{suggestion}"
 
 
 # ---------------------------------------------------------------- files
@@ -199,8 +201,8 @@ def _csv_cases(path: Path, rules: RuleBase) -> list[tuple[str, Any]]:
         required = [c.id for c in cat.context if c.required]
         missing = [c for c in required if c not in header]
         if missing:
-            raise InputError(f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                             f"(required context facts); the file has: {', '.join(header) or 'no header'}")
+            raise InputError(f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
+                             f"{', '.join(missing)}; the file has: {', '.join(header) or 'no header'}")
         out = []
         for n, record in enumerate(reader, start=2):
             case: dict[str, Any] = {"context": {}, "factors": {}, "instruments": {}}

@@ -39,6 +39,7 @@ class MatchResult:
     risk: RiskScores
     leaf_results: np.ndarray  # N x L
     eligible: np.ndarray  # N x I
+    priority: np.ndarray  # N x I: eligible and its priority condition holds; ranked first
     intensity_allowed: np.ndarray  # N x I
     terms: dict[str, np.ndarray]  # name -> N x I weighted term
     score: np.ndarray  # N x I, the sum of the terms
@@ -59,23 +60,31 @@ def match(cases: CaseBatch, rules: RuleBase, model: RiskModel, top_k: int | None
     tables = scoring_tables(rules)
     intensity_allowed = tables.intensity_allowed[risk.level]
     eligible = np.empty((len(cases), len(rules.interventions)), dtype=bool)
+    priority = np.zeros_like(eligible)
     for i, iv in enumerate(rules.interventions):
         ok = evaluate(iv.eligibility, leaf_results) & intensity_allowed[:, i]
         for node, _reason in iv.contraindications:
             ok &= ~evaluate(node, leaf_results)
         eligible[:, i] = ok & (not iv.model.do_not_offer)
+        if iv.priority:
+            priority[:, i] = eligible[:, i] & evaluate(iv.priority[0], leaf_results)
     terms = match_terms(ratings, risk, rules)
     score = np.asarray(np.sum([terms[name] for name in TERMS], axis=0, dtype=np.float64))
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
-    return MatchResult(rules, version, cases, risk, leaf_results, eligible, intensity_allowed, terms,
-                       score, top_k_eligible(score, eligible, k))
+    return MatchResult(rules, version, cases, risk, leaf_results, eligible, priority, intensity_allowed, terms,
+                       score, top_k_eligible(score, eligible, priority, k))
 
 
-def top_k_eligible(score: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k best eligible interventions per case, best first; ties by rule-base order."""
+def top_k_eligible(score: np.ndarray, eligible: np.ndarray, priority: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best eligible interventions per case, best first; ties by rule-base order.
+
+    Prioritised ones come first: their rank key is lifted above any possible score (scores are at most the sum
+    of the term weights); the scores themselves are not changed.
+    """
     n, n_items = score.shape
     k_eff = min(k, n_items)
-    masked = np.where(eligible, score, -np.inf)
+    lift = float(np.abs(score).max(initial=0.0)) + 1.0
+    masked = np.where(eligible, score + lift * priority, -np.inf)
     part = np.argpartition(-masked, k_eff - 1, axis=1)[:, :k_eff] if k_eff < n_items \
         else np.tile(np.arange(n_items), (n, 1))
     part_scores = np.take_along_axis(masked, part, axis=1)

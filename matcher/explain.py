@@ -56,7 +56,7 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
             "evidence": [evidence_entry(e, rules.policy, lang) for e in iv.model.evidence],
         })
     eligible_order = sorted((i for i in range(len(rules.interventions)) if result.eligible[n, i]),
-                            key=lambda i: (-result.score[n, i], i))
+                            key=lambda i: (not result.priority[n, i], -result.score[n, i], i))
     not_recommended = []
     for i, iv in enumerate(rules.interventions):
         if i in top:
@@ -89,7 +89,10 @@ def _why(result: MatchResult, n: int, i: int, needs: np.ndarray, level: str, lan
              for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS] if contribution[j] > 0]
     weight = rules.policy.weights.need_fit
     share = round(100 * float(result.terms["need_fit"][n, i]) / weight) if weight else 0
-    reasons = [t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs")]
+    reasons = []
+    if iv.priority and result.priority[n, i]:
+        reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
+    reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
     intensity = t(lang, f"intensity.{iv.model.intensity}")
     preferred = iv.model.intensity in rules.policy.intensity_matrix[level].preferred  # type: ignore[index]
     reasons.append(t(lang, "why.intensity_preferred" if preferred else "why.intensity_allowed",

@@ -37,6 +37,7 @@ class CompiledIntervention:
     model: Intervention
     eligibility: Node  # the file's eligibility plus the age range and the prerequisites
     contraindications: tuple[tuple[Node, Text], ...]
+    priority: tuple[Node, Text] | None
     warnings: tuple[tuple[Node | None, InterventionWarning], ...]
     evidence_strength: float
     best_evidence: Evidence | None  # the counted entry with the highest strength
@@ -73,17 +74,19 @@ def load_rule_base(root: Path | None = None) -> RuleBase:
         raise RuleBaseError([Problem(str(root), None, "", "no factors.yaml here; expected a rule base folder "
                                                            "with factors.yaml, policy.yaml, instruments/ "
                                                            "and interventions/")])
-    catalogue_model = _parse(root, root / "factors.yaml", Catalogue, problems)
-    policy = _parse(root, root / "policy.yaml", Policy, problems)
-    if catalogue_model is None or policy is None:
+    catalogue_doc, catalogue_model = _parse_doc(root, root / "factors.yaml", Catalogue, problems)
+    policy = _parse_doc(root, root / "policy.yaml", Policy, problems)[1]
+    if catalogue_doc is None or catalogue_model is None or policy is None:
         raise RuleBaseError(problems)
     catalogue = FactorCatalogue(catalogue_model)
-    problems += _check_catalogue(root, catalogue)
+    problems += _check_catalogue(catalogue_doc, catalogue)
+    if problems:
+        raise RuleBaseError(problems)
     instruments = {}
     for path in sorted((root / "instruments").glob("*.yaml")):
-        instrument = _parse(root, path, Instrument, problems)
-        if instrument is not None:
-            problems += _check_instrument(_display(root, path), instrument, catalogue)
+        doc, instrument = _parse_doc(root, path, Instrument, problems)
+        if doc is not None and instrument is not None:
+            problems += _check_instrument(doc, instrument, catalogue)
             instruments[instrument.id] = InstrumentAdapter(instrument)
     table = LeafTable(catalogue)
     compiled = []
@@ -128,10 +131,6 @@ def _display(root: Path, path: Path) -> str:
         return path.relative_to(root.parent).as_posix()
     except ValueError:
         return str(path)
-
-
-def _parse(root: Path, path: Path, model: type[M], problems: list[Problem]) -> M | None:
-    return _parse_doc(root, path, model, problems)[1]
 
 
 def _parse_doc(root: Path, path: Path, model: type[M], problems: list[Problem]) -> tuple[YamlDoc | None, M | None]:
@@ -194,35 +193,32 @@ def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
 # ---------------------------------------------------------------- cross-file checks
 
 
-def _check_catalogue(root: Path, cat: FactorCatalogue) -> list[Problem]:
-    display = _display(root, root / "factors.yaml")
+def _check_catalogue(doc: YamlDoc, cat: FactorCatalogue) -> list[Problem]:
     out = []
     for i, factor in enumerate(cat.factors):
-        if factor.scale not in cat.model.scales:
-            out.append(Problem(display, None, f"factors[{i}].scale",
-                               f"unknown scale '{factor.scale}'{did_you_mean(factor.scale, cat.model.scales)}"))
-        if factor.domain not in cat.model.domains:
-            out.append(Problem(display, None, f"factors[{i}].domain",
-                               f"unknown domain '{factor.domain}'{did_you_mean(factor.domain, cat.model.domains)}"))
+        for key, known in (("scale", cat.model.scales), ("domain", cat.model.domains)):
+            value = getattr(factor, key)
+            if value not in known:
+                out.append(doc.problem(("factors", i, key), f"unknown {key} '{value}'{did_you_mean(value, known)}"))
     ids = [f.id for f in cat.factors] + [c.id for c in cat.context]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        out.append(Problem(display, None, "", f"the id '{dup}' is used more than once"))
+        out.append(doc.problem((), f"the id '{dup}' is used more than once"))
     for fact_id in ("age", *PREREQUISITE_FACTS.values()):
         if fact_id not in cat.context_index:
-            out.append(Problem(display, None, "context", f"the engine needs the context fact '{fact_id}'"))
+            out.append(doc.problem(("context",), f"the engine needs the context fact '{fact_id}'"))
     return out
 
 
-def _check_instrument(display: str, instrument: Instrument, cat: FactorCatalogue) -> list[Problem]:
+def _check_instrument(doc: YamlDoc, instrument: Instrument, cat: FactorCatalogue) -> list[Problem]:
     out = []
     for i, item in enumerate(instrument.items):
         if item.scale not in instrument.scales:
-            out.append(Problem(display, None, f"items[{i}].scale", f"unknown scale '{item.scale}'"
-                               f"{did_you_mean(item.scale, instrument.scales)}"))
+            out.append(doc.problem(("items", i, "scale"), f"unknown scale '{item.scale}'"
+                                                          f"{did_you_mean(item.scale, instrument.scales)}"))
         for j, factor_id in enumerate(item.factors):
             if factor_id not in cat.factor_index:
-                out.append(Problem(display, None, f"items[{i}].factors[{j}]", f"unknown factor '{factor_id}'"
-                                   f"{did_you_mean(factor_id, cat.factor_index)}"))
+                out.append(doc.problem(("items", i, "factors", j), f"unknown factor '{factor_id}'"
+                                                                   f"{did_you_mean(factor_id, cat.factor_index)}"))
     return out
 
 
@@ -256,6 +252,8 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
         if node:
             contraindications.append((node, contra.reason))
     warnings = [(compiled(w.when, ("warnings", i, "when")), w) for i, w in enumerate(iv.warnings)]
+    priority_node = compiled(iv.priority.when, ("priority", "when")) if iv.priority else None
+    priority = (priority_node, iv.priority.reason) if iv.priority and priority_node else None
 
     for field, kind in (("targets", "risk"), ("leverages", "protective")):
         for name in getattr(iv, field):
@@ -288,5 +286,5 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
                 best = (strength, entry)
     if problems:
         return problems
-    return CompiledIntervention(iv, eligibility, tuple(contraindications), tuple(warnings),
+    return CompiledIntervention(iv, eligibility, tuple(contraindications), priority, tuple(warnings),
                                 best[0] if best else 0.0, best[1] if best else None)

@@ -229,6 +229,13 @@ class Contraindication(Strict):
     reason: Text
 
 
+class Priority(Strict):
+    """When ``when`` holds for an eligible case, the insats is ranked above all others."""
+
+    when: Condition
+    reason: Text
+
+
 class InterventionWarning(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     message: Text
@@ -245,6 +252,9 @@ class Evidence(Strict):
     note: Text | None = None
 
 
+Weight = Annotated[float, Field(gt=0, le=1, description="how central the factor is to the insats, in (0, 1]")]
+
+
 class Intervention(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: Text
@@ -258,18 +268,15 @@ class Intervention(Strict):
     prerequisites: list[Prerequisite] = []
     eligibility: Condition | None = None
     contraindications: list[Contraindication] = []
-    targets: dict[str, float] = {}
-    leverages: dict[str, float] = {}
+    priority: Priority | None = None
+    targets: dict[str, Weight] = {}
+    leverages: dict[str, Weight] = {}
     evidence: list[Evidence] = Field(min_length=1)
     warnings: list[InterventionWarning] = []
     do_not_offer: bool = False
 
     @model_validator(mode="after")
-    def _weights_in_range(self) -> Intervention:
-        for field in ("targets", "leverages"):
-            for name, weight in getattr(self, field).items():
-                if not 0 < weight <= 1:
-                    raise ValueError(f"{field}.{name}: a weight must be above 0 and at most 1, got {weight}")
+    def _do_not_offer_says_why(self) -> Intervention:
         if self.do_not_offer and not self.warnings:
             raise ValueError("a do-not-offer entry needs a warning that says why")
         return self

@@ -1,0 +1,124 @@
+"""The case format: instruments map onto factors; bad input gets a located message."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher import InputError, encode_cases, read_cases
+from matcher.cases import case_json_schema
+from matcher.factors import UNRATED
+
+CONTEXT = {"age": 15, "placement": "home", "caregiver_engaged": True}
+
+
+def _column(rules, batch, name):
+    index = {**rules.catalogue.factor_index, **rules.catalogue.context_index}
+    return batch.values[:, index[name]].tolist()
+
+
+def test_savry_items_by_number_or_code_map_onto_factors(rules) -> None:
+    batch = encode_cases([("a", {"context": CONTEXT, "instruments": {"savry": {"11": "high", "I3": "måttlig",
+                                                                              "P3": "present"}}})], rules)
+    assert _column(rules, batch, "peer_delinquency") == [2]
+    assert _column(rules, batch, "substance_use") == [1]
+    assert _column(rules, batch, "strong_attachment") == [1]
+    assert _column(rules, batch, "history_of_violence") == [UNRATED]
+
+
+def test_yls_domain_rating_carries_to_each_factor_of_the_domain(rules) -> None:
+    batch = encode_cases([("a", {"context": CONTEXT, "instruments": {"yls_cmi": {"family_circumstances": "high"}}})],
+                         rules)
+    assert _column(rules, batch, "poor_parental_management") == [2]
+    assert _column(rules, batch, "family_conflict") == [2]
+
+
+def test_several_sources_combine_by_the_highest_rating(rules) -> None:
+    case = {"context": CONTEXT, "factors": {"peer_delinquency": 1},
+            "instruments": {"savry": {"S1": "low"}, "yls_cmi": {"peer_relations": "high"}}}
+    assert _column(rules, encode_cases([("a", case)], rules), "peer_delinquency") == [2]
+
+
+def test_optional_context_takes_its_documented_default(rules) -> None:
+    batch = encode_cases([("a", {"context": CONTEXT})], rules)
+    assert _column(rules, batch, "suicidality") == [0]
+    assert _column(rules, batch, "court_sanction") == [rules.catalogue.fact("court_sanction").values.index("none")]
+
+
+BAD_CASES = [
+    ("out_of_range", {"context": CONTEXT, "factors": {"peer_delinquency": 3}},
+     "case.json: factors.peer_delinquency: Input should be 0, 1 or 2 (0 = low, 1 = moderate, 2 = high); found 3"),
+    ("unknown_factor", {"context": CONTEXT, "factors": {"peer_delinquncy": 1}},
+     "case.json: factors.peer_delinquncy: unknown factor 'peer_delinquncy'; did you mean 'peer_delinquency'?"),
+    ("missing_required", {"context": {"placement": "home", "caregiver_engaged": True}},
+     "case.json: context.age: missing; this value is required (Ålder / Age)"),
+    ("wrong_type", {"context": {**CONTEXT, "age": "fifteen"}},
+     "case.json: context.age: Input should be a valid integer, unable to parse string as an integer; found 'fifteen'"),
+    ("age_out_of_range", {"context": {**CONTEXT, "age": 30}},
+     "case.json: context.age: Input should be less than or equal to 25; found 30"),
+    ("unknown_enum", {"context": {**CONTEXT, "placement": "sis_home"}},
+     "case.json: context.placement: Input should be 'home', 'family_home', 'hvb', 'sis_youth_home' or "
+     "'sluten_ungdomsvard'; found 'sis_home'; did you mean 'sis_youth_home'?"),
+    ("unknown_item", {"context": CONTEXT, "instruments": {"savry": {"H11": "high"}}},
+     "case.json: instruments.savry.H11: unknown item 'H11'; did you mean 'H1'?"),
+    ("bad_answer", {"context": CONTEXT, "instruments": {"savry": {"H1": "very high"}}},
+     "case.json: instruments.savry.H1: Input should be 'low', 'moderate', 'high', 'låg', 'måttlig' or 'hög'; "
+     "found 'very high'"),
+    ("unknown_top_key", {"context": CONTEXT, "instrument": {}},
+     "case.json: instrument: unknown key 'instrument'; did you mean 'instruments'?"),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), [b[1:] for b in BAD_CASES], ids=[b[0] for b in BAD_CASES])
+def test_bad_case_gets_its_exact_message(rules, case, message) -> None:
+    with pytest.raises(InputError) as caught:
+        encode_cases([("case.json", case)], rules)
+    assert str(caught.value) == message
+
+
+def test_every_bad_case_in_a_file_is_reported(rules, tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_text(json.dumps({"context": CONTEXT}) + "\n\n" + json.dumps({"context": {**CONTEXT, "age": 3}}) + "\n"
+                    + json.dumps({"context": CONTEXT, "factors": {"impulsivity": -1}}) + "\n")
+    with pytest.raises(InputError) as caught:
+        read_cases(path, rules)
+    assert str(caught.value) == (
+        f"{path}:3: context.age: Input should be greater than or equal to 6; found 3\n"
+        f"{path}:4: factors.impulsivity: Input should be 0, 1 or 2 (0 = low, 1 = moderate, 2 = high); found -1")
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("missing.csv", "case_id,age,caregiver_engaged\nX,15,yes\n",
+     "{path}: missing required column placement; the file has: case_id, age, caregiver_engaged"),
+    ("unknown.csv", "case_id,age,placement,caregiver_engaged,peer_delinquncy\nX,15,home,yes,2\n",
+     "{path}: unknown column 'peer_delinquncy'; did you mean 'peer_delinquency'?"),
+    ("bad.json", '{"context": {"age": 15,}}',
+     "{path}: not valid JSON: Expecting property name enclosed in double quotes at line 1, column 24"),
+    ("cases.txt", "x", "{path}: unknown file type '.txt'; expected .json, .jsonl or .csv"),
+])
+def test_bad_files_get_their_exact_message(rules, tmp_path: Path, name, text, message) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_cases(path, rules)
+    assert str(caught.value) == message.format(path=path)
+
+
+def test_csv_with_words_empty_cells_and_instrument_columns(rules, tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,age,placement,caregiver_engaged,peer_delinquency,savry.H1\n"
+                    "X,15,home,ja,2,high\nY,16,hvb,nej,,\n", encoding="utf-8")
+    batch = read_cases(path, rules)
+    assert batch.ids == ("X", "Y")
+    assert _column(rules, batch, "peer_delinquency") == [2, UNRATED]
+    assert _column(rules, batch, "history_of_violence") == [2, UNRATED]
+    assert _column(rules, batch, "caregiver_engaged") == [1, 0]
+
+
+def test_json_schema_lists_every_factor_and_context_fact(rules) -> None:
+    schema = case_json_schema(rules)
+    defs = schema["$defs"]
+    assert set(defs["Factors"]["properties"]) == set(rules.catalogue.factor_index)
+    assert set(defs["Context"]["properties"]) == set(rules.catalogue.context_index)
+    assert defs["Context"]["required"] == ["age", "caregiver_engaged", "placement"]
+    assert schema["required"] == ["context"]

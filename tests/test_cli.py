@@ -1,0 +1,87 @@
+"""The command line contract: output shapes, exit codes, no tracebacks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcher.cli import main
+from tests.conftest import EXAMPLES, ROOT
+
+
+def test_recommend_json_for_one_case(capsys) -> None:
+    assert main(["recommend", str(EXAMPLES / "02-high-risk-15-engaged-family.json"), "--format", "json",
+                 "--top", "3", "--lang", "en"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert [r["rank"] for r in res["recommendations"]] == [1, 2, 3]
+    assert res["risk"]["level"] == "high"
+
+
+def test_recommend_many_cases_gives_one_json_line_each(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,age,placement,caregiver_engaged,peer_delinquency\nA,15,home,yes,2\nB,9,home,no,0\n")
+    assert main(["recommend", str(path), "--format", "json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["case_id"] for line in lines] == ["A", "B"]
+
+
+def test_recommend_text_is_swedish_by_default(capsys) -> None:
+    assert main(["recommend", str(EXAMPLES / "01-low-risk-13.json")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Ärende EX-01 (syntetiskt exempel)\nRisknivå: låg")
+
+
+def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text('{"context": {"age": 15, "placement": "home", "caregiver_engaged": true}, '
+                    '"factors": {"impulsivity": 5}}')
+    run = subprocess.run([sys.executable, "-m", "matcher.cli", "recommend", str(path)], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr == (f"matcher: {path}: factors.impulsivity: Input should be 0, 1 or 2 "
+                          f"(0 = low, 1 = moderate, 2 = high); found 5\n")
+
+
+def test_rules_check_ok_and_broken(edited_rules, capsys) -> None:
+    assert main(["rules", "check"]) == 0
+    assert ": OK - 33 factors, 16 context facts, 2 instruments, 37 interventions (5 do not offer); content sha256:" \
+        in capsys.readouterr().out
+    root = edited_rules("interventions/mst.yaml", "intensity: high", "intensity: extreme")
+    assert main(["rules", "check", str(root)]) == 1
+    assert capsys.readouterr().out == (
+        "rules/interventions/mst.yaml:11: intensity: Input should be 'low', 'moderate', 'high' or 'very_high'; "
+        f"found 'extreme'\n1 problem in {root}\n")
+
+
+def test_show_warns_about_a_do_not_offer_practice(capsys) -> None:
+    assert main(["show", "scared-straight", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("WARNING – must not be offered: Socialstyrelsen advises against")
+
+
+def test_show_unknown_id_suggests(capsys) -> None:
+    assert main(["show", "mts"]) == 2
+    assert capsys.readouterr().err == "matcher: unknown intervention 'mts'; did you mean 'mst'? " \
+                                      "'matcher rules check' lists the rule base\n"
+
+
+def test_bad_top_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["recommend", "x.json", "--top", "0"])
+    assert caught.value.code == 2
+    assert "argument --top: expected a whole number of at least 1, found '0'" in capsys.readouterr().err
+
+
+def test_schema_command_writes_the_case_schema(tmp_path: Path) -> None:
+    out = tmp_path / "case.schema.json"
+    assert main(["schema", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["title"] == "Insatsmatch case"
+
+
+def test_the_documented_schema_is_the_generated_one(rules) -> None:
+    from matcher import case_json_schema
+
+    documented = json.loads((ROOT / "docs" / "case.schema.json").read_text(encoding="utf-8"))
+    assert documented == case_json_schema(rules), "run: matcher schema --out docs/case.schema.json"

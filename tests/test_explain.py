@@ -1,0 +1,70 @@
+"""Golden explanation texts for the example cases, in Swedish and English, and the JSON contract.
+
+To accept a deliberate change in wording, run `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_explain.py`
+and read the diff of tests/golden/ before committing it.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from matcher import explain, match, read_cases, result_text
+from tests.conftest import EXAMPLES
+
+GOLDEN = Path(__file__).with_name("golden")
+CASES = sorted(EXAMPLES.glob("*.json"))
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_golden_explanation_text(rules, model, path: Path, lang: str) -> None:
+    result = match(read_cases(path, rules), rules, model)
+    text = result_text(explain(result, 0, lang), lang) + "\n"
+    golden = GOLDEN / f"{path.stem}.{lang}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_there_are_eight_examples_all_synthetic(rules) -> None:
+    assert len(CASES) >= 8
+    for path in CASES:
+        assert read_cases(path, rules).synthetic.all(), path
+
+
+def test_json_contract(rules, model) -> None:
+    res = explain(match(read_cases(CASES[1], rules), rules, model), 0, "en")
+    assert set(res) == {"case_id", "synthetic", "version", "risk", "recommendations", "not_recommended", "warnings"}
+    assert set(res["version"]) == {"rule_base", "model", "evidence_snapshot"}
+    assert res["version"]["rule_base"] == rules.content_hash
+    assert {"level", "score", "points"} <= set(res["risk"])
+    assert {"factor", "points"} <= set(res["risk"]["points"][0])
+    rec = res["recommendations"][0]
+    assert {"id", "rank", "score", "terms", "reasons", "evidence"} <= set(rec)
+    assert set(rec["terms"]) == {"need_fit", "intensity_fit", "evidence", "protective_leverage"}
+    assert {"id", "reasons"} <= set(res["not_recommended"][0])
+    assert len(res["recommendations"]) + len(res["not_recommended"]) == len(rules.interventions)
+    assert all(set(w) == {"code", "message"} for w in res["warnings"])
+
+
+def test_key_domain_statements_hold_for_the_examples(rules, model) -> None:
+    def top(stem: str) -> list[str]:
+        result = match(read_cases(EXAMPLES / f"{stem}.json", rules), rules, model)
+        return [r["id"] for r in explain(result, 0, "en")["recommendations"]]
+
+    no_caregiver = top("03-high-risk-no-caregiver")
+    assert no_caregiver[0] == "tfco"  # Socialstyrelsen 2021: TFCO instead of institutional care for 12-17
+    assert not {"mst", "fft", "mdft", "bsft", "pmto", "connect"} & set(no_caregiver)
+    assert not {"mst", "tfco", "sis-placement", "mdft"} & set(top("01-low-risk-13"))
+    assert "bup-referral" in top("05-self-harm")
+    assert "avhopparstod" in top("06-gang-exit")
+    assert "sis-homecoming" in top("07-sis-homecoming")
+    child = top("08-child-9")
+    assert {"pmto", "multimodal-skills-6-11"} & set(child)
+    assert not [i for i in child if rules.interventions[rules.index(i)].model.age.min >= 12]
+
+
+def test_defector_support_always_warns_about_safety_first(rules, model) -> None:
+    res = explain(match(read_cases(EXAMPLES / "06-gang-exit.json", rules), rules, model), 0, "sv")
+    assert "safety_assessment_first" in [w["code"] for w in res["warnings"]]
