@@ -18,7 +18,11 @@ run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address=127.0.0.1 --server.headless=true \
 		--browser.gatherUsageStats=false
 
-test: $(STAMP)
+# The browser test drives Debian's chromium; without root and apt it is skipped with a reason.
+/usr/bin/chromium:
+	-apt-get update -qq && apt-get install -y -qq chromium
+
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/ruff check matcher ui app.py tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -40,7 +40,7 @@ class CompiledIntervention:
     priority: tuple[Node, Text] | None
     warnings: tuple[tuple[Node | None, InterventionWarning], ...]
     evidence_strength: float
-    best_evidence: Evidence | None  # the counted entry with the highest strength
+    best_evidence: Evidence | None  # the counted entry with the highest strength above zero
 
     @property
     def id(self) -> str:
@@ -282,7 +282,7 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
                                         f"{did_you_mean(entry.rating, ratings)}"))
         elif entry.confidence in policy.counted_confidence:
             strength = policy.evidence_strength[ratings[entry.rating]]
-            if best is None or strength > best[0]:
+            if strength > (best[0] if best else 0.0):
                 best = (strength, entry)
     if problems:
         return problems

@@ -41,12 +41,14 @@ run = st.button(t(lang, "ui.run"), type="primary", key="run")
 def _term_chart(rec: dict[str, Any]) -> alt.Chart:
     data = pd.DataFrame({"term": [t(lang, f"term.{name}") for name in TERMS],
                          "points": [rec["terms"][name] for name in TERMS], "row": rec["name"]})
-    return alt.Chart(data).mark_bar().encode(
+    names = [t(lang, f"term.{name}") for name in TERMS]
+    return alt.Chart(data).mark_bar(size=26).encode(
         x=alt.X("sum(points):Q", title=t(lang, "ui.score"), scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("row:N", title=None, axis=None),
-        color=alt.Color("term:N", title=None, sort=[t(lang, f"term.{name}") for name in TERMS]),
+        color=alt.Color("term:N", title=None, sort=names, legend=None),
+        order=alt.Order("order:Q"),
         tooltip=["term:N", "points:Q"],
-    ).properties(height=60)
+    ).transform_calculate(order=f"indexof({names!r}, datum.term)").properties(height=40)
 
 
 def _show(res: dict[str, Any]) -> None:
@@ -63,7 +65,8 @@ def _show(res: dict[str, Any]) -> None:
         st.info(t(lang, "text.no_recommendations"))
     for rec in res["recommendations"]:
         with st.container(border=True):
-            st.markdown(f"**{rec['rank']}. {rec['name']}** – {t(lang, 'ui.score')} {rec['score']:.2f}")
+            terms = " + ".join(f"{t(lang, f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
+            st.markdown(f"**{rec['rank']}. {rec['name']}** – {t(lang, 'ui.score')} {rec['score']:.2f} ({terms})")
             st.altair_chart(_term_chart(rec), use_container_width=True)
             st.markdown("\n".join(f"- {reason}" for reason in rec["reasons"]))
             with st.expander(t(lang, "ui.evidence")):
