@@ -8,12 +8,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from matcher import cli_store
+from matcher import cli_models
 from matcher.cards import intervention_card
 from matcher.cases import case_json_schema, read_cases
 from matcher.engine import match
 from matcher.errors import InputError, RuleBaseError
 from matcher.explain import explain
 from matcher.i18n import DEFAULT_LANG, LANGS
+from matcher.registry import active_model
 from matcher.render import card_text, result_text
 from matcher.risk import load_scorecard
 from matcher.rulebase import RuleBase, default_rules_dir, load_rule_base
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     schema.add_argument("--rules", type=Path, default=None)
     schema.set_defaults(run=_schema)
+    cli_store.register(sub)
     return parser
 
 
@@ -75,7 +79,7 @@ def _rules(path: Path | None) -> RuleBase:
 def _recommend(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     cases = read_cases(args.cases, rules)
-    result = match(cases, rules, load_scorecard(rules.catalogue), top_k=args.top)
+    result = match(cases, rules, active_model(rules), top_k=args.top)
     many = args.cases.suffix.lower() in (".jsonl", ".csv") or len(cases) > 1
     for n in range(len(result)):
         res = explain(result, n, args.lang)

@@ -1,0 +1,158 @@
+"""`matcher db|users|audit|export`: the case store from the command line.
+
+Commands that act for a user log in first: the user from --as (or INSATSMATCH_USER), the password
+from INSATSMATCH_PASSWORD or a prompt. On an empty database the first user, an admin, can be added
+without logging in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from matcher.auth import AccessDenied, Principal, Role
+from matcher.errors import InputError
+from matcher.rulebase import load_rule_base
+from matcher.store.db import connect, current_revision, database_url, upgrade
+from matcher.store.service import CaseStore, ConflictError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--as", dest="acting_user", default=os.environ.get("INSATSMATCH_USER"),
+                        help="log in as this user (default: INSATSMATCH_USER)")
+
+    db = sub.add_parser("db", help="the case store's database").add_subparsers(required=True, metavar="ACTION")
+    db.add_parser("upgrade", help="create or migrate the database (DATABASE_URL) to the newest schema") \
+        .set_defaults(run=_db_upgrade)
+
+    users = sub.add_parser("users", help="manage users (admin)").add_subparsers(required=True, metavar="ACTION")
+    add = users.add_parser("add", parents=[acting], help="add a user; the password comes from standard input "
+                                                         "or a prompt")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--unit", help="the unit code (required for social workers)")
+    add.set_defaults(run=_users_add)
+    users.add_parser("list", parents=[acting], help="list users").set_defaults(run=_users_list)
+    disable = users.add_parser("disable", parents=[acting], help="disable a user's login")
+    disable.add_argument("username")
+    disable.set_defaults(run=_users_disable)
+    set_role = users.add_parser("set-role", parents=[acting], help="change a user's role (and unit)")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=[r.value for r in Role])
+    set_role.add_argument("--unit")
+    set_role.set_defaults(run=_users_set_role)
+
+    aud = sub.add_parser("audit", help="the audit log (admin)").add_subparsers(required=True, metavar="ACTION")
+    aud.add_parser("verify", parents=[acting], help="check the hash chain; exit 1 and name every broken entry") \
+        .set_defaults(run=_audit_verify)
+
+    exp = sub.add_parser("export", help="pseudonymised exports (evaluator)")
+    outcomes = exp.add_subparsers(required=True, metavar="WHAT").add_parser(
+        "outcomes", parents=[acting], help="follow-up outcomes in the training format")
+    outcomes.add_argument("--out", type=Path, required=True)
+    outcomes.add_argument("--min-group", type=int, default=5, help="leave out groups smaller than this")
+    outcomes.set_defaults(run=_export_outcomes)
+
+
+def _store() -> CaseStore:
+    engine = connect()
+    if current_revision(engine) is None:
+        raise InputError(f"the database {engine.url.render_as_string(hide_password=True)} has no schema yet; "
+                         f"run 'matcher db upgrade' first")
+    return CaseStore(engine, load_rule_base())
+
+
+def _login(store: CaseStore, args: argparse.Namespace) -> Principal:
+    if not args.acting_user:
+        raise InputError("log in with --as USER (or set INSATSMATCH_USER)")
+    password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
+    try:
+        return store.login(args.acting_user, password)
+    except AccessDenied as exc:
+        raise InputError(f"login as {args.acting_user} failed: {exc}") from None
+
+
+def _new_password(username: str) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"New password for {username}: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise InputError("the two passwords differ; nothing was saved")
+    return first
+
+
+def _guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Access and conflict errors are user errors here: a message and exit 2."""
+
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args))
+        except (AccessDenied, ConflictError, ValueError) as exc:
+            raise InputError(str(exc)) from None
+
+    return wrapped
+
+
+@_guard
+def _db_upgrade(args: argparse.Namespace) -> int:
+    engine = connect()
+    upgrade(engine)
+    print(f"{engine.url.render_as_string(hide_password=True)}: schema at revision {current_revision(engine)}")
+    return 0
+
+
+@_guard
+def _users_add(args: argparse.Namespace) -> int:
+    store = _store()
+    who = _login(store, args) if store.has_users() else None
+    store.add_user(who, args.username, _new_password(args.username), args.role, args.unit)
+    print(f"user {args.username} added as {args.role}" + (f" in unit {args.unit}" if args.unit else ""))
+    return 0
+
+
+@_guard
+def _users_list(args: argparse.Namespace) -> int:
+    store = _store()
+    for user in store.list_users(_login(store, args)):
+        state = "" if user["active"] else "  (disabled)"
+        print(f"{user['username']:<20} {user['role']:<14} {user['unit']:<12}{state}")
+    return 0
+
+
+@_guard
+def _users_disable(args: argparse.Namespace) -> int:
+    store = _store()
+    store.disable_user(_login(store, args), args.username)
+    print(f"user {args.username} disabled")
+    return 0
+
+
+@_guard
+def _users_set_role(args: argparse.Namespace) -> int:
+    store = _store()
+    store.set_role(_login(store, args), args.username, args.role, args.unit)
+    print(f"user {args.username} is now {args.role}")
+    return 0
+
+
+@_guard
+def _audit_verify(args: argparse.Namespace) -> int:
+    store = _store()
+    problems = store.verify_audit(_login(store, args))
+    for problem in problems:
+        print(problem)
+    print("audit log intact" if not problems else f"{len(problems)} problem{'s' if len(problems) > 1 else ''} "
+          f"in the audit log of {database_url().split('@')[-1]}")
+    return 1 if problems else 0
+
+
+@_guard
+def _export_outcomes(args: argparse.Namespace) -> int:
+    store = _store()
+    print(f"{args.out}: {store.export_outcomes(_login(store, args), args.out, args.min_group)}")
+    return 0

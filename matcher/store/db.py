@@ -1,0 +1,73 @@
+"""Connecting to the case store: ``DATABASE_URL``, or a SQLite file in the data folder by default.
+
+SQLite runs in WAL mode and every transaction starts with BEGIN IMMEDIATE, so concurrent writers
+wait their turn (up to the busy timeout) instead of failing half-way. The schema is managed by
+Alembic (``migrations/``); ``upgrade`` brings any database to the newest version.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def data_dir() -> Path:
+    """The folder for the default database and the HMAC key; created on first use."""
+    folder = Path(os.environ.get("INSATSMATCH_DATA", DATA_DIR))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir() / 'insatsmatch.db'}"
+
+
+def connect(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_setup(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun explicitly below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (default: the newest)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

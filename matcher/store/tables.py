@@ -1,0 +1,191 @@
+"""The case store's tables (SQLAlchemy 2 declarative). Migrations in ``migrations/`` create them.
+
+No name or personnummer is stored in clear: a case has a pseudonymous code, and a personnummer
+given for look-up is kept only as a keyed HMAC (``personnummer.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Unit(Base):
+    """A social services unit in a municipality; social workers see their own unit's cases."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    municipality: Mapped[str] = mapped_column(String(128), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    unit: Mapped[Unit | None] = relationship()
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    pnr_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Group columns for the evaluators' fairness audit only; never model features by default.
+    sex: Mapped[str | None] = mapped_column(String(16))
+    born_abroad: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit: Mapped[Unit] = relationship()
+
+
+class Assessment(Base):
+    """One dated, versioned assessment: the case input (context, factors, instruments) as given."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    assessed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    instrument: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Recommendation(Base):
+    """The engine's full output for one assessment, with its version stamp. Never changed."""
+
+    __tablename__ = "recommendations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    rule_base: Mapped[str] = mapped_column(String(80))
+    model: Mapped[str] = mapped_column(String(80))
+    evidence_snapshot: Mapped[str] = mapped_column(String(10))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Decision(Base):
+    """The worker's decision on a recommendation, with the young person's and guardians' views."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
+    youth_view: Mapped[str] = mapped_column(Text, default="")
+    youth_goals: Mapped[str] = mapped_column(Text, default="")
+    guardian_view: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    items: Mapped[list[DecisionItem]] = relationship(cascade="all, delete-orphan", order_by="DecisionItem.id")
+
+
+class DecisionItem(Base):
+    __tablename__ = "decision_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    intervention: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted, declined, overridden
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    given_by: Mapped[str] = mapped_column(String(16))  # youth, guardian
+    agencies: Mapped[list[Any]] = mapped_column(JSON)
+    given_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Plan(Base):
+    """The individual plan of a case; ``version`` guards against lost updates (optimistic locking)."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    items: Mapped[list[PlanItem]] = relationship(cascade="all, delete-orphan", order_by="PlanItem.position")
+    # The UPDATE carries "WHERE version = <the version read>", so a concurrent save fails instead of winning.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class PlanItem(Base):
+    __tablename__ = "plan_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    intervention: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(32))
+    goal: Mapped[str] = mapped_column(Text)
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    follow_up_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # planned, active, completed, dropped
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_ups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    followed_up_on: Mapped[dt.date] = mapped_column(Date)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
+    new_offences: Mapped[int] = mapped_column(Integer)
+    school_work_status: Mapped[str] = mapped_column(String(32))
+    substance_use_level: Mapped[str] = mapped_column(String(32))
+    placement: Mapped[str] = mapped_column(String(32))
+    completed: Mapped[list[Any]] = mapped_column(JSON)
+    dropped: Mapped[list[Any]] = mapped_column(JSON)
+    youth_rating: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained log of every read and write of case data (``audit.py``)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    case_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the last sequence number and hash; locked while a new entry is appended."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,379 @@
+"""The case store on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (make test sets it here)."""
+
+import datetime as dt
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, inspect, select, text
+
+from matcher import InputError
+from matcher.auth import AccessDenied, Passwords, Principal, Role
+from matcher.store import audit as audit_module
+from matcher.store.db import connect, current_revision, upgrade
+from matcher.store.service import CaseStore, ConflictError, PlanItemInput
+from matcher.store.tables import AuditEntry
+
+PG = os.environ.get("TEST_DATABASE_URL")
+FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+KEY = b"test-only-key-0123456789abcdef01"
+DAY = dt.date(2026, 1, 15)
+CASE = {"context": {"age": 15, "placement": "home", "caregiver_engaged": True}, "factors": {"peer_delinquency": 2}}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG, reason="TEST_DATABASE_URL is not set (make test sets it when PostgreSQL answers on 127.0.0.1:5432)"))])
+def engine(request, tmp_path) -> Iterator:
+    if request.param == "sqlite":
+        yield connect(f"sqlite:///{tmp_path / 'store.db'}")
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = connect(f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(engine, rules) -> CaseStore:
+    upgrade(engine)
+    return CaseStore(engine, rules, key=KEY, passwords=FAST)
+
+
+@pytest.fixture
+def people(store) -> dict[str, Principal]:
+    store.add_user(None, "admin", "admin-password", "admin")
+    admin = store.login("admin", "admin-password")
+    for name, role, unit in [("anna", "social_worker", "NORR"), ("sven", "social_worker", "SYD"),
+                             ("mona", "methodologist", None), ("eva", "evaluator", None)]:
+        store.add_user(admin, name, f"{name}-password", role, unit)
+    return {name: store.login(name, f"{name}-password") for name in ("admin", "anna", "sven", "mona", "eva")}
+
+
+def _items(*actors: str) -> list[PlanItemInput]:
+    return [PlanItemInput("mst" if a == "socialtjanst" else "school-support", a, f"goal for {a}", DAY,
+                          DAY + dt.timedelta(days=90)) for a in actors]
+
+
+def test_migration_from_empty_to_head(engine) -> None:
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == "0001"
+    tables = set(inspect(engine).get_table_names())
+    assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
+            "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head"} <= tables
+    upgrade(engine)  # running it again changes nothing
+    assert current_revision(engine) == "0001"
+
+
+# ------------------------------------------------------------------ access matrix
+
+ACTIONS = {
+    "create_case": lambda s, who, code: s.create_case(who),
+    "list_cases": lambda s, who, code: s.list_cases(who),
+    "add_assessment": lambda s, who, code: s.add_assessment(who, code, CASE, DAY),
+    "read_assessments": lambda s, who, code: s.assessments(who, code),
+    "read_plan": lambda s, who, code: s.plan(who, code),
+    "save_plan": lambda s, who, code: s.save_plan(who, code, _items("socialtjanst"), 0),
+    "add_consent": lambda s, who, code: s.add_consent(who, code, "youth", ["skola"], DAY),
+    "shared_plan": lambda s, who, code: s.shared_plan(who, code, DAY),
+    "add_follow_up": lambda s, who, code: s.add_follow_up(who, code, DAY, 0, "in_school", "none", "home"),
+    "export_outcomes": lambda s, who, code: s.export_outcomes(who, s._export_path),
+    "list_users": lambda s, who, code: s.list_users(who),
+    "add_user": lambda s, who, code: s.add_user(who, f"u{uuid.uuid4().hex[:6]}", "some-password", "evaluator"),
+    "verify_audit": lambda s, who, code: s.verify_audit(who),
+}
+CASE_WORK = {"create_case", "list_cases", "add_assessment", "read_assessments", "read_plan", "save_plan",
+             "add_consent", "shared_plan", "add_follow_up"}
+ALLOWED = {
+    "anna": CASE_WORK,  # own unit
+    "sven": {"create_case", "list_cases"},  # another unit: may work, but not on anna's case
+    "mona": set(),
+    "eva": {"export_outcomes"},
+    "admin": {"list_users", "add_user", "verify_audit"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_access_matrix(store, people, tmp_path, action) -> None:
+    store._export_path = tmp_path / "export.csv"  # type: ignore[attr-defined]
+    code = store.create_case(people["anna"], synthetic=True)
+    for name, who in people.items():
+        if action in ALLOWED[name]:
+            ACTIONS[action](store, who, code)
+        else:
+            with pytest.raises(AccessDenied):
+                ACTIONS[action](store, who, code)
+    with store.engine.connect() as conn:
+        denied = conn.execute(select(AuditEntry.actor).where(AuditEntry.action.like("denied:%"))).scalars().all()
+    assert sorted(denied) == sorted(n for n in people if action not in ALLOWED[n])
+
+
+def test_denial_messages_name_the_role_the_action_and_the_unit(store, people) -> None:
+    code = store.create_case(people["anna"])
+    with pytest.raises(AccessDenied, match=r"^mona \(methodologist\) may not case\.read; allowed: rules\.read, "
+                                           r"rules\.write$"):
+        store.plan(people["mona"], code)
+    with pytest.raises(AccessDenied, match=r"^sven \(social_worker, unit SYD\) may not case\.read a case of unit "
+                                           r"NORR$"):
+        store.plan(people["sven"], code)
+
+
+def test_login_refuses_wrong_password_and_disabled_users(store, people) -> None:
+    with pytest.raises(AccessDenied, match="unknown user, wrong password or disabled account"):
+        store.login("anna", "wrong-password")
+    store.disable_user(people["admin"], "anna")
+    with pytest.raises(AccessDenied):
+        store.login("anna", "anna-password")
+    assert [u["active"] for u in store.list_users(people["admin"]) if u["username"] == "anna"] == [False]
+
+
+def test_only_the_first_user_can_be_added_without_login(store, people) -> None:
+    with pytest.raises(AccessDenied, match="only the first user can be added without logging in"):
+        store.add_user(None, "mallory", "mallory-password", "admin")
+
+
+# ------------------------------------------------------------------ consent
+
+
+def test_consent_gates_sharing_and_withdrawal_takes_effect_at_once(store, people) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    store.add_assessment(anna, code, CASE, DAY)  # age 15: the guardians must consent too
+    store.save_plan(anna, code, _items("socialtjanst", "skola", "polis"), 0)
+
+    def shown() -> dict[str, bool]:
+        return {s.item.actor: s.shown for s in store.shared_plan(anna, code, DAY)}
+
+    assert shown() == {"socialtjanst": True, "skola": False, "polis": False}
+    youth = store.add_consent(anna, code, "youth", ["skola", "polis"], DAY - dt.timedelta(days=1))
+    assert shown() == {"socialtjanst": True, "skola": False, "polis": False}
+    store.add_consent(anna, code, "guardian", ["skola"], DAY - dt.timedelta(days=1))
+    assert shown() == {"socialtjanst": True, "skola": True, "polis": False}
+    reasons = {s.item.actor: s.reason for s in store.shared_plan(anna, code, DAY)}
+    assert reasons["polis"] == "no valid consent from guardian covers polis on 2026-01-15"
+    store.withdraw_consent(anna, code, youth)
+    assert shown() == {"socialtjanst": True, "skola": False, "polis": False}
+    with store.engine.connect() as conn:
+        checks = conn.execute(select(AuditEntry.detail).where(AuditEntry.action == "consent.check")).scalars().all()
+    assert len(checks) == 2 * 5
+    assert checks[-1] == "skola: withheld: no valid consent from youth covers skola on 2026-01-15"
+
+
+def test_expired_consent_no_longer_covers(store, people) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    store.add_assessment(anna, code, {**CASE, "context": {**CASE["context"], "age": 19}}, DAY)  # adult: own consent
+    store.save_plan(anna, code, _items("skola"), 0)
+    store.add_consent(anna, code, "youth", ["skola"], DAY, expires_on=DAY + dt.timedelta(days=30))
+    assert store.shared_plan(anna, code, DAY + dt.timedelta(days=30))[0].shown
+    late = store.shared_plan(anna, code, DAY + dt.timedelta(days=31))[0]
+    assert (late.shown, late.reason) == (False, "no valid consent from youth covers skola on 2026-02-15")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda s, a, c: s.add_consent(a, c, "youth", ["skolan"], DAY),
+     "consent: unknown agency 'skolan'; did you mean 'skola'?; expected one of socialtjanst, skola, polis, sis, "
+     "region, kriminalvarden, civil_society"),
+    (lambda s, a, c: s.add_consent(a, c, "youth", ["skola"], DAY, expires_on=DAY - dt.timedelta(days=1)),
+     "consent: expires on 2026-01-14, before it was given (2026-01-15)"),
+    (lambda s, a, c: s.withdraw_consent(a, c, 999), "case {code} has no consent 999"),
+    (lambda s, a, c: s.plan(a, "C-NOPE"), "unknown case 'C-NOPE'; 'matcher' lists only the cases of your unit"),
+    (lambda s, a, c: s.create_case(a, personnummer="121212-1213"),
+     "personnummer: the check digit does not match; check the number and try again"),
+    (lambda s, a, c: s.create_case(a, personnummer="121312-1212"),
+     "personnummer: the date part is not a real date; expected a personnummer like YYYYMMDD-NNNN"),
+    (lambda s, a, c: s.create_case(a, personnummer="12-12"),
+     "personnummer: expected a personnummer like YYYYMMDD-NNNN; found a value of 5 characters that does not "
+     "have that form"),
+    (lambda s, a, c: s.add_assessment(a, c, {"context": {"age": 15}}, DAY),
+     "case {code}: context.caregiver_engaged: missing; this value is required (Vårdnadshavare eller "
+     "omsorgsperson deltar / Caregiver available and willing to take part)\n"
+     "case {code}: context.placement: missing; this value is required (Nuvarande boende eller placering / "
+     "Current placement)"),
+    (lambda s, a, c: s.save_plan(a, c, [PlanItemInput("mts", "socialtjanst", "g", DAY, DAY)], 0),
+     "plan of case {code}, mts: unknown intervention; did you mean 'mst'?"),
+    (lambda s, a, c: s.add_follow_up(a, c, DAY, 0, "at_school", "none", "home"),
+     "follow-up: school_work_status must be one of unknown, in_school, high_absence, working, neither; found "
+     "'at_school'; did you mean 'in_school'?"),
+])
+def test_bad_input_gets_a_clear_error(store, people, call, message) -> None:
+    code = store.create_case(people["anna"])
+    with pytest.raises(InputError) as caught:
+        call(store, people["anna"], code)
+    assert str(caught.value) == message.format(code=code)
+
+
+def test_personnummer_is_stored_only_as_a_keyed_hmac(store, people) -> None:
+    code = store.create_case(people["anna"], personnummer="20121212-1212")
+    assert store.find_case(people["anna"], "201212121212") == code
+    assert store.find_case(people["anna"], "121212-1212") == code  # same person: '-' means under 100
+    assert store.find_case(people["sven"], "19121212-1212") is None
+    with pytest.raises(AccessDenied):
+        store.find_case(people["sven"], "20121212-1212")  # exists, but in another unit
+    with store.engine.connect() as conn:
+        dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM cases")) for v in row)
+    assert "121212" not in dump and "1212" not in dump.replace(code, "")
+    with pytest.raises(InputError, match="already exists"):
+        store.create_case(people["anna"], personnummer="121212-1212")
+
+
+# ------------------------------------------------------------------ decisions, plans, concurrency
+
+
+def test_recommendation_snapshot_and_decision(store, people) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    version = store.add_assessment(anna, code, CASE, DAY)
+    result = {"version": {"rule_base": "sha256:abc", "model": "baseline-scorecard-1",
+                          "evidence_snapshot": "2026-11-22"}, "recommendations": [{"id": "mst", "rank": 1}]}
+    rec = store.save_recommendation(anna, code, version, result)
+    assert store.recommendation(anna, code, rec) == result
+    decision = store.record_decision(anna, code, rec, [("mst", "accepted", ""), ("fft", "overridden", "waiting list")],
+                                     youth_view="vill bo kvar hemma", youth_goals="klara skolan")
+    assert decision > 0
+    with pytest.raises(InputError, match="decision on fft: a reason is required when it is declined"):
+        store.record_decision(anna, code, rec, [("fft", "declined", " ")])
+
+
+def test_second_editor_gets_a_conflict_not_a_silent_overwrite(store, people) -> None:
+    anna, bo = people["anna"], people["admin"]
+    store.add_user(bo, "bo", "bo-password", "social_worker", "NORR")
+    bo = store.login("bo", "bo-password")
+    code = store.create_case(anna)
+    assert store.save_plan(anna, code, _items("socialtjanst"), 0) == 1
+    seen_by_anna, seen_by_bo = store.plan(anna, code), store.plan(bo, code)
+    assert store.save_plan(bo, code, _items("socialtjanst", "skola"), seen_by_bo.version) == 2
+    with pytest.raises(ConflictError, match=rf"^case {code}: the plan was changed by bo at .* \(now version 2\); "
+                                            r"you edited version 1\. Nothing was saved: reload the plan"):
+        store.save_plan(anna, code, _items("polis"), seen_by_anna.version)
+    assert [i.actor for i in store.plan(anna, code).items] == ["socialtjanst", "skola"]
+
+
+def test_a_crash_in_the_middle_of_a_save_keeps_the_last_committed_state(store, people, monkeypatch) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    store.save_plan(anna, code, _items("socialtjanst"), 0)
+    real = audit_module.append
+
+    def crash(session, key, actor, action, *args, **kwargs):  # the items are flushed when this runs
+        if action == "plan.save":
+            raise RuntimeError("power cut")
+        return real(session, key, actor, action, *args, **kwargs)
+
+    monkeypatch.setattr(audit_module, "append", crash)
+    with pytest.raises(RuntimeError, match="power cut"):
+        store.save_plan(anna, code, _items("skola", "polis"), 1)
+    monkeypatch.setattr(audit_module, "append", real)
+    plan = store.plan(anna, code)
+    assert (plan.version, [i.actor for i in plan.items]) == (1, ["socialtjanst"])
+    assert store.verify_audit(people["admin"]) == []
+
+
+def test_twenty_threads_times_fifty_saves_lose_nothing(store, people) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(50):
+                store.add_assessment(anna, code, CASE, DAY)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    versions = [a["version"] for a in store.assessments(anna, code)]
+    assert versions == list(range(1, 1001))
+    assert store.verify_audit(people["admin"]) == []
+
+
+# ------------------------------------------------------------------ audit chain
+
+
+def _tamper(store, sql: str) -> list[str]:
+    with store.engine.begin() as conn:
+        conn.execute(text(sql))
+    return [str(p) for p in store.verify_audit(store.login("admin", "admin-password"))]
+
+
+@pytest.fixture
+def logged(store, people) -> CaseStore:
+    code = store.create_case(people["anna"])
+    for _ in range(3):
+        store.plan(people["anna"], code)
+    return store  # entries 1-5 are user adds; 6 create_case; 7-9 plan reads
+
+
+def test_an_intact_log_verifies(logged) -> None:
+    assert logged.verify_audit(logged.login("admin", "admin-password")) == []
+
+
+def test_a_changed_entry_is_named(logged) -> None:
+    assert _tamper(logged, "UPDATE audit_log SET actor = 'sven' WHERE seq = 7") == [
+        "audit entry 7: changed after it was written (plan.read by sven)"]
+
+
+def test_a_deleted_entry_is_named(logged) -> None:
+    assert _tamper(logged, "DELETE FROM audit_log WHERE seq = 7") == [
+        "audit entry 7: missing: entries 7 were deleted",
+        "audit entry 8: does not follow the entry before it: an entry before it was changed, inserted or deleted"]
+
+
+def test_an_inserted_entry_is_named(logged) -> None:
+    problems = _tamper(logged, "INSERT INTO audit_log (seq, at, actor, action, case_code, detail, prev_hash, hash) "
+                               "SELECT 100, at, 'mallory', 'plan.read', case_code, '', hash, hash FROM audit_log "
+                               "WHERE seq = 9")
+    assert problems == ["audit entry 100: inserted: the newest entry the log wrote is 9"]
+
+
+def test_deleting_the_newest_entries_is_detected(logged) -> None:
+    assert _tamper(logged, "DELETE FROM audit_log WHERE seq >= 8") == [
+        "audit entry 9: missing: entries 8-9, the newest, were deleted"]
+
+
+def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) -> None:
+    anna, eva = people["anna"], people["eva"]
+    codes = []
+    for i in range(7):
+        code = store.create_case(anna, synthetic=True, sex="male" if i < 6 else "female", born_abroad=False)
+        store.add_assessment(anna, code, CASE, DAY)
+        store.add_follow_up(anna, code, DAY + dt.timedelta(days=100), 1 if i % 2 else 0, "in_school", "none", "home")
+        store.add_follow_up(anna, code, DAY + dt.timedelta(days=370), 0, "in_school", "none", "home")
+        codes.append(code)
+    unobserved = store.create_case(anna, sex="male", born_abroad=False)
+    store.add_assessment(anna, unobserved, CASE, DAY)
+    out = tmp_path / "outcomes.csv"
+    summary = store.export_outcomes(eva, out, min_group=5)
+    assert str(summary) == ("6 rows written; 1 left out in groups smaller than the minimum; "
+                            "1 periods not yet followed up for 12 months")
+    import pandas as pd
+
+    df = pd.read_csv(out)
+    assert len(df) == 6 and df["reoffended_12m"].tolist() == [0, 1, 0, 1, 0, 1]
+    assert set(df["period_start"]) == {"2026-01"}
+    assert not set(df["id"]) & set(codes)
+    store.export_outcomes(eva, tmp_path / "again.csv", min_group=5)
+    assert not set(pd.read_csv(tmp_path / "again.csv")["id"]) & set(df["id"])  # new ids each export
+    assert df["peer_delinquency"].tolist() == [2] * 6 and df["history_of_violence"].isna().all()
+
+
+def test_role_names_are_checked(store, people) -> None:
+    with pytest.raises(InputError, match=r"unknown role 'socialworker'; did you mean 'social_worker'\?"):
+        store.set_role(people["admin"], "anna", "socialworker")
+    assert {r.value for r in Role} == {"social_worker", "methodologist", "evaluator", "admin"}
