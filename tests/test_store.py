@@ -377,3 +377,23 @@ def test_role_names_are_checked(store, people) -> None:
     with pytest.raises(InputError, match=r"unknown role 'socialworker'; did you mean 'social_worker'\?"):
         store.set_role(people["admin"], "anna", "socialworker")
     assert {r.value for r in Role} == {"social_worker", "methodologist", "evaluator", "admin"}
+
+
+def test_snapshots_and_audit_entries_cannot_be_changed_through_the_store(store, people) -> None:
+    from sqlalchemy.orm import Session
+
+    from matcher.store.tables import Recommendation
+
+    anna = people["anna"]
+    code = store.create_case(anna)
+    version = store.add_assessment(anna, code, CASE, DAY)
+    rec_id = store.save_recommendation(anna, code, version, {"version": {"rule_base": "r", "model": "m",
+                                                                         "evidence_snapshot": "2026-11-22"}})
+    with Session(store.engine) as session:
+        session.get(Recommendation, rec_id).model = "other"  # type: ignore[union-attr]
+        with pytest.raises(PermissionError, match="Recommendation rows are never changed once written"):
+            session.commit()
+        session.rollback()
+        session.scalars(select(AuditEntry)).first().actor = "mallory"  # type: ignore[union-attr]
+        with pytest.raises(PermissionError, match="AuditEntry rows are never changed once written"):
+            session.commit()
