@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: run test
+.PHONY: run test bench
 
 $(STAMP): pyproject.toml requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,17 @@ run: $(STAMP)
 
 # The store tests run on PostgreSQL too when a server answers on 127.0.0.1:5432 (trust auth, database test).
 test: $(STAMP) /usr/bin/chromium
-	$(BIN)/ruff check matcher ui app.py tests
+	$(BIN)/ruff check matcher ui app.py tests benchmarks
 	$(BIN)/mypy
 	if [ -z "$$TEST_DATABASE_URL" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 		export TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test; fi; \
 	$(BIN)/python -m pytest
 
+# Benchmarks (benchmarks/README.md) need the bench extra (zen-engine, pyinstrument); this installs it once.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py

@@ -94,6 +94,10 @@ def encode_cases(raw_cases: Iterable[tuple[str, Any]], rules: RuleBase) -> CaseB
     template = cat.default_row()
     rows, ids, synthetic, errors = [], [], [], []
     for n, (where, raw) in enumerate(raw_cases, start=1):
+        if not isinstance(raw, dict):
+            errors.append(f"{where}: expected a case object with context, factors and instruments "
+                          f"(docs/case-format.md); found {type(raw).__name__} {str(raw)[:40]!r}")
+            continue
         try:
             case: Any = model.model_validate(raw)
         except ValidationError as exc:

@@ -8,8 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matcher import cli_store
-from matcher import cli_models
+from matcher import cli_models, cli_rules, cli_store
 from matcher.cards import intervention_card
 from matcher.cases import case_json_schema, read_cases
 from matcher.engine import match
@@ -18,8 +17,7 @@ from matcher.explain import explain
 from matcher.i18n import DEFAULT_LANG, LANGS
 from matcher.registry import active_model
 from matcher.render import card_text, result_text
-from matcher.risk import load_scorecard
-from matcher.rulebase import RuleBase, default_rules_dir, load_rule_base
+from matcher.rulebase import RuleBase, load_rule_base
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,10 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--rules", type=Path, default=None, help="rule base folder (default: rules/)")
     rec.set_defaults(run=_recommend)
 
-    rules = sub.add_parser("rules", help="work with the rule base").add_subparsers(required=True, metavar="ACTION")
-    check = rules.add_parser("check", help="validate a rule base; exit 1 when there is any problem")
-    check.add_argument("dir", type=Path, nargs="?", default=None)
-    check.set_defaults(run=_check)
+    cli_rules.register(sub)
 
     show = sub.add_parser("show", help="look up one intervention (warns about do-not-offer practices)")
     show.add_argument("id")
@@ -59,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--rules", type=Path, default=None)
     schema.set_defaults(run=_schema)
     cli_store.register(sub)
+    cli_models.register(sub)
     return parser
 
 
@@ -90,23 +86,6 @@ def _recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(args: argparse.Namespace) -> int:
-    root = args.dir or default_rules_dir()
-    try:
-        rules = load_rule_base(root)
-        load_scorecard(rules.catalogue)
-    except RuleBaseError as exc:
-        for problem in exc.problems:
-            print(problem)
-        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in {root}")
-        return 1
-    dno = sum(iv.model.do_not_offer for iv in rules.interventions)
-    print(f"{root}: OK - {len(rules.catalogue.factors)} factors, {len(rules.catalogue.context)} context facts, "
-          f"{len(rules.instruments)} instruments, {len(rules.interventions)} interventions "
-          f"({dno} do not offer); content {rules.content_hash}")
-    return 0
-
-
 def _show(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     print(card_text(intervention_card(rules, args.id, args.lang), args.lang))
@@ -114,12 +93,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    text = json.dumps(case_json_schema(_rules(args.rules)), ensure_ascii=False, indent=2) + "\n"
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return cli_rules.emit(json.dumps(case_json_schema(_rules(args.rules)), ensure_ascii=False, indent=2) + "\n",
+                          args.out)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,16 @@ from matcher.store.db import connect, current_revision, database_url, upgrade
 from matcher.store.service import CaseStore, ConflictError
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def acting_parser() -> argparse.ArgumentParser:
+    """The --as option of every command that acts for a logged-in user."""
     acting = argparse.ArgumentParser(add_help=False)
     acting.add_argument("--as", dest="acting_user", default=os.environ.get("INSATSMATCH_USER"),
                         help="log in as this user (default: INSATSMATCH_USER)")
+    return acting
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    acting = acting_parser()
 
     db = sub.add_parser("db", help="the case store's database").add_subparsers(required=True, metavar="ACTION")
     db.add_parser("upgrade", help="create or migrate the database (DATABASE_URL) to the newest schema") \
@@ -59,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     outcomes.set_defaults(run=_export_outcomes)
 
 
-def _store() -> CaseStore:
+def store() -> CaseStore:
     engine = connect()
     if current_revision(engine) is None:
         raise InputError(f"the database {engine.url.render_as_string(hide_password=True)} has no schema yet; "
@@ -67,12 +73,12 @@ def _store() -> CaseStore:
     return CaseStore(engine, load_rule_base())
 
 
-def _login(store: CaseStore, args: argparse.Namespace) -> Principal:
+def login(case_store: CaseStore, args: argparse.Namespace) -> Principal:
     if not args.acting_user:
         raise InputError("log in with --as USER (or set INSATSMATCH_USER)")
     password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
     try:
-        return store.login(args.acting_user, password)
+        return case_store.login(args.acting_user, password)
     except AccessDenied as exc:
         raise InputError(f"login as {args.acting_user} failed: {exc}") from None
 
@@ -86,7 +92,7 @@ def _new_password(username: str) -> str:
     return first
 
 
-def _guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Access and conflict errors are user errors here: a message and exit 2."""
 
     def wrapped(args: argparse.Namespace) -> int:
@@ -98,7 +104,7 @@ def _guard(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Names
     return wrapped
 
 
-@_guard
+@guarded
 def _db_upgrade(args: argparse.Namespace) -> int:
     engine = connect()
     upgrade(engine)
@@ -106,44 +112,44 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
+@guarded
 def _users_add(args: argparse.Namespace) -> int:
-    store = _store()
-    who = _login(store, args) if store.has_users() else None
-    store.add_user(who, args.username, _new_password(args.username), args.role, args.unit)
+    case_store = store()
+    who = login(case_store, args) if case_store.has_users() else None
+    case_store.add_user(who, args.username, _new_password(args.username), args.role, args.unit)
     print(f"user {args.username} added as {args.role}" + (f" in unit {args.unit}" if args.unit else ""))
     return 0
 
 
-@_guard
+@guarded
 def _users_list(args: argparse.Namespace) -> int:
-    store = _store()
-    for user in store.list_users(_login(store, args)):
+    case_store = store()
+    for user in case_store.list_users(login(case_store, args)):
         state = "" if user["active"] else "  (disabled)"
         print(f"{user['username']:<20} {user['role']:<14} {user['unit']:<12}{state}")
     return 0
 
 
-@_guard
+@guarded
 def _users_disable(args: argparse.Namespace) -> int:
-    store = _store()
-    store.disable_user(_login(store, args), args.username)
+    case_store = store()
+    case_store.disable_user(login(case_store, args), args.username)
     print(f"user {args.username} disabled")
     return 0
 
 
-@_guard
+@guarded
 def _users_set_role(args: argparse.Namespace) -> int:
-    store = _store()
-    store.set_role(_login(store, args), args.username, args.role, args.unit)
+    case_store = store()
+    case_store.set_role(login(case_store, args), args.username, args.role, args.unit)
     print(f"user {args.username} is now {args.role}")
     return 0
 
 
-@_guard
+@guarded
 def _audit_verify(args: argparse.Namespace) -> int:
-    store = _store()
-    problems = store.verify_audit(_login(store, args))
+    case_store = store()
+    problems = case_store.verify_audit(login(case_store, args))
     for problem in problems:
         print(problem)
     print("audit log intact" if not problems else f"{len(problems)} problem{'s' if len(problems) > 1 else ''} "
@@ -151,8 +157,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-@_guard
+@guarded
 def _export_outcomes(args: argparse.Namespace) -> int:
-    store = _store()
-    print(f"{args.out}: {store.export_outcomes(_login(store, args), args.out, args.min_group)}")
+    case_store = store()
+    print(f"{args.out}: {case_store.export_outcomes(login(case_store, args), args.out, args.min_group)}")
     return 0

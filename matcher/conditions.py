@@ -9,7 +9,6 @@ over leaf columns. The same leaf results explain, for one case, which comparison
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +20,11 @@ from matcher.i18n import t
 from matcher.schema import AllOf, AnyOf, Condition, ContextLeaf, FactorLeaf, NotOf
 from matcher.yamlsource import did_you_mean
 
-ORDER_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
-    "==": operator.eq, "!=": operator.ne,
+ORDER_OPS: dict[str, np.ufunc] = {
+    ">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less, "==": np.equal, "!=": np.not_equal,
 }
 SET_OPS = ("in", "not_in")
+BIT_SHIFTS = np.arange(8, dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,16 @@ class Leaf:
     op: str
     values: tuple[int, ...]
 
-    def evaluate(self, column: np.ndarray) -> np.ndarray:
-        if self.op in SET_OPS:
-            hit = np.isin(column, self.values)
-            return hit if self.op == "in" else ~hit
-        return np.asarray(ORDER_OPS[self.op](column, self.values[0]))
+    def evaluate(self, column: np.ndarray, out: np.ndarray) -> None:
+        """Write the comparison for every case into ``out``; a set is a few equality tests (lists are short)."""
+        if self.op not in SET_OPS:
+            ORDER_OPS[self.op](column, self.values[0], out=out)
+            return
+        np.equal(column, self.values[0], out=out)
+        for value in self.values[1:]:
+            out |= column == value
+        if self.op == "not_in":
+            np.logical_not(out, out=out)
 
 
 @dataclass(frozen=True)
@@ -66,17 +70,46 @@ class LeafTable:
             self.leaves.append(leaf)
         return self._index[leaf]
 
-    def evaluate(self, values: np.ndarray) -> np.ndarray:
-        """N x L boolean matrix: leaf l holds for case n."""
-        out = np.empty((values.shape[0], len(self.leaves)), dtype=bool)
+    def evaluate(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """N x L boolean matrix, column-major (into ``out`` when given): leaf l holds for case n."""
+        if out is None:
+            out = np.empty((values.shape[0], len(self.leaves)), dtype=bool, order="F")
         for i, leaf in enumerate(self.leaves):
-            out[:, i] = leaf.evaluate(values[:, leaf.column])
+            leaf.evaluate(values[:, leaf.column], out[:, i])
         return out
+
+    def pack(self, leaf_results: np.ndarray) -> np.ndarray:
+        """N x ceil(L / 8) bytes: one bit per leaf outcome, the whole record of why a case met or failed a rule.
+
+        Bit ``l % 8`` of byte ``l // 8`` is leaf ``l`` (the layout of ``np.packbits(..., bitorder="little")``,
+        which is several times slower on a column-major leaf matrix than these shifts).
+        """
+        flags = leaf_results.T.view(np.uint8)  # L x N
+        out = np.empty((-(-len(flags) // 8), flags.shape[1]), dtype=np.uint8)
+        for byte in range(len(out)):
+            block = flags[8 * byte: 8 * byte + 8]
+            np.bitwise_or.reduce(block << BIT_SHIFTS[: len(block), np.newaxis], axis=0, out=out[byte])
+        return out.T
+
+    def unpack(self, bits: np.ndarray) -> np.ndarray:
+        """The N x L boolean matrix back from ``pack``."""
+        return np.unpackbits(bits, axis=1, count=len(self.leaves), bitorder="little").view(bool)
 
     # ------------------------------------------------------------ words
 
     def describe(self, leaf_id: int, row: np.ndarray, lang: str) -> str:
         """One leaf in words with the recorded value, e.g. 'Ålder: minst 12 (registrerat: 9)'."""
+        name, requirement, label = self._words(leaf_id, lang)
+        return t(lang, "condition.leaf", name=name, requirement=requirement,
+                 recorded=label(int(row[self.leaves[leaf_id].column])))
+
+    def requirement(self, leaf_id: int, lang: str) -> str:
+        """One leaf in words as the rule states it, e.g. 'Ålder: minst 12'."""
+        name, requirement, _ = self._words(leaf_id, lang)
+        return t(lang, "condition.requirement", name=name, requirement=requirement)
+
+    def _words(self, leaf_id: int, lang: str) -> tuple[str, str, Callable[[int], str]]:
+        """(the column's name, the requirement, the label of a value of that column)."""
         leaf = self.leaves[leaf_id]
         cat = self.catalogue
         n_factors = len(cat.factors)
@@ -94,21 +127,23 @@ class LeafTable:
                 return cat.context_label(fact, v, lang)
         wanted = ", ".join(label(v) for v in leaf.values)
         op = t(lang, f"op.{leaf.op}")
-        requirement = f"{op} {wanted}" if op else wanted
-        return t(lang, "condition.leaf", name=name, requirement=requirement,
-                 recorded=label(int(row[leaf.column])))
+        return name, f"{op} {wanted}" if op else wanted, label
 
 
 def evaluate(node: Node, leaf_results: np.ndarray) -> np.ndarray:
-    """The tree's value for every case, from the N x L leaf matrix."""
+    """The tree's value for every case, from the N x L leaf matrix (read-only: it may be a view of a leaf column)."""
     if node.kind == "leaf":
         return leaf_results[:, node.leaf]
     parts = [evaluate(child, leaf_results) for child in node.children]
-    if node.kind == "all":
-        return np.logical_and.reduce(parts)
-    if node.kind == "any":
-        return np.logical_or.reduce(parts)
-    return ~parts[0]
+    if node.kind == "not":
+        return ~parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    fold = np.logical_and if node.kind == "all" else np.logical_or
+    out = fold(parts[0], parts[1])
+    for part in parts[2:]:
+        fold(out, part, out=out)
+    return out
 
 
 def holds(node: Node, leaf_row: np.ndarray) -> bool:
@@ -138,6 +173,18 @@ def met_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafTabl
                 for text in met_parts(child, leaf_row, row, table, lang)]
     return [t(lang, "condition.must_not", inner=" + ".join(failed_parts(node.children[0], leaf_row, row,
                                                                         table, lang)))]
+
+
+def in_words(node: Node, table: LeafTable, lang: str) -> str:
+    """A whole tree in words as the rule states it, without a case (for reading the rule itself)."""
+    if node.kind == "leaf":
+        return table.requirement(node.leaf, lang)
+    parts = [in_words(child, table, lang) for child in node.children]
+    if node.kind == "all":
+        return " + ".join(parts)
+    if node.kind == "any":
+        return t(lang, "condition.any_of", options="; ".join(parts))
+    return t(lang, "condition.must_not", inner=parts[0])
 
 
 # ---------------------------------------------------------------- compiling

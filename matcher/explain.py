@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from matcher.conditions import failed_parts, holds, met_parts
-from matcher.engine import MatchResult
+from matcher.engine import CaseDetail, MatchResult
 from matcher.factors import RISK_LEVELS, UNRATED
 from matcher.i18n import t
-from matcher.rulebase import CompiledIntervention
-from matcher.scoring import TERMS, need, scoring_tables
+from matcher.rulebase import CompiledIntervention, RuleBase
+from matcher.scoring import TERMS, scoring_tables
 
 SHOWN_NEEDS = 3
 
@@ -24,16 +24,19 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     """The result for case ``n`` in the documented JSON shape (docs/case-format.md)."""
     rules = result.rules
     cat = rules.catalogue
-    row = result.cases.values[n]
-    level = RISK_LEVELS[int(result.risk.level[n])]
-    points = result.risk.points[n]
-    needs = need(result.risk, scoring_tables(rules))[n]
-    top = [int(i) for i in result.top[n] if i >= 0]
+    case = result.detail(n)
+    row = case.values
+    level = RISK_LEVELS[case.level]
+    points = case.points
+    needs = case.needs
+    top = case.top
 
     risk = {
         "level": level,
         "label": t(lang, f"risk.{level}"),
-        "score": round(float(result.risk.score[n]), 2),
+        "score": round(case.risk_score, 2),
+        **({"probability": round(float(p[0]), 3)}
+           if (p := result.model.score(row[None, : len(cat.factors)]).probability) is not None else {}),
         "points": [
             {"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang),
              "points": round(float(points[j]), 2)}
@@ -45,52 +48,51 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     recommendations = []
     for rank, i in enumerate(top, start=1):
         iv = rules.interventions[i]
-        terms = {name: round(float(result.terms[name][n, i]), 2) for name in TERMS}
+        terms = {name: round(float(case.terms[name][i]), 2) for name in TERMS}
         recommendations.append({
             "id": iv.id,
             "name": iv.model.name.get(lang),
             "rank": rank,
             "score": round(sum(terms.values()), 2),
             "terms": terms,
-            "reasons": _why(result, n, i, needs, level, lang),
+            "reasons": _why(rules, case, i, level, lang),
             "evidence": [evidence_entry(e, rules.policy, lang) for e in iv.model.evidence],
         })
-    eligible_order = sorted((i for i in range(len(rules.interventions)) if result.eligible[n, i]),
-                            key=lambda i: (not result.priority[n, i], -result.score[n, i], i))
+    eligible_order = sorted((i for i in range(len(rules.interventions)) if case.eligible[i]),
+                            key=lambda i: (not case.priority[i], -case.score[i], i))
     not_recommended = []
     for i, iv in enumerate(rules.interventions):
         if i in top:
             continue
-        if result.eligible[n, i]:
-            reasons = [t(lang, "why_not.ranked_lower", score=f"{result.score[n, i]:.2f}",
-                         rank=eligible_order.index(i) + 1, k=len(result.top[n]))]
+        if case.eligible[i]:
+            reasons = [t(lang, "why_not.ranked_lower", score=f"{case.score[i]:.2f}",
+                         rank=eligible_order.index(i) + 1, k=result.top.shape[1])]
         else:
-            reasons = _why_not(result, n, i, level, lang)
+            reasons = _why_not(rules, case, i, level, lang)
         not_recommended.append({"id": iv.id, "name": iv.model.name.get(lang), "reasons": reasons})
     return {
-        "case_id": result.cases.ids[n],
-        "synthetic": bool(result.cases.synthetic[n]),
+        "case_id": result.case_id(n),
+        "synthetic": bool(result.synthetic[n]),
         "version": result.version.as_dict(),
         "risk": risk,
         "recommendations": recommendations,
         "not_recommended": not_recommended,
-        "warnings": _warnings(result, n, top, level, lang),
+        "warnings": _warnings(rules, case, level, lang),
     }
 
 
-def _why(result: MatchResult, n: int, i: int, needs: np.ndarray, level: str, lang: str) -> list[str]:
-    rules = result.rules
+def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
     cat = rules.catalogue
     iv = rules.interventions[i]
-    row = result.cases.values[n]
+    row = case.values
     tables = scoring_tables(rules)
-    contribution = needs * tables.targets[:, i]
+    contribution = case.needs * tables.targets[:, i]
     named = [f"{cat.factors[j].name.get(lang)} ({cat.factor_label(cat.factors[j], int(row[j]), lang)})"
              for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS] if contribution[j] > 0]
     weight = rules.policy.weights.need_fit
-    share = round(100 * float(result.terms["need_fit"][n, i]) / weight) if weight else 0
+    share = round(100 * float(case.terms["need_fit"][i]) / weight) if weight else 0
     reasons = []
-    if iv.priority and result.priority[n, i]:
+    if iv.priority and case.priority[i]:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
     reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
     intensity = t(lang, f"intensity.{iv.model.intensity}")
@@ -102,7 +104,7 @@ def _why(result: MatchResult, n: int, i: int, needs: np.ndarray, level: str, lan
                if row[j] > 0]
     if present:
         reasons.append(t(lang, "why.leverage", factors=", ".join(present)))
-    met = met_parts(iv.eligibility, result.leaf_results[n], row, rules.leaves, lang)
+    met = met_parts(iv.eligibility, case.leaf_row, row, rules.leaves, lang)
     reasons.append(t(lang, "why.conditions", conditions="; ".join(met)))
     return reasons
 
@@ -131,17 +133,16 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     }
 
 
-def _why_not(result: MatchResult, n: int, i: int, level: str, lang: str) -> list[str]:
-    rules = result.rules
+def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
     iv = rules.interventions[i]
     if iv.model.do_not_offer:
         return [t(lang, "why_not.do_not_offer", message=w.message.get(lang))
                 for w in iv.model.warnings if w.code == "do_not_offer"]
-    row = result.cases.values[n]
-    leaf_row = result.leaf_results[n]
+    row = case.values
+    leaf_row = case.leaf_row
     reasons = [t(lang, "why_not.requires", requirement=text)
                for text in failed_parts(iv.eligibility, leaf_row, row, rules.leaves, lang)]
-    if not result.intensity_allowed[n, i]:
+    if not case.intensity_allowed[i]:
         reasons.append(t(lang, "why_not.intensity", intensity=t(lang, f"intensity.{iv.model.intensity}"),
                          level=t(lang, f"risk.{level}")))
     for node, reason in iv.contraindications:
@@ -151,22 +152,21 @@ def _why_not(result: MatchResult, n: int, i: int, level: str, lang: str) -> list
     return reasons
 
 
-def _warnings(result: MatchResult, n: int, top: list[int], level: str, lang: str) -> list[dict[str, str]]:
-    rules = result.rules
+def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[dict[str, str]]:
     cat = rules.catalogue
-    row = result.cases.values[n]
-    leaf_row = result.leaf_results[n]
+    row = case.values
+    leaf_row = case.leaf_row
     out = []
     unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED]
     if unrated:
         out.append(("unrated_factors", t(lang, "warning.unrated_factors", factors=", ".join(unrated))))
     if level == "low":
         held_back = [iv.model.name.get(lang) for i, iv in enumerate(rules.interventions)
-                     if not result.intensity_allowed[n, i] and not iv.model.do_not_offer
+                     if not case.intensity_allowed[i] and not iv.model.do_not_offer
                      and holds(iv.eligibility, leaf_row)]
         if held_back:
             out.append(("low_risk_intensive", t(lang, "warning.low_risk_intensive", names=", ".join(held_back))))
-    recommended = [rules.interventions[i] for i in top]
+    recommended = [rules.interventions[i] for i in case.top]
     actors = sorted({iv.model.actor for iv in recommended} - {"socialtjanst"})
     if actors:
         age = int(row[cat.context_index["age"]])

@@ -44,6 +44,13 @@ def card_text(card: dict[str, Any], lang: str = "sv") -> str:
     lines.append(t(lang, "lookup.card", name=card["name"], id=card["id"]))
     lines.append(card["summary"])
     lines += [f"  {key}: {value}" for key, value in card["facts"].items()]
+    if card["eligibility"]:
+        lines.append(f"  {t(lang, 'card.eligibility')}:")
+        lines += [f"    - {part}" for part in card["eligibility"]]
+    if card["contraindications"]:
+        lines.append(f"  {t(lang, 'card.contraindications')}:")
+        lines += [f"    - {c['when']}: {c['reason']}" for c in card["contraindications"]]
+    lines.append(f"  {t(lang, 'card.strength')}: {card['strength_label']}")
     lines += [f"  - {e['clearinghouse']}: {e['rating']} ({e['source']}, {e['read']})" for e in card["evidence"]]
     lines += [f"  ! {w['message']}" for w in card["warnings"] if w["code"] != "do_not_offer"]
     return "\n".join(lines)

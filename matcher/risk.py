@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,6 +28,7 @@ class RiskScores:
     intercept: float
     score: np.ndarray  # N
     level: np.ndarray  # N, index into RISK_LEVELS
+    probability: np.ndarray | None = None  # N, of the model's outcome; None for the hand-set baseline
 
 
 class RiskModel(Protocol):
@@ -89,3 +90,26 @@ def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scoreca
     weights = np.array([card.weights[f.id] for f in catalogue.factors], dtype=np.float32)
     cuts = np.array([card.levels[level] for level in RISK_LEVELS[1:]])
     return Scorecard(card.id, card.intercept, weights, cuts)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A trained additive estimator (models_additive.py) over some catalogue factors.
+
+    ``columns`` are the catalogue columns of the estimator's features; factors outside the model get 0
+    points. The level follows the probability: ``cut_points`` are where moderate, then high, begin.
+    """
+
+    id: str
+    estimator: Any
+    columns: np.ndarray  # K indices into the catalogue's factors
+    cut_points: np.ndarray  # 2 probabilities
+
+    def score(self, ratings: np.ndarray) -> RiskScores:
+        points = np.zeros(ratings.shape, dtype=np.float64)
+        points[:, self.columns] = self.estimator.points(ratings[:, self.columns])
+        intercept = float(self.estimator.intercept_)
+        score = intercept + points.sum(axis=1)
+        probability = self.estimator.probability(score)
+        level = np.searchsorted(self.cut_points, probability, side="right").astype(np.int8)
+        return RiskScores(points, intercept, score, level, probability)

@@ -255,6 +255,14 @@ class Evidence(Strict):
 Weight = Annotated[float, Field(gt=0, le=1, description="how central the factor is to the insats, in (0, 1]")]
 
 
+class Example(Strict):
+    """A worked example inside a rule file: this case must (or must not) be eligible, and why."""
+
+    case: dict[str, Any]
+    expect: Literal["eligible", "not_eligible"]
+    because: str = Field(min_length=1)
+
+
 class Intervention(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: Text
@@ -274,6 +282,7 @@ class Intervention(Strict):
     evidence: list[Evidence] = Field(min_length=1)
     warnings: list[InterventionWarning] = []
     do_not_offer: bool = False
+    examples: list[Example] = []
 
     @model_validator(mode="after")
     def _do_not_offer_says_why(self) -> Intervention:
@@ -307,6 +316,18 @@ class TermWeights(Strict):
     protective_leverage: float = Field(ge=0)
 
 
+class ModelGates(Strict):
+    """What a trained model must show (cross-validated, from its card) before it may be promoted."""
+
+    min_auc: float = Field(ge=0.5, le=1)
+    max_calibration_error: float = Field(gt=0, le=1)
+    max_fpr_gap: float = Field(gt=0, le=1)
+
+
+class LintSettings(Strict):
+    max_evidence_age_years: int = Field(ge=1, le=50)
+
+
 class Policy(Strict):
     top_k: int = Field(ge=1, le=20)
     weights: TermWeights
@@ -316,6 +337,8 @@ class Policy(Strict):
     evidence_ratings: dict[str, dict[str, Strength]]
     counted_confidence: list[Confidence]
     multi_agency_consent_age: int = Field(ge=0, le=25)
+    lint: LintSettings
+    model_gates: ModelGates
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:
@@ -323,3 +346,23 @@ class Policy(Strict):
         if missing:
             raise ValueError(f"intensity_matrix lacks risk levels {missing}")
         return self
+
+
+# ---------------------------------------------------------------- scenario files (rules/tests/*.yaml)
+
+
+class ScenarioExpectation(Strict):
+    top: list[str] = []  # each must be among the recommendations
+    excluded: list[str] = []  # none may be among the recommendations
+    first: str | None = None  # must be ranked first
+
+
+class Scenario(Strict):
+    name: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # the statement it pins and where it comes from
+    case: dict[str, Any]
+    expect: ScenarioExpectation
+
+
+class ScenarioFile(Strict):
+    scenarios: list[Scenario] = Field(min_length=1)

@@ -1,6 +1,10 @@
-"""The matching terms per (case, intervention): need fit, intensity fit, evidence, protective leverage.
+"""The matching terms per (intervention, case): need fit, intensity fit, evidence, protective leverage.
 
 Each term is a fit in [0, 1] times its policy weight, so a score is exactly the sum of its terms.
+Terms are intervention-major (I x N) so that ranking reduces over contiguous rows. The weighted
+sums over factors add the few nonzero weights in factor order, elementwise (no BLAS call, whose
+rounding depends on the batch shape): a case gets bit-identical terms alone and in any batch, so
+its explanation always agrees with its rank.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from functools import cache
 import numpy as np
 
 from matcher.factors import RISK_LEVELS
-from matcher.risk import RiskScores
 from matcher.rulebase import RuleBase
 
 TERMS = ("need_fit", "intensity_fit", "evidence", "protective_leverage")
@@ -27,6 +30,9 @@ class ScoringTables:
     intensity_allowed: np.ndarray  # levels x I
     intensity_fit: np.ndarray  # levels x I
     evidence: np.ndarray  # I
+    need_sum: WeightedSum  # over the need factors' targets
+    need_rows: np.ndarray  # rows of need_sum.factors among the need factors
+    leverage_sum: WeightedSum  # over the protective factors' leverages
 
 
 @cache
@@ -50,29 +56,84 @@ def scoring_tables(rules: RuleBase) -> ScoringTables:
             elif allowed[level_code, i]:
                 fit[level_code, i] = rules.policy.intensity_fit["allowed"]
     evidence = np.array([iv.evidence_strength for iv in rules.interventions], dtype=np.float32)
-    return ScoringTables(targets, leverages, leverages.sum(axis=0), cat.mask(kind="risk", dynamic=True),
-                         cat.mask(kind="protective"), allowed, fit, evidence)
+    need_mask, protective_mask = cat.mask(kind="risk", dynamic=True), cat.mask(kind="protective")
+    need_sum = WeightedSum.of(np.where(need_mask[:, np.newaxis], targets, 0))
+    need_rows = np.searchsorted(np.flatnonzero(need_mask), need_sum.factors)
+    return ScoringTables(targets, leverages, leverages.sum(axis=0), need_mask, protective_mask, allowed, fit,
+                         evidence, need_sum, need_rows, WeightedSum.of(np.where(protective_mask[:, np.newaxis],
+                                                                                leverages, 0)))
 
 
-def need(risk: RiskScores, tables: ScoringTables) -> np.ndarray:
+def need(points: np.ndarray, tables: ScoringTables) -> np.ndarray:
     """N x F need profile: the positive points of the dynamic risk factors."""
-    return np.where(tables.need_mask, np.maximum(risk.points, 0), 0).astype(np.float32)
+    return np.where(tables.need_mask, np.maximum(points, 0), 0).astype(np.float32)
 
 
-def match_terms(ratings: np.ndarray, risk: RiskScores, rules: RuleBase) -> dict[str, np.ndarray]:
-    """Weighted terms, each N x I; their sum is the match score."""
+COMPUTED_TERMS = ("need_fit", "intensity_fit", "protective_leverage")  # "evidence" is one value per intervention
+
+
+@dataclass(frozen=True)
+class WeightedSum:
+    """``out[i] = sum over f of rows[f] * weights[f, i]`` as a few row operations.
+
+    Step j adds the j-th nonzero weight (in factor order) of every intervention that has one, so each
+    element gets the same additions in the same order for any N (unlike a BLAS product or a reduction,
+    whose rounding depends on the batch's shape); a case scores bit-identically alone and in a batch.
+    """
+
+    factors: np.ndarray  # the factors with any nonzero weight; their rows are the input
+    steps: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (interventions, input rows, weights K x 1)
+
+    @classmethod
+    def of(cls, weights: np.ndarray) -> WeightedSum:
+        factors = np.flatnonzero(weights.any(axis=1))
+        per_item = [np.flatnonzero(weights[factors, i]) for i in range(weights.shape[1])]
+        steps = []
+        for j in range(max(map(len, per_item), default=0)):
+            items = np.array([i for i, rows in enumerate(per_item) if len(rows) > j], dtype=np.intp)
+            rows = np.array([per_item[i][j] for i in items], dtype=np.intp)
+            steps.append((items, rows, weights[factors[rows], items][:, np.newaxis]))
+        return cls(factors, tuple(steps))
+
+    def into(self, out: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``rows`` is len(factors) x N float32; ``out`` I x N float32 is overwritten."""
+        out.fill(0)
+        for items, picked, weights in self.steps:
+            out[items] += rows[picked] * weights
+        return out
+
+
+def match_terms(ratings: np.ndarray, points: np.ndarray, level: np.ndarray, rules: RuleBase,
+                out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Weighted terms, each I x N (into the COMPUTED_TERMS arrays of ``out`` when given); their sum is the score."""
     tables = scoring_tables(rules)
     weights = rules.policy.weights
-    needs = need(risk, tables)
-    total = needs.sum(axis=1, keepdims=True)
-    need_fit = np.divide(needs @ tables.targets, total, out=np.zeros((len(needs), tables.targets.shape[1]),
-                                                                     dtype=np.float32), where=total > 0)
-    present = (ratings[:, : len(tables.protective_mask)] > 0) & tables.protective_mask
-    leverage = np.divide(present.astype(np.float32) @ tables.leverages, tables.leverage_totals,
-                         out=np.zeros_like(need_fit), where=tables.leverage_totals > 0)
+    n_items, n = len(tables.evidence), len(points)
+    arrays = out if out is not None else {name: np.empty((n_items, n), np.float32) for name in COMPUTED_TERMS}
+    needs = np.maximum(points.T[np.flatnonzero(tables.need_mask)], 0).astype(np.float32)  # need factors x N
+    total = np.zeros(n, dtype=np.float32)
+    for row in needs:  # added in factor order, the same for any N (a reduction's order depends on the layout)
+        total += row
+    # No need (a zero total) means a zero numerator: dividing it by one gives the fit 0. Likewise for leverage.
+    need_fit = tables.need_sum.into(arrays["need_fit"], needs[tables.need_rows])
+    need_fit /= np.where(total > 0, total, np.float32(1))
+    need_fit *= weights.need_fit
+    present = (ratings.T[tables.leverage_sum.factors] > 0).astype(np.float32)
+    leverage = tables.leverage_sum.into(arrays["protective_leverage"], present)
+    leverage /= np.where(tables.leverage_totals > 0, tables.leverage_totals, np.float32(1))[:, np.newaxis]
+    leverage *= weights.protective_leverage
+    intensity_fit = np.take(weights.intensity_fit * tables.intensity_fit.T, level, axis=1,
+                            out=arrays["intensity_fit"], mode="clip")
     return {
-        "need_fit": weights.need_fit * need_fit,
-        "intensity_fit": weights.intensity_fit * tables.intensity_fit[risk.level],
-        "evidence": np.broadcast_to(weights.evidence * tables.evidence, need_fit.shape),
-        "protective_leverage": weights.protective_leverage * leverage,
+        "need_fit": need_fit,
+        "intensity_fit": intensity_fit,
+        "evidence": np.broadcast_to((weights.evidence * tables.evidence)[:, np.newaxis], need_fit.shape),
+        "protective_leverage": leverage,
     }
+
+
+def lowest_eligible_score(rules: RuleBase) -> float:
+    """No eligible pair scores below this: eligibility needs an allowed intensity, and the other terms are >= 0."""
+    tables = scoring_tables(rules)
+    weighted = rules.policy.weights.intensity_fit * tables.intensity_fit
+    return float(weighted[tables.intensity_allowed].min(initial=np.inf))

@@ -1,70 +1,88 @@
-"""The page in Streamlit's AppTest: renders, matches a case, shows errors as messages."""
-
-import json
+"""The frame in AppTest: login, the pages each role sees (and cannot reach), first-run seeding, and the
+last good rule base kept serving after a broken change."""
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
-APP = str(ROOT / "app.py")
+from matcher.auth import Role
+from tests.apptest import PASSWORD, app_as, use_demo_database
+from ui.pages import PAGES, pages_for
 
 
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60).run()
+@pytest.fixture(scope="module", autouse=True)
+def demo(tmp_path_factory):
+    use_demo_database(tmp_path_factory.mktemp("demo-frame"))
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_page_renders_in_both_languages(lang: str) -> None:
-    at = _app()
-    at.sidebar.radio(key="lang").set_value(lang).run()
+def test_login_page_in_both_languages(lang: str) -> None:
+    at = app_as(None, lang=lang)
     assert not at.exception
-    assert at.title[0].value == ("Insatsmatch – matchning av insatser" if lang == "sv"
-                                 else "Insatsmatch – matching insatser")
+    assert at.title[0].value == {"sv": "Logga in", "en": "Log in"}[lang]
 
 
-def test_matching_an_example_shows_ranked_recommendations() -> None:
-    at = _app()
-    at.button(key="run").click().run()
+def test_a_wrong_password_is_a_message_and_the_right_one_logs_in() -> None:
+    at = app_as(None)
+    at.text_input(key="login_user").input("anna")
+    at.text_input(key="login_password").input("wrong")
+    at.button(key="FormSubmitter:login-Logga in").click().run()
+    assert at.error[0].value == "Fel användarnamn eller lösenord, eller så är kontot avstängt."
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button(key="FormSubmitter:login-Logga in").click().run()
     assert not at.exception
-    assert at.header[0].value == "Ärende EX-01 (syntetiskt exempel)"
-    assert at.subheader[0].value.startswith("Risknivå: låg")
-    texts = [m.value for m in at.markdown]
-    assert any(text.startswith("**1. ") for text in texts)
-    assert not at.error
+    assert at.title[0].value == "Ärenden"
+    assert at.sidebar.caption[0].value == "Inloggad: anna (socialsekreterare, enhet DEMO)"
 
 
-def test_a_bad_case_is_a_message_and_the_page_keeps_working() -> None:
-    at = _app()
-    area = at.text_area[0]
-    case = json.loads(area.value)
-    case["factors"]["impulsivity"] = 7
-    area.input(json.dumps(case)).run()
-    at.button(key="run").click().run()
+def test_the_first_run_seeded_one_user_per_role_and_synthetic_cases() -> None:
+    from ui.context import case_store
+    from ui.loading import served
+
+    rules, _, _ = served()
+    store = case_store(rules.content_hash, rules)
+    admin = store.login("admin", PASSWORD)
+    assert {u["username"]: u["role"] for u in store.list_users(admin)} == {
+        "admin": "admin", "anna": "social_worker", "mona": "methodologist", "eva": "evaluator"}
+    cases = store.list_cases(store.login("anna", PASSWORD))
+    assert len(cases) == 3 and all(c["synthetic"] for c in cases)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_exactly_its_pages_and_cannot_reach_the_others(role: Role) -> None:
+    at = app_as(role)
     assert not at.exception
-    assert at.error[0].value.startswith("Ärendet kunde inte läsas.")
-    assert "factors.impulsivity: Input should be 0, 1 or 2" in at.error[0].value
-    at.text_area[0].input("{not json").run()
-    at.button(key="run").click().run()
+    allowed = {script for script, _, _ in pages_for(role)}
+    for script, _, _, _ in PAGES:
+        if script in allowed:
+            at.switch_page(script).run()
+            assert not at.exception, script
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(script)
+
+
+def test_pages_are_unreachable_before_login() -> None:
+    at = app_as(None)
+    for script, _, _, _ in PAGES:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(script)
+
+
+def test_logout_returns_to_the_login_page() -> None:
+    at = app_as(Role.EVALUATOR)
+    at.sidebar.button(key="logout").click().run()
     assert not at.exception
-    assert at.error[0].value.startswith("Ärendet är inte giltig JSON")
+    assert at.title[0].value == "Logga in"
 
 
 def test_a_broken_rule_change_keeps_the_last_good_rule_base_serving(edited_rules, monkeypatch) -> None:
     root = edited_rules("interventions/mst.yaml", "months: {min: 3, max: 5}", "months: {min: 3, max: 6}")
     monkeypatch.setenv("INSATSMATCH_RULES", str(root))
-    at = _app()
+    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
     assert not at.warning
     edited_rules("interventions/mst.yaml", "intensity: high", "intensity: extreme")
-    at.button(key="run").click().run()
+    at.button(key="open-case").click().run()
+    at.switch_page("ui/recommend.py").run()
     assert not at.exception
     assert at.warning[0].value.startswith("En ändring i regelbasen kunde inte läsas; den senast fungerande")
-    assert "rules/interventions/mst.yaml:11: intensity: Input should be" in at.warning[0].value
-    assert at.header[0].value == "Ärende EX-01 (syntetiskt exempel)"
+    assert "rules/interventions/mst.yaml:12: intensity: Input should be" in at.warning[0].value
+    assert at.subheader[0].value.startswith("Risknivå:")

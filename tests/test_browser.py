@@ -1,4 +1,6 @@
-"""A real browser (Debian chromium driven by Playwright) matches an example case on the running app."""
+"""A real browser (Debian chromium driven by Playwright) through the social worker's main flow:
+login -> case -> assessment -> recommendations -> decision -> plan export. Screenshots go to
+test-artefacts/ (look at them: a page that is present but unreadable is a defect)."""
 
 import os
 import shutil
@@ -12,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.apptest import PASSWORD
 from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 IDLE = "[data-testid=stApp][data-test-connection-state=CONNECTED][data-test-script-state=notRunning]"
+ARTEFACTS = ROOT / "test-artefacts"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 
@@ -29,12 +33,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent))
+    env = {**os.environ, "INSATSMATCH_DATA": str(tmp_path_factory.mktemp("browser-demo")),
+           "INSATSMATCH_DEMO_PASSWORD": PASSWORD, "INSATSMATCH_HMAC_KEY": "ef" * 32}
+    env.pop("DATABASE_URL", None)
+    env.pop("INSATSMATCH_RULES", None)
     proc = subprocess.Popen([streamlit, "run", str(ROOT / "app.py"), "--server.port", str(port),
                              "--server.address=127.0.0.1", "--server.headless=true",
-                             "--browser.gatherUsageStats=false"], cwd=ROOT,
+                             "--browser.gatherUsageStats=false"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -56,29 +64,64 @@ def server() -> Iterator[str]:
 def page(server: str):
     from playwright.sync_api import sync_playwright
 
+    ARTEFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 2400})
+        context = browser.new_context(viewport={"width": 1280, "height": 2200}, accept_downloads=True)
+        page = context.new_page()
         page.goto(server)
-        page.wait_for_selector(IDLE, timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=90_000)
         yield page
         browser.close()
 
 
-def test_match_an_example_in_the_browser(page, tmp_path: Path) -> None:
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name="Matcha insatser").click()
-    expect(page.get_by_role("heading", name="Ärende EX-01 (syntetiskt exempel)")).to_be_visible(timeout=30_000)
-    page.wait_for_selector(IDLE)
-    expect(page.get_by_text("Risknivå: låg", exact=False).first).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
-    page.get_by_text("English").click()
-    expect(page.get_by_role("heading", name="Insatsmatch – matching insatser")).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Match insatser").click()
-    expect(page.get_by_role("heading", name="Case EX-01 (synthetic example)")).to_be_visible(timeout=30_000)
+def _shot(page, name: str) -> None:
     page.wait_for_selector(IDLE)
     page.evaluate("document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
-    shot = Path(os.environ.get("SCREENSHOT_DIR", tmp_path)) / "recommend.png"
-    page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 10_000
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
+
+
+def _login(page) -> None:
+    page.get_by_label("Användarnamn").fill("anna")
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+
+
+def test_the_social_workers_main_flow_in_a_browser(page) -> None:
+    from playwright.sync_api import expect
+
+    _shot(page, "01-login")
+    _login(page)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    _shot(page, "02-cases")
+    page.get_by_role("button", name="Öppna", exact=True).click()
+    expect(page.get_by_role("heading", name="Bedömning")).to_be_visible(timeout=60_000)
+    _shot(page, "03-assessment")
+    page.get_by_role("button", name="Spara bedömning och visa rekommendationer").first.click()
+    expect(page.get_by_role("heading", name="Rekommenderade insatser")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Risknivå: hög", exact=False).first).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    _shot(page, "04-recommendations")
+    page.get_by_role("button", name="Spara beslut och gå till planen").click()
+    expect(page.get_by_role("heading", name="Plan och samtycke")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Vad varje myndighet får se")).to_be_visible()
+    _shot(page, "05-plan")
+    with page.expect_download() as markdown:
+        page.get_by_role("button", name="Ladda ner planen (Markdown)").click()
+    text = Path(markdown.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Individuell plan, ärende C-") and "(syntetiskt exempel)" in text.splitlines()[0]
+    assert "Version: regelbas sha256:" in text
+    with page.expect_download() as pdf:
+        page.get_by_role("button", name="Ladda ner planen (PDF)").click()
+    saved = ARTEFACTS / "plan.pdf"
+    pdf.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_deep_link_before_login_shows_only_the_login(page, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/cases")
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ärenden")).to_have_count(0)

@@ -47,12 +47,15 @@ def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> N
 
 def test_rules_check_ok_and_broken(edited_rules, capsys) -> None:
     assert main(["rules", "check"]) == 0
-    assert ": OK - 33 factors, 16 context facts, 2 instruments, 37 interventions (5 do not offer); content sha256:" \
-        in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("rules/interventions/bup-referral.yaml:30: evidence: warning: no confirmed or partly "
+                      "confirmed evidence source; every entry is unconfirmed or an inference")
+    assert ": OK - 33 factors, 16 context facts, 2 instruments, 37 interventions (5 do not offer); 4 warnings; " \
+           "content sha256:" in out[-1]
     root = edited_rules("interventions/mst.yaml", "intensity: high", "intensity: extreme")
     assert main(["rules", "check", str(root)]) == 1
     assert capsys.readouterr().out == (
-        "rules/interventions/mst.yaml:11: intensity: Input should be 'low', 'moderate', 'high' or 'very_high'; "
+        "rules/interventions/mst.yaml:12: intensity: Input should be 'low', 'moderate', 'high' or 'very_high'; "
         f"found 'extreme'\n1 problem in {root}\n")
 
 

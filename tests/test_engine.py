@@ -6,14 +6,14 @@ import pytest
 from matcher import encode_cases, explain, match
 from matcher.factors import RISK_LEVELS
 from matcher.scoring import TERMS
-from tests.casegen import random_cases
+from matcher.synth import synthetic_cases
 
 FAMILY_TYPES = ("family_therapy", "parent_training")
 
 
 @pytest.fixture(scope="module")
 def result(rules, model):
-    return match(encode_cases(random_cases(rules, 3000, seed=7), rules), rules, model)
+    return match(encode_cases(synthetic_cases(rules, 3000, seed=7), rules), rules, model)
 
 
 def _recommended(result):
@@ -85,14 +85,14 @@ def test_ranking_is_priority_first_then_by_score_and_nothing_better_is_left_out(
 
 
 def test_one_case_alone_gets_the_same_result_as_in_a_batch(rules, model, result) -> None:
-    cases = random_cases(rules, 40, seed=7)
+    cases = synthetic_cases(rules, 3000, seed=7)  # the same cases as the batch (drawn factor by factor)
     for n in (0, 13, 39):
         alone = match(encode_cases([cases[n]], rules), rules, model)
         assert explain(alone, 0, "sv") == explain(result, n, "sv")
 
 
 def test_top_k_is_a_parameter(rules, model) -> None:
-    batch = encode_cases(random_cases(rules, 20, seed=1), rules)
+    batch = encode_cases(synthetic_cases(rules, 20, seed=1), rules)
     assert match(batch, rules, model, top_k=3).top.shape == (20, 3)
     with pytest.raises(ValueError, match=r"The 'top_k' parameter of match must be at least 1\. Got 0 instead\."):
         match(batch, rules, model, top_k=0)

@@ -31,3 +31,8 @@ def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match=r"The language must be one of sv, en\. Got 'de' instead\."):
         t("de", "risk.low")
     assert LANGS == ("sv", "en")
+
+
+def test_every_message_is_text() -> None:
+    for lang in LANGS:
+        assert [key for key, text in catalogue(lang).items() if not isinstance(text, str)] == [], lang

@@ -68,12 +68,12 @@ def _items(*actors: str) -> list[PlanItemInput]:
 def test_migration_from_empty_to_head(engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
-            "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head"} <= tables
+            "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions"} <= tables
     upgrade(engine)  # running it again changes nothing
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
 
 
 # ------------------------------------------------------------------ access matrix
@@ -92,6 +92,7 @@ ACTIONS = {
     "list_users": lambda s, who, code: s.list_users(who),
     "add_user": lambda s, who, code: s.add_user(who, f"u{uuid.uuid4().hex[:6]}", "some-password", "evaluator"),
     "verify_audit": lambda s, who, code: s.verify_audit(who),
+    "audit_entries": lambda s, who, code: s.audit_entries(who),
 }
 CASE_WORK = {"create_case", "list_cases", "add_assessment", "read_assessments", "read_plan", "save_plan",
              "add_consent", "shared_plan", "add_follow_up"}
@@ -100,7 +101,7 @@ ALLOWED = {
     "sven": {"create_case", "list_cases"},  # another unit: may work, but not on anna's case
     "mona": set(),
     "eva": {"export_outcomes"},
-    "admin": {"list_users", "add_user", "verify_audit"},
+    "admin": {"list_users", "add_user", "verify_audit", "audit_entries"},
 }
 
 
@@ -160,14 +161,18 @@ def test_consent_gates_sharing_and_withdrawal_takes_effect_at_once(store, people
     assert shown() == {"socialtjanst": True, "skola": False, "polis": False}
     store.add_consent(anna, code, "guardian", ["skola"], DAY - dt.timedelta(days=1))
     assert shown() == {"socialtjanst": True, "skola": True, "polis": False}
-    reasons = {s.item.actor: s.reason for s in store.shared_plan(anna, code, DAY)}
-    assert reasons["polis"] == "no valid consent from guardian covers polis on 2026-01-15"
+    reasons = {s.item.actor: s.reason("en") for s in store.shared_plan(anna, code, DAY)}
+    assert reasons["polis"] == "no valid consent from a guardian covers the police on 2026-01-15"
+    assert reasons["skola"] == "valid consent from a guardian and the young person covers the school on 2026-01-15"
+    assert reasons["socialtjanst"] == "the case's own agency"
+    assert {s.item.actor: s.reason("sv") for s in store.shared_plan(anna, code, DAY)}["polis"] == \
+        "inget giltigt samtycke från vårdnadshavare omfattar polisen den 2026-01-15"
     store.withdraw_consent(anna, code, youth)
     assert shown() == {"socialtjanst": True, "skola": False, "polis": False}
     with store.engine.connect() as conn:
         checks = conn.execute(select(AuditEntry.detail).where(AuditEntry.action == "consent.check")).scalars().all()
-    assert len(checks) == 2 * 5
-    assert checks[-1] == "skola: withheld: no valid consent from youth covers skola on 2026-01-15"
+    assert len(checks) == 2 * 6  # two agencies checked on each of the six views
+    assert checks[-1] == "skola: withheld: no valid consent from the young person covers the school on 2026-01-15"
 
 
 def test_expired_consent_no_longer_covers(store, people) -> None:
@@ -178,7 +183,8 @@ def test_expired_consent_no_longer_covers(store, people) -> None:
     store.add_consent(anna, code, "youth", ["skola"], DAY, expires_on=DAY + dt.timedelta(days=30))
     assert store.shared_plan(anna, code, DAY + dt.timedelta(days=30))[0].shown
     late = store.shared_plan(anna, code, DAY + dt.timedelta(days=31))[0]
-    assert (late.shown, late.reason) == (False, "no valid consent from youth covers skola on 2026-02-15")
+    assert (late.shown, late.reason("en")) == (False, "no valid consent from the young person covers the school on "
+                                                      "2026-02-15")
 
 
 @pytest.mark.parametrize(("call", "message"), [
@@ -347,12 +353,31 @@ def test_deleting_the_newest_entries_is_detected(logged) -> None:
         "audit entry 9: missing: entries 8-9, the newest, were deleted"]
 
 
+def test_the_audit_log_is_read_newest_first_filtered_paged_and_the_reading_is_logged(logged) -> None:
+    admin = logged.login("admin", "admin-password")
+    entries, total = logged.audit_entries(admin, limit=3)
+    assert total == 9
+    assert [(e["seq"], e["actor"], e["action"]) for e in entries] == [
+        (9, "anna", "plan.read"), (8, "anna", "plan.read"), (7, "anna", "plan.read")]
+    code = entries[0]["case_code"]
+    entries, total = logged.audit_entries(admin, case_code=code, limit=2, offset=2)
+    assert total == 4 and [e["seq"] for e in entries] == [7, 6]  # 10, the first read, was not about the case
+    entries, total = logged.audit_entries(admin, actor="admin")
+    assert total == 6  # four user adds and the two reads before this one
+    assert (entries[0]["action"], entries[0]["case_code"], entries[0]["detail"]) == (
+        "audit.read", code, "actor=* limit=2 offset=2")
+    with pytest.raises(InputError, match=r"^audit log: expected a page size of at least 1 and an offset of at "
+                                         r"least 0; found 0 and 0$"):
+        logged.audit_entries(admin, limit=0)
+    assert logged.verify_audit(admin) == []
+
+
 def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) -> None:
     anna, eva = people["anna"], people["eva"]
     codes = []
     for i in range(7):
         code = store.create_case(anna, synthetic=True, sex="male" if i < 6 else "female", born_abroad=False)
-        store.add_assessment(anna, code, CASE, DAY)
+        store.add_assessment(anna, code, {**CASE, "factors": {"peer_delinquency": i % 3}}, DAY)
         store.add_follow_up(anna, code, DAY + dt.timedelta(days=100), 1 if i % 2 else 0, "in_school", "none", "home")
         store.add_follow_up(anna, code, DAY + dt.timedelta(days=370), 0, "in_school", "none", "home")
         codes.append(code)
@@ -367,10 +392,14 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
     df = pd.read_csv(out)
     assert len(df) == 6 and df["reoffended_12m"].tolist() == [0, 1, 0, 1, 0, 1]
     assert set(df["period_start"]) == {"2026-01"}
-    assert not set(df["id"]) & set(codes)
+    assert not set(df["case_id"]) & set(codes)
     store.export_outcomes(eva, tmp_path / "again.csv", min_group=5)
-    assert not set(pd.read_csv(tmp_path / "again.csv")["id"]) & set(df["id"])  # new ids each export
-    assert df["peer_delinquency"].tolist() == [2] * 6 and df["history_of_violence"].isna().all()
+    assert not set(pd.read_csv(tmp_path / "again.csv")["case_id"]) & set(df["case_id"])  # new ids each export
+    assert df["peer_delinquency"].tolist() == [0, 1, 2, 0, 1, 2] and df["history_of_violence"].isna().all()
+    from matcher.training_data import read_training
+
+    data = read_training(out, rules, "reoffended_12m", features=["peer_delinquency"], groups=["sex", "born_abroad"])
+    assert (len(data.y), data.features) == (6, ("peer_delinquency",))  # the evaluators can train on it
 
 
 def test_role_names_are_checked(store, people) -> None:
@@ -397,3 +426,56 @@ def test_snapshots_and_audit_entries_cannot_be_changed_through_the_store(store, 
         session.scalars(select(AuditEntry)).first().actor = "mallory"  # type: ignore[union-attr]
         with pytest.raises(PermissionError, match="AuditEntry rows are never changed once written"):
             session.commit()
+
+
+def test_reading_back_decisions_follow_ups_and_the_latest_recommendation(store, people) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    assert store.latest_recommendation(anna, code) is None
+    version = store.add_assessment(anna, code, CASE, DAY)
+    stamp = {"version": {"rule_base": "r", "model": "m", "evidence_snapshot": "2026-11-22"}}
+    first = store.save_recommendation(anna, code, version, stamp)
+    second = store.save_recommendation(anna, code, version, {**stamp, "note": "newer"})
+    assert store.latest_recommendation(anna, code) == (second, {**stamp, "note": "newer"})
+    store.record_decision(anna, code, first, [("mst", "accepted", "")], youth_view="ok")
+    assert [d["items"] for d in store.decisions(anna, code)] == [[("mst", "accepted", "")]]
+    store.add_follow_up(anna, code, DAY + dt.timedelta(days=180), 1, "high_absence", "use", "home",
+                        completed=["mst"], youth_rating=6, reassessment=CASE)
+    rows = store.follow_ups(anna, code)
+    assert [(r["new_offences"], r["completed"], r["youth_rating"], r["reassessed"]) for r in rows] == [
+        (1, ["mst"], 6, True)]
+    assert [a["instrument"] for a in store.assessments(anna, code)] == ["factors", "reassessment"]
+    with pytest.raises(AccessDenied):
+        store.decisions(people["mona"], code)
+
+
+# ------------------------------------------------------------------ rule impact on stored cases
+
+
+def test_a_methodologist_sees_the_impact_of_a_rule_change_on_stored_cases_as_counts_only(
+        store, people, rules, model, edited_rules) -> None:
+    from matcher import load_rule_base
+
+    new = load_rule_base(edited_rules("interventions/mst.yaml", "age: {min: 12, max: 17}", "age: {min: 12, max: 15}"))
+    high = {"peer_delinquency": 2, "antisocial_attitudes": 2, "poor_parental_management": 2, "family_conflict": 2,
+            "history_of_violence": 2, "impulsivity": 2}
+    codes = []
+    for who, age in ((people["anna"], 14), (people["anna"], 16), (people["sven"], 17)):
+        codes.append(store.create_case(who, synthetic=True))
+        store.add_assessment(who, codes[-1], {"context": {"age": age, "placement": "home", "caregiver_engaged": True},
+                                              "factors": high}, DAY)
+    # only a case's latest assessment counts: the 14-year-old's case, reassessed at 16, now loses MST too
+    store.add_assessment(people["anna"], codes[0], {"context": {"age": 16, "placement": "home",
+                                                                "caregiver_engaged": True}, "factors": high}, DAY)
+    result = store.stored_case_impact(people["mona"], rules, new, model, model)
+    # all three lose MST; each gains the next insats in line instead (BSFT, or Connect where BSFT was already shown)
+    assert result == {"cases": 3, "unreadable": 0, "impact": [{"intervention": "bsft", "gained": 2, "lost": 0},
+                                                              {"intervention": "connect", "gained": 1, "lost": 0},
+                                                              {"intervention": "mst", "gained": 0, "lost": 3}]}
+    assert not any(code in repr(result) for code in codes)
+    with pytest.raises(AccessDenied, match=r"^anna \(social_worker\) may not rules\.write"):
+        store.stored_case_impact(people["anna"], rules, new, model, model)
+    with store.engine.connect() as conn:
+        actions = conn.execute(select(AuditEntry.actor, AuditEntry.action)
+                               .where(AuditEntry.action.like("%rules.impact"))).all()
+    assert sorted(map(tuple, actions)) == [("anna", "denied:rules.impact"), ("mona", "rules.impact")]

@@ -1,89 +1,98 @@
-"""Take a case, run it through the engine, show ranked and explained recommendations."""
+"""Recommendations for the current case's latest assessment, a what-if panel, and the decision."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import copy
 from typing import Any
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from matcher import InputError, RuleBaseError, encode_cases, explain, match
-from matcher.i18n import t
-from matcher.scoring import TERMS
-from ui.loading import served
+from matcher import InputError, encode_cases, explain, match
+from matcher.auth import AccessDenied
+from ui.case_choice import current_case
+from ui.context import Page, page, report
+from ui.result_view import show
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+OUTCOMES = ("accepted", "declined")
 
-lang: str = st.session_state.get("lang", "sv")
-st.title(t(lang, "ui.title"))
-st.caption(t(lang, "text.decision_note"))
 
-try:
-    rules, model, reload_problem = served()
-except RuleBaseError as exc:
-    st.error(t(lang, "ui.rules_broken") + "\n\n" + str(exc))
+def recommend(ctx: Page, case: dict[str, Any]) -> dict[str, Any]:
+    result = match(encode_cases([(ctx.t("ui.case_json"), case)], ctx.rules), ctx.rules, ctx.model)
+    return explain(result, 0, ctx.lang)
+
+
+def what_if(ctx: Page, case: dict[str, Any], before: dict[str, Any]) -> None:
+    cat = ctx.rules.catalogue
+    factor = st.selectbox(ctx.t("ui.whatif.factor"), [f.id for f in cat.factors], key="whatif-factor",
+                          format_func=lambda fid: cat.factor(fid).name.get(ctx.lang))
+    scale = cat.scale(cat.factor(factor))
+    current = case.get("factors", {}).get(factor)
+    value = st.radio(ctx.t("ui.whatif.value", current=cat.factor_label(cat.factor(factor), -1 if current is None
+                                                                          else current, ctx.lang)),
+                     scale.values, format_func=lambda v: scale.label(v, ctx.lang), horizontal=True, key="whatif-value")
+    changed = copy.deepcopy(case)
+    changed.setdefault("factors", {})[factor] = value
+    after = recommend(ctx, changed)
+    old, new = [r["id"] for r in before["recommendations"]], [r["id"] for r in after["recommendations"]]
+    names = {r["id"]: r["name"] for r in before["recommendations"] + before["not_recommended"]}
+    st.markdown(ctx.t("ui.whatif.risk", before=before["risk"]["label"], after=after["risk"]["label"]))
+    gained, lost = [i for i in new if i not in old], [i for i in old if i not in new]
+    if not gained and not lost and old == new:
+        st.info(ctx.t("ui.whatif.same"))
+    for iid in gained:
+        reasons = next(r["reasons"] for r in after["recommendations"] if r["id"] == iid)
+        st.success(ctx.t("ui.whatif.gained", name=names[iid], why=" ".join(reasons[:2])))
+    for iid in lost:
+        reasons = next(r["reasons"] for r in after["recommendations"] + after["not_recommended"] if r["id"] == iid)
+        st.warning(ctx.t("ui.whatif.lost", name=names[iid], why=" ".join(reasons[:2])))
+    if old != new and not gained and not lost:
+        st.info(ctx.t("ui.whatif.reordered", order=", ".join(names[i] for i in new)))
+
+
+def decide(ctx: Page, code: str, version: int, res: dict[str, Any]) -> None:
+    names = {r["id"]: r["name"] for r in res["recommendations"] + res["not_recommended"]}
+    with st.form("decision"):
+        items = []
+        for rec in res["recommendations"]:
+            outcome = st.radio(rec["name"], OUTCOMES, horizontal=True, key=f"decide-{rec['id']}",
+                               format_func=lambda o: ctx.t(f"ui.decision.{o}"))
+            reason = st.text_input(ctx.t("ui.decision.reason"), key=f"reason-{rec['id']}")
+            items.append((rec["id"], outcome, reason))
+        others = [i for i in names if i not in {r["id"] for r in res["recommendations"]}]
+        chosen = st.multiselect(ctx.t("ui.decision.override"), others, format_func=names.get, key="override")
+        override_reason = st.text_input(ctx.t("ui.decision.override_reason"), key="override-reason")
+        youth_view = st.text_area(ctx.t("ui.decision.youth_view"), key="youth-view")
+        youth_goals = st.text_area(ctx.t("ui.decision.youth_goals"), key="youth-goals")
+        guardian_view = st.text_area(ctx.t("ui.decision.guardian_view"), key="guardian-view")
+        if st.form_submit_button(ctx.t("ui.decision.save"), type="primary"):
+            items += [(iid, "overridden", override_reason) for iid in chosen]
+            try:
+                rec_id = ctx.store.save_recommendation(ctx.user, code, version, res)
+                ctx.store.record_decision(ctx.user, code, rec_id, items, youth_view, youth_goals, guardian_view)
+                st.session_state["decided"] = [iid for iid, outcome, _ in items if outcome != "declined"]
+                st.switch_page("ui/plan.py")
+            except (InputError, AccessDenied) as exc:
+                report(ctx, exc)
+
+
+ctx = page()
+st.title(ctx.t("ui.page.recommend"))
+st.caption(ctx.t("text.decision_note"))
+code = current_case(ctx)
+history = ctx.store.assessments(ctx.user, code)
+if not history:
+    st.info(ctx.t("ui.recommend.no_assessment"))
+    st.page_link("ui/assess.py", label=ctx.t("ui.page.assess"), icon=":material/edit_note:")
     st.stop()
-if reload_problem:
-    st.warning(t(lang, "ui.rules_reload_failed") + "\n\n" + reload_problem)
-
-examples = sorted(EXAMPLES.glob("*.json"))
-choice = st.selectbox(t(lang, "ui.example"), examples, format_func=lambda p: f"{p.stem} {t(lang, 'text.synthetic')}",
-                      key="example")
-uploaded = st.file_uploader(t(lang, "ui.upload"), type=["json"], key="upload")
-initial = uploaded.getvalue().decode("utf-8") if uploaded else Path(choice).read_text(encoding="utf-8")
-case_text = st.text_area(t(lang, "ui.case_json"), initial, height=260, key=f"case-{choice}-{uploaded is not None}")
-run = st.button(t(lang, "ui.run"), type="primary", key="run")
-
-
-def _term_chart(rec: dict[str, Any]) -> alt.Chart:
-    data = pd.DataFrame({"term": [t(lang, f"term.{name}") for name in TERMS],
-                         "points": [rec["terms"][name] for name in TERMS], "row": rec["name"]})
-    names = [t(lang, f"term.{name}") for name in TERMS]
-    return alt.Chart(data).mark_bar(size=26).encode(
-        x=alt.X("sum(points):Q", title=t(lang, "ui.score"), scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("row:N", title=None, axis=None),
-        color=alt.Color("term:N", title=None, sort=names, legend=None),
-        order=alt.Order("order:Q"),
-        tooltip=["term:N", "points:Q"],
-    ).transform_calculate(order=f"indexof({names!r}, datum.term)").properties(height=40)
-
-
-def _show(res: dict[str, Any]) -> None:
-    risk = res["risk"]
-    heading = t(lang, "text.case", case_id=res["case_id"])
-    st.header(heading + (f" {t(lang, 'text.synthetic')}" if res["synthetic"] else ""))
-    st.subheader(t(lang, "text.risk", level=risk["label"], score=f"{risk['score']:g}"))
-    with st.expander(t(lang, "text.points")):
-        st.dataframe(pd.DataFrame(risk["points"]), hide_index=True)
-    for warning in res["warnings"]:
-        st.warning(warning["message"])
-    st.subheader(t(lang, "text.recommendations"))
-    if not res["recommendations"]:
-        st.info(t(lang, "text.no_recommendations"))
-    for rec in res["recommendations"]:
-        with st.container(border=True):
-            terms = " + ".join(f"{t(lang, f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
-            st.markdown(f"**{rec['rank']}. {rec['name']}** – {t(lang, 'ui.score')} {rec['score']:.2f} ({terms})")
-            st.altair_chart(_term_chart(rec), use_container_width=True)
-            st.markdown("\n".join(f"- {reason}" for reason in rec["reasons"]))
-            with st.expander(t(lang, "ui.evidence")):
-                st.dataframe(pd.DataFrame(rec["evidence"]), hide_index=True)
-    with st.expander(t(lang, "text.not_recommended")):
-        st.markdown("\n".join(f"- **{item['name']}**: {' '.join(item['reasons'])}" for item in res["not_recommended"]))
-    st.caption(t(lang, "text.version", **res["version"]))
-
-
-if run:
-    try:
-        case = json.loads(case_text)
-        result = match(encode_cases([(t(lang, "ui.case_json"), case)], rules), rules, model)
-        st.session_state["result"] = explain(result, 0, lang)
-    except json.JSONDecodeError as exc:
-        st.error(t(lang, "ui.bad_json", message=exc.msg, line=exc.lineno, column=exc.colno))
-    except InputError as exc:
-        st.error(t(lang, "ui.bad_case") + "\n\n" + str(exc))
-if "result" in st.session_state:
-    _show(st.session_state["result"])
+latest = history[-1]
+case = latest["data"]
+try:
+    result = recommend(ctx, case)
+except InputError as exc:  # an assessment saved under an older rule base may no longer fit
+    report(ctx, exc)
+    st.stop()
+show(ctx, result)
+with st.expander(ctx.t("ui.whatif.title")):
+    what_if(ctx, case, result)
+st.subheader(ctx.t("ui.decision.title"))
+decide(ctx, code, latest["version"], result)

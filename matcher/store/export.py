@@ -25,8 +25,8 @@ from matcher.cases import encode_cases
 from matcher.factors import UNRATED
 from matcher.rulebase import RuleBase
 from matcher.store.tables import Assessment, Case, FollowUp
+from matcher.synth import TARGET
 
-TARGET = "reoffended_12m"
 GROUPS = ("sex", "born_abroad")
 AGE_BANDS = ((6, 11), (12, 14), (15, 17), (18, 25))
 
@@ -78,7 +78,8 @@ def outcome_rows(session: Session, rules: RuleBase, min_group: int) -> tuple[lis
                 unobserved += 1
                 continue
             values = encode_cases([("export", assessment.data)], rules).values[0]
-            row: dict[str, Any] = {"id": ids.setdefault(case.id, secrets.token_hex(6)), "synthetic": case.synthetic,
+            row: dict[str, Any] = {"case_id": ids.setdefault(case.id, f"X-{secrets.token_hex(6)}"),
+                                   "synthetic": case.synthetic,
                                    "period_start": _month(assessment.assessed_on)}
             for fact in cat.context:
                 code = int(values[cat.context_index[fact.id]])
@@ -86,8 +87,9 @@ def outcome_rows(session: Session, rules: RuleBase, min_group: int) -> tuple[lis
             for factor in cat.factors:
                 rating = int(values[cat.factor_index[factor.id]])
                 row[factor.id] = "" if rating == UNRATED else rating
-            row.update({TARGET: label, "sex": case.sex or "", "born_abroad": "" if case.born_abroad is None
-                        else case.born_abroad, "_group": (case.sex, case.born_abroad, _age_band(row["age"]))})
+            abroad = "" if case.born_abroad is None else "yes" if case.born_abroad else "no"
+            row.update({TARGET: label, "sex": case.sex or "", "born_abroad": abroad,
+                        "_group": (case.sex, case.born_abroad, _age_band(row["age"]))})
             rows.append(row)
     sizes = Counter(r["_group"] for r in rows)
     kept = [{k: v for k, v in r.items() if k != "_group"} for r in rows if sizes[r["_group"]] >= min_group]
@@ -103,4 +105,4 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Non
 
 def columns(rules: RuleBase) -> list[str]:
     cat = rules.catalogue
-    return ["id", "synthetic", "period_start", *(c.id for c in cat.context), *cat.factor_index, TARGET, *GROUPS]
+    return ["case_id", "synthetic", "period_start", *(c.id for c in cat.context), *cat.factor_index, TARGET, *GROUPS]

@@ -25,7 +25,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from matcher.auth import AccessDenied, Action, Passwords, Principal, Role, authorize
 from matcher.cases import encode_cases
 from matcher.errors import InputError
-from matcher.rulebase import RuleBase
+from matcher.i18n import t
+from matcher.risk import RiskModel
+from matcher.rulebase import RuleBase, content_hash, rule_files
+from matcher.rulediff import impact, translate
 from matcher.store import audit
 from matcher.store.db import data_dir, sessions
 from matcher.store.export import ExportSummary, outcome_rows, write_csv
@@ -33,6 +36,7 @@ from matcher.store.export import columns as export_columns
 from matcher.store.personnummer import hmac_key, pseudonym
 from matcher.store.tables import (
     Assessment,
+    AuditEntry,
     Case,
     Consent,
     Decision,
@@ -41,6 +45,7 @@ from matcher.store.tables import (
     Plan,
     PlanItem,
     Recommendation,
+    RuleVersion,
     Unit,
     User,
     now,
@@ -75,9 +80,19 @@ class PlanView:
 
 @dataclass(frozen=True)
 class SharedItem:
+    """A plan item in the multi-agency view: shown or withheld, and why."""
+
     item: PlanItemInput
     shown: bool
-    reason: str  # why it is shown or withheld
+    givers: tuple[str, ...]  # whose consent covers the agency (shown) or is missing (withheld); () for our own
+    on: dt.date
+
+    def reason(self, lang: str) -> str:
+        if not self.givers:
+            return t(lang, "consent.own_agency")
+        givers = t(lang, "consent.and").join(t(lang, f"consent.giver.{g}") for g in self.givers)
+        return t(lang, "consent.covers" if self.shown else "consent.missing", givers=givers,
+                 agency=t(lang, f"actor.{self.item.actor}"), on=self.on.isoformat())
 
 
 class CaseStore:
@@ -181,6 +196,14 @@ class CaseStore:
                 raise AccessDenied("unknown user, wrong password or disabled account")
             return Principal(user.username, Role(user.role), user.unit.code if user.unit else None)
 
+    def principal(self, username: str) -> Principal:
+        """The user an external identity provider (OIDC) vouched for; refused unless active here."""
+        with self._sessions() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None or not user.active:
+                raise AccessDenied(f"'{username}' is not an active user of Insatsmatch; ask an admin to add it")
+            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None)
+
     # ------------------------------------------------------------ cases
 
     def create_case(self, who: Principal, personnummer: str | None = None, synthetic: bool = False,
@@ -243,6 +266,9 @@ class CaseStore:
             if assessment is None:
                 raise InputError(f"case {code} has no assessment version {assessment_version}")
             version = result["version"]
+            if version["rule_base"] == self.rules.content_hash:
+                self._record_rules(session, self.rules.root, "(recorded when first used)",
+                                   "the rule base in use when a recommendation was saved")
             row = Recommendation(case_id=case.id, assessment_id=assessment.id, rule_base=version["rule_base"],
                                  model=version["model"], evidence_snapshot=version["evidence_snapshot"],
                                  result=result, created_by=self._user_id(session, who))
@@ -285,6 +311,22 @@ class CaseStore:
             session.flush()
             return decision.id
 
+    def latest_recommendation(self, who: Principal, code: str) -> tuple[int, dict[str, Any]] | None:
+        """The newest saved recommendation of the case: (its id, the result as it was shown)."""
+        with self._tx(who, "recommendation.read", code, "latest") as session:
+            case = self._case(session, who, code, Action.CASE_READ)
+            row = session.scalar(select(Recommendation).where(Recommendation.case_id == case.id)
+                                 .order_by(Recommendation.id.desc()).limit(1))
+            return (row.id, dict(row.result)) if row else None
+
+    def decisions(self, who: Principal, code: str) -> list[dict[str, Any]]:
+        with self._tx(who, "decision.read", code) as session:
+            case = self._case(session, who, code, Action.CASE_READ)
+            rows = session.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+            return [{"id": d.id, "recommendation_id": d.recommendation_id, "decided_at": d.decided_at,
+                     "youth_view": d.youth_view, "youth_goals": d.youth_goals, "guardian_view": d.guardian_view,
+                     "items": [(i.intervention, i.outcome, i.reason) for i in d.items]} for d in rows]
+
     # ------------------------------------------------------------ consent
 
     def add_consent(self, who: Principal, code: str, given_by: str, agencies: Sequence[str], given_on: dt.date,
@@ -323,7 +365,8 @@ class CaseStore:
                      "expires_on": c.expires_on, "withdrawn": c.withdrawn_at is not None}
                     for c in session.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.id))]
 
-    def _consent_covers(self, session: Session, case: Case, agency: str, on: dt.date) -> tuple[bool, str]:
+    def _consent_covers(self, session: Session, case: Case, agency: str, on: dt.date) -> tuple[bool, tuple[str, ...]]:
+        """(covered, whose consent covers it or is missing)."""
         valid = {c.given_by for c in session.scalars(select(Consent).where(Consent.case_id == case.id))
                  if agency in c.agencies and c.withdrawn_at is None and c.given_on <= on
                  and (c.expires_on is None or c.expires_on >= on)}
@@ -331,10 +374,8 @@ class CaseStore:
                                 .order_by(Assessment.version.desc()).limit(1))
         age = latest.data.get("context", {}).get("age") if latest else None
         needed = {"youth"} | ({"guardian"} if age is None or age < self.consent_age else set())
-        missing = sorted(needed - valid)
-        if missing:
-            return False, f"no valid consent from {' and '.join(missing)} covers {agency} on {on}"
-        return True, f"valid consent from {' and '.join(sorted(needed))} covers {agency} on {on}"
+        missing = tuple(sorted(needed - valid))
+        return (False, missing) if missing else (True, tuple(sorted(needed)))
 
     # ------------------------------------------------------------ plan
 
@@ -393,14 +434,15 @@ class CaseStore:
         with self._tx(who, "plan.share", code, on.isoformat()) as session:
             case = self._case(session, who, code, Action.CASE_READ)
             view = _plan_view(session.scalar(select(Plan).where(Plan.case_id == case.id)))
-            checks: dict[str, tuple[bool, str]] = {}
-            for agency in sorted({item.actor for item in view.items} - {OWN_AGENCY}):
-                checks[agency] = self._consent_covers(session, case, agency, on)
+            checks = {agency: self._consent_covers(session, case, agency, on)
+                      for agency in sorted({item.actor for item in view.items} - {OWN_AGENCY})}
+            shared = [SharedItem(item, *((True, ()) if item.actor == OWN_AGENCY else checks[item.actor]), on)
+                      for item in view.items]
+            for agency in checks:
+                first = next(s for s in shared if s.item.actor == agency)
                 audit.append(session, self._audit_key, who.username, "consent.check", code,
-                             f"{agency}: {'shown' if checks[agency][0] else 'withheld'}: {checks[agency][1]}")
-            own = (True, "the case's own agency")
-            return [SharedItem(item, *(own if item.actor == OWN_AGENCY else checks[item.actor]))
-                    for item in view.items]
+                             f"{agency}: {'shown' if first.shown else 'withheld'}: {first.reason('en')}")
+            return shared
 
     # ------------------------------------------------------------ follow-up
 
@@ -444,6 +486,16 @@ class CaseStore:
             session.flush()
             return row.id
 
+    def follow_ups(self, who: Principal, code: str) -> list[dict[str, Any]]:
+        with self._tx(who, "follow_up.read", code) as session:
+            case = self._case(session, who, code, Action.CASE_READ)
+            rows = session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)
+                                   .order_by(FollowUp.followed_up_on, FollowUp.id))
+            return [{"followed_up_on": f.followed_up_on, "new_offences": f.new_offences,
+                     "school_work_status": f.school_work_status, "substance_use_level": f.substance_use_level,
+                     "placement": f.placement, "completed": f.completed, "dropped": f.dropped,
+                     "youth_rating": f.youth_rating, "reassessed": f.assessment_id is not None} for f in rows]
+
     # ------------------------------------------------------------ export
 
     def export_outcomes(self, who: Principal, path: Path, min_group: int = 5) -> ExportSummary:
@@ -456,12 +508,96 @@ class CaseStore:
             write_csv(path, rows, export_columns(self.rules))
         return summary
 
+    # ------------------------------------------------------------ rule history
+
+    def save_rules(self, who: Principal, root: Path, reason: str) -> tuple[str, bool]:
+        """Record the rule base in ``root`` as a version: (its hash, whether it was new)."""
+        if not reason.strip():
+            raise InputError("rules save: say why the rules changed (--reason)")
+        with self._tx(who, "rules.save", detail=reason) as session:
+            authorize(who, Action.RULES_WRITE)
+            return self._record_rules(session, root, who.username, reason)
+
+    def _record_rules(self, session: Session, root: Path, author: str, reason: str) -> tuple[str, bool]:
+        digest = content_hash(root)
+        if session.get(RuleVersion, digest) is not None:
+            return digest, False
+        parent = session.scalar(select(RuleVersion.hash).order_by(RuleVersion.saved_at.desc()).limit(1))
+        files = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8") for path in rule_files(root)}
+        session.add(RuleVersion(hash=digest, files=files, author=author, reason=reason, parent=parent))
+        return digest, True
+
+    def rule_log(self, who: Principal) -> list[dict[str, Any]]:
+        with self._tx(who, "rules.log") as session:
+            authorize(who, Action.RULES_READ)
+            rows = session.scalars(select(RuleVersion).order_by(RuleVersion.saved_at.desc()))
+            return [{"hash": r.hash, "saved_at": r.saved_at, "author": r.author, "reason": r.reason,
+                     "parent": r.parent, "files": len(r.files)} for r in rows]
+
+    def rule_version(self, who: Principal, wanted: str) -> dict[str, str]:
+        """The files of a recorded version, by its hash or an unambiguous prefix (8 or more hex digits)."""
+        prefix = wanted if wanted.startswith("sha256:") else f"sha256:{wanted}"
+        if len(prefix) < len("sha256:") + 8:
+            raise InputError(f"rule version '{wanted}': give at least 8 hex digits of the hash")
+        with self._tx(who, "rules.show", detail=prefix) as session:
+            authorize(who, Action.RULES_READ)
+            found = list(session.scalars(select(RuleVersion).where(RuleVersion.hash.startswith(prefix))))
+            if len(found) != 1:
+                what = "no recorded rule version" if not found else f"{len(found)} recorded rule versions"
+                raise InputError(f"{what} matches '{wanted}'; 'matcher rules log' lists them")
+            return dict(found[0].files)
+
+    def stored_case_impact(self, who: Principal, old_rules: RuleBase, new_rules: RuleBase, old_model: RiskModel,
+                           new_model: RiskModel) -> dict[str, Any]:
+        """What a rule change would do to the stored cases, in counts only, for a methodologist (who may not read
+        case data): how many cases there are, how many the old rule base cannot read, and per insats how many
+        cases gain or lose it among their recommendations. Each case counts with its latest assessment; the cases
+        are the user's unit's, or every unit's for a user without a unit. No case, answer or result leaves here."""
+        with self._tx(who, "rules.impact", detail=f"{old_rules.content_hash[:19]} -> "
+                                                  f"{new_rules.content_hash[:19]}") as session:
+            authorize(who, Action.RULES_WRITE)
+            latest = select(Assessment.case_id, func.max(Assessment.version).label("version")) \
+                .group_by(Assessment.case_id).subquery()
+            query = select(Assessment.data).join(latest, (Assessment.case_id == latest.c.case_id)
+                                                 & (Assessment.version == latest.c.version))
+            if who.unit is not None:
+                query = query.join(Case, Case.id == Assessment.case_id).join(Unit).where(Unit.code == who.unit)
+            stored = list(session.scalars(query))
+        readable = [(f"stored case {n}", data) for n, data in enumerate(stored) if _readable(data, old_rules)]
+        counts: list[dict[str, Any]] = []
+        if readable:
+            old_cases = encode_cases(readable, old_rules)
+            diff = impact(old_rules, new_rules, old_cases, translate(old_cases, old_rules, new_rules), old_model,
+                          new_model, examples_per_change=0)
+            counts = [{"intervention": i.intervention, "gained": i.gained, "lost": i.lost} for i in diff.impacts]
+        return {"cases": len(readable), "unreadable": len(stored) - len(readable), "impact": counts}
+
     # ------------------------------------------------------------ audit
 
     def verify_audit(self, who: Principal) -> list[audit.ChainProblem]:
         with self._tx(who, "audit.verify") as session:
             authorize(who, Action.AUDIT_READ)
             return audit.verify(session, self._audit_key)
+
+    def audit_entries(self, who: Principal, *, case_code: str | None = None, actor: str | None = None,
+                      limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of the audit log, newest first, of one case or one actor if given: (entries, how many match).
+        Reading the log is itself logged."""
+        if limit < 1 or offset < 0:
+            raise InputError(f"audit log: expected a page size of at least 1 and an offset of at least 0; "
+                             f"found {limit} and {offset}")
+        detail = f"actor={actor or '*'} limit={limit} offset={offset}"
+        with self._tx(who, "audit.read", case_code, detail) as session:
+            authorize(who, Action.AUDIT_READ)
+            query = select(AuditEntry)
+            if case_code:
+                query = query.where(AuditEntry.case_code == case_code)
+            if actor:
+                query = query.where(AuditEntry.actor == actor)
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))
+            return [{"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "case_code": r.case_code,
+                     "detail": r.detail} for r in rows], total
 
 
 def _role(text: str) -> Role:
@@ -471,6 +607,14 @@ def _role(text: str) -> Role:
         roles = [r.value for r in Role]
         raise InputError(f"unknown role '{text}'{did_you_mean(text, roles)}; expected one of "
                          f"{', '.join(roles)}") from None
+
+
+def _readable(data: Any, rules: RuleBase) -> bool:
+    try:
+        encode_cases([("stored case", data)], rules)
+    except InputError:
+        return False
+    return True
 
 
 def _user(session: Session, username: str) -> User:

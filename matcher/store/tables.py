@@ -191,7 +191,20 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class RuleVersion(Base):
+    """A rule base as it was: every rule file's text under its content hash, who saved it, when and why."""
+
+    __tablename__ = "rule_versions"
+    hash: Mapped[str] = mapped_column(String(71), primary_key=True)
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    parent: Mapped[str | None] = mapped_column(String(71))
+
+
 @event.listens_for(Recommendation, "before_update")
 @event.listens_for(AuditEntry, "before_update")
+@event.listens_for(RuleVersion, "before_update")
 def _immutable(_mapper: Any, _connection: Any, target: Base) -> None:
     raise PermissionError(f"{type(target).__name__} rows are never changed once written")

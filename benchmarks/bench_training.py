@@ -1,0 +1,40 @@
+"""Training time on synthetic rows: the whole `matcher train` path (read, 5-fold CV, final fit, card)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from matcher.rulebase import load_rule_base
+from matcher.synth import TARGET, synthetic_training
+from matcher.train import train
+from matcher.training_data import frame_sha256, training_data
+
+
+def run(quick: bool) -> dict[str, object]:
+    rules = load_rule_base()
+    rows = 10_000 if quick else 100_000
+    out: dict[str, object] = {"rows": rows, "synthetic": True}
+    start = time.perf_counter()
+    frame = synthetic_training(rules, rows, seed=0)
+    out["generate_seconds"] = round(time.perf_counter() - start, 2)
+    start = time.perf_counter()
+    data = training_data(frame, rules, TARGET, source="synthetic", sha256=frame_sha256(frame),
+                         groups=["sex", "born_abroad"])
+    out["read_seconds"] = round(time.perf_counter() - start, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("logistic", "scorecard"):
+            start = time.perf_counter()
+            _, card = train(data, rules, kind, Path(tmp), trained_by="benchmark")
+            out[f"{kind}_train_seconds"] = round(time.perf_counter() - start, 2)
+            out[f"{kind}_cv_auc"] = card["cross_validation"]["auc"]
+    return out
+
+
+if __name__ == "__main__":
+    print(run(quick=False))

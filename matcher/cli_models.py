@@ -1,0 +1,190 @@
+"""The evaluator's commands: synth, convert, train, evaluate, models list/show/promote/retire."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from matcher.errors import InputError
+from matcher.evaluate import evaluate_model
+from matcher.public_data import SOURCES, load_public
+from matcher.registry import (
+    card_of,
+    default_models_dir,
+    entry,
+    load_model,
+    promote,
+    read_registry,
+    retire,
+)
+from matcher.registry import register as register_model
+from matcher.report import html_page, markdown, write_plots
+from matcher.risk import RiskModel, load_scorecard
+from matcher.rulebase import load_rule_base
+from matcher.synth import write_synthetic
+from matcher.train import CUT_POINTS, MODEL_KINDS, train
+from matcher.training_data import read_training
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    synth = sub.add_parser("synth", help="write synthetic cases with outcomes (labelled synthetic)")
+    synth.add_argument("--n", type=int, required=True)
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file")
+    synth.add_argument("--rules", type=Path, default=None)
+    synth.set_defaults(run=_synth)
+
+    convert = sub.add_parser("convert", help="turn a public SAVRY data set into the training format")
+    convert.add_argument("source", choices=SOURCES)
+    convert.add_argument("file", type=Path)
+    convert.add_argument("--out", type=Path, required=True, help="write it outside the repository")
+    convert.set_defaults(run=_convert)
+
+    tr = sub.add_parser("train", help="train, cross-validate and register a candidate model")
+    _data_arguments(tr)
+    tr.add_argument("--features", nargs="+", default=None, help="factor ids to use (default: every rated one)")
+    tr.add_argument("--model", choices=tuple(MODEL_KINDS), default="logistic")
+    tr.add_argument("--levels", nargs=2, type=float, default=list(CUT_POINTS), metavar=("MODERATE", "HIGH"),
+                    help="probabilities where moderate and high begin (default: %(default)s)")
+    tr.add_argument("--note", default="", help="population and limits, shown in the card")
+    tr.add_argument("--by", default=None, help="who trains it (default: the login name)")
+    tr.add_argument("--out", type=Path, default=None, help="models folder (default: models/)")
+    tr.set_defaults(run=_train)
+
+    ev = sub.add_parser("evaluate", help="the card's figures for a registered model on any data")
+    ev.add_argument("model", help="a registered model id, or baseline-scorecard-1")
+    _data_arguments(ev)
+    ev.add_argument("--format", choices=("json", "md", "html"), default="md")
+    ev.add_argument("--out", type=Path, default=None, help="folder for the report and its ROC/calibration PNGs")
+    ev.add_argument("--models", type=Path, default=None)
+    ev.set_defaults(run=_evaluate)
+
+    models = sub.add_parser("models", help="the model registry").add_subparsers(required=True, metavar="ACTION")
+    ls = models.add_parser("list", help="every registered version with its status")
+    ls.add_argument("--models", type=Path, default=None)
+    ls.set_defaults(run=_list)
+    show = models.add_parser("show", help="a model's card: figures and points table")
+    show.add_argument("id")
+    show.add_argument("--models", type=Path, default=None)
+    show.set_defaults(run=_show)
+    for action, run, text in (("promote", _promote, "make a model active if it passes the gates"),
+                              ("retire", _retire, "retire a model (the baseline serves when none is active)")):
+        cmd = models.add_parser(action, help=text)
+        cmd.add_argument("id")
+        cmd.add_argument("--reason", required=True)
+        cmd.add_argument("--by", default=None)
+        cmd.add_argument("--models", type=Path, default=None)
+        if action == "promote":
+            cmd.add_argument("--rules", type=Path, default=None)
+            cmd.add_argument("--force", action="store_true", help="promote despite failed gates (recorded)")
+        cmd.set_defaults(run=run)
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", type=Path, help="training-format data (.csv or .parquet)")
+    parser.add_argument("--target", required=True, help="the 0/1 outcome column")
+    parser.add_argument("--instrument", default=None, help="read item columns <instrument>.<item> (e.g. savry)")
+    parser.add_argument("--group", action="append", default=[], help="a group column for the fairness audit")
+    parser.add_argument("--rules", type=Path, default=None)
+
+
+def _synth(args: argparse.Namespace) -> int:
+    if args.n < 1:
+        raise InputError(f"--n: expected a number of rows of at least 1; found {args.n}")
+    n = write_synthetic(load_rule_base(args.rules), args.n, args.seed, args.out)
+    print(f"{args.out}: {n} synthetic rows (seed {args.seed}); target reoffended_12m")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    frame = load_public(args.source, args.file)
+    frame.to_csv(args.out, index=False)
+    print(f"{args.out}: {len(frame)} rows from {args.file.name} in the training format")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    rules = load_rule_base(args.rules)
+    data = read_training(args.data, rules, args.target, instrument=args.instrument, features=args.features,
+                         groups=args.group)
+    out = args.out or default_models_dir()
+    by = args.by or getpass.getuser()
+    model_id, card = train(data, rules, args.model, out, cut_points=args.levels, note=args.note, trained_by=by)
+    register_model(out, model_id, by)
+    cv = card["cross_validation"]
+    print(f"{model_id}: candidate in {out}; cross-validated AUC {cv['auc']:.3f} "
+          f"({cv['auc_ci95'][0]:.3f}-{cv['auc_ci95'][1]:.3f}), Brier {cv['brier']:.3f}, ECE {cv['ece']:.3f}"
+          + (" (synthetic data)" if card["synthetic"] else ""))
+    return 0
+
+
+def _model(model_id: str, models: Path, rules: Any) -> tuple[RiskModel, list[str] | None]:
+    baseline = load_scorecard(rules.catalogue)
+    if model_id == baseline.id:
+        return baseline, None
+    model, card = load_model(models, model_id, rules)
+    return model, card["features"]
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    rules = load_rule_base(args.rules)
+    model, features = _model(args.model, args.models or default_models_dir(), rules)
+    data = read_training(args.data, rules, args.target, instrument=args.instrument, groups=args.group)
+    report, risk = evaluate_model(model, features, data, rules)
+    plots = write_plots(data.y, risk.score, report, args.out) if args.out else []
+    text = {"json": lambda: json.dumps(report, ensure_ascii=False, indent=2) + "\n",
+            "md": lambda: markdown(report, plots), "html": lambda: html_page(report, plots)}[args.format]()
+    if args.out:
+        path = args.out / f"evaluation.{args.format}"
+        path.write_text(text, encoding="utf-8")
+        print(f"{path}: written, with {', '.join(plots)}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    models = args.models or default_models_dir()
+    for item in read_registry(models)["models"]:
+        last = item["history"][-1]
+        print(f"{item['id']:<36} {item['status']:<9} sha256 {item['sha256'][:12]}  {last['action']} {last['at']} "
+              f"by {last['by']}: {last['reason']}" + (" (synthetic data)" if item["synthetic"] else ""))
+    print("baseline-scorecard-1 (models/baseline/scorecard.yaml) serves when no model is active")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    models = args.models or default_models_dir()
+    card = card_of(models, entry(read_registry(models), args.id, models))
+    cv = card["cross_validation"]
+    print(f"{card['id']} ({card['model']}, trained {card['created']} by {card['trained_by']})"
+          + (" - synthetic data" if card["synthetic"] else ""))
+    if card["note"]:
+        print(card["note"])
+    print(f"data {card['data']['source']}: {card['data']['rows']} rows, base rate {card['data']['base_rate']}; "
+          f"cross-validated AUC {cv['auc']:.3f}, Brier {cv['brier']:.3f}, ECE {cv['ece']:.3f}")
+    print(f"score = {card['intercept']:+.4f} + the points below; probability = {card['probability']}")
+    width = max(len(p["name"]) for p in card["points"])
+    for p in card["points"]:
+        print(f"  {p['name']:<{width}}  {p['rating']:<9} {p['points']:+.4f}")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    rules = load_rule_base(args.rules)
+    models = args.models or default_models_dir()
+    failed = promote(models, args.id, args.reason, args.by or getpass.getuser(), rules.policy.model_gates, args.force)
+    print(f"{args.id}: active" + (f" (forced past {len(failed)} failed gate{'s' * (len(failed) > 1)})"
+                                  if failed else ""))
+    return 0
+
+
+def _retire(args: argparse.Namespace) -> int:
+    models = args.models or default_models_dir()
+    retire(models, args.id, args.reason, args.by or getpass.getuser())
+    print(f"{args.id}: retired")
+    return 0

@@ -1,0 +1,55 @@
+"""The same figures for any model on any data with the right columns: quality, calibration, fairness.
+
+A model with a probability (a trained model) gets every figure; the hand-set baseline scorecard has a
+score and levels but no probability, so it gets discrimination and the fairness of its high level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from matcher.errors import InputError
+from matcher.factors import RISK_LEVELS, UNRATED
+from matcher.fairness import fairness
+from matcher.metrics import auc_with_interval, calibration
+from matcher.risk import RiskModel, RiskScores
+from matcher.rulebase import RuleBase
+from matcher.training_data import TrainingData
+
+HIGH = RISK_LEVELS.index("high")
+
+
+def assessment(y: np.ndarray, score: np.ndarray, probability: np.ndarray | None, level: np.ndarray,
+               groups: dict[str, np.ndarray], seed: int = 0) -> dict[str, Any]:
+    out: dict[str, Any] = {"rows": len(y), "base_rate": round(float(y.mean()), 4),
+                           **auc_with_interval(y, score, seed)}
+    if probability is not None:
+        out.update(calibration(y, probability))
+    out["levels"] = [{"level": name, "n": int((level == code).sum()),
+                      "observed": round(float(y[level == code].mean()), 4) if (level == code).any() else None}
+                     for code, name in enumerate(RISK_LEVELS)]
+    out["fairness"] = fairness(y, level == HIGH, probability, groups, seed)
+    return out
+
+
+def catalogue_ratings(data: TrainingData, rules: RuleBase) -> np.ndarray:
+    """The data's ratings as the engine sees them: N x F catalogue columns, UNRATED where absent."""
+    ratings = np.full((data.rows, len(rules.catalogue.factors)), UNRATED, dtype=np.int16)
+    for k, name in enumerate(data.features):
+        ratings[:, rules.catalogue.factor_index[name]] = data.X[:, k]
+    return ratings
+
+
+def evaluate_model(model: RiskModel, model_features: list[str] | None, data: TrainingData,
+                   rules: RuleBase) -> tuple[dict[str, Any], RiskScores]:
+    """Score ``data`` with ``model`` exactly as the engine would and assess the result."""
+    missing = [f for f in model_features or [] if f not in data.features]
+    if missing:
+        raise InputError(f"{data.source}: no ratings for {', '.join(missing)}, which model {model.id} uses; "
+                         f"the data rates: {', '.join(data.features)}")
+    risk = model.score(catalogue_ratings(data, rules))
+    report = {"model": model.id, "data": data.fingerprint(), "target": data.target,
+              **assessment(data.y, risk.score, risk.probability, risk.level, data.groups)}
+    return report, risk

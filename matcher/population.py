@@ -1,0 +1,33 @@
+"""Synthetic populations as encoded case matrices, for bulk runs (impact analysis, benchmarks).
+
+The same generative process as ``matcher.synth.synthetic_cases`` (factors from its latent-severity
+model; each yes/no fact true with probability 0.4, whole numbers and enum values uniform), drawn
+column by column so that a million cases take a second, not minutes. Every case is labelled synthetic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.cases import CaseBatch
+from matcher.rulebase import RuleBase
+from matcher.synth import synthetic_ratings
+
+BOOL_SHARE = 0.4
+
+
+def synthetic_batch(rules: RuleBase, n: int, seed: int) -> CaseBatch:
+    rng = np.random.default_rng(seed)
+    cat = rules.catalogue
+    ratings, _ = synthetic_ratings(rules, rng, n)
+    values = np.empty((n, cat.n_columns), dtype=np.int16, order="F")
+    values[:, : len(cat.factors)] = ratings
+    for fact in cat.context:
+        column = cat.context_index[fact.id]
+        if fact.type == "bool":
+            values[:, column] = rng.random(n) < BOOL_SHARE
+        elif fact.type == "int":
+            values[:, column] = rng.integers(int(fact.min or 0), int(fact.max or 0) + 1, n)
+        else:
+            values[:, column] = rng.integers(0, len(fact.values or ()), n)
+    return CaseBatch(tuple(f"SYN-{seed}-{i}" for i in range(n)), np.ones(n, dtype=bool), values)

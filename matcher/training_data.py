@@ -1,0 +1,195 @@
+"""The training format (docs/training-format.md): read, check and encode outcome data.
+
+One row per young person and follow-up period. Features are catalogue factor columns (integer
+ratings, blank = not rated) or, with an instrument, item columns ``<instrument>.<item>`` carried
+over to factors by the adapter (the highest rating wins per factor). The target is one 0/1 column;
+group columns are kept apart for the fairness audit and are never features. Every problem names
+the file, the column, the line and the value found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from matcher.errors import InputError
+from matcher.factors import UNRATED
+from matcher.rulebase import RuleBase
+from matcher.yamlsource import did_you_mean
+
+TRUE_WORDS = {"1", "yes", "ja", "true", "sí", "si"}
+FALSE_WORDS = {"0", "no", "nej", "false"}
+SHOWN_LINES = 5
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Encoded rows: ``X`` is N x K factor ratings (UNRATED where blank) for ``features``."""
+
+    source: str
+    sha256: str
+    target: str
+    features: tuple[str, ...]
+    X: np.ndarray
+    y: np.ndarray  # N bool
+    groups: dict[str, np.ndarray] = field(default_factory=dict)  # column -> N labels (str)
+    instrument: str | None = None
+    synthetic: bool = False
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return len(self.y)
+
+    @property
+    def base_rate(self) -> float:
+        return float(self.y.mean())
+
+    def fingerprint(self) -> dict[str, object]:
+        return {"source": self.source, "sha256": self.sha256, "rows": self.rows,
+                "base_rate": round(self.base_rate, 4), "synthetic": self.synthetic}
+
+
+def read_frame(path: Path) -> tuple[pd.DataFrame, str]:
+    """Every cell as text (blank where empty) and the SHA-256 of the file's bytes."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; expected training data (.csv or .parquet)")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InputError(f"{path}: unknown file type '{suffix}'; expected .csv or .parquet")
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_parquet(path).astype("string").fillna("")
+    except ValueError as exc:  # also pandas' parser errors, bad UTF-8 and Arrow's errors
+        raise InputError(f"{path}: could not be read as {suffix[1:].upper()}: {str(exc).splitlines()[0]}; "
+                         f"expected a UTF-8 CSV file with a header row, or a Parquet file") from None
+    return frame, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_training(path: Path, rules: RuleBase, target: str, *, instrument: str | None = None,
+                  features: Sequence[str] | None = None, groups: Sequence[str] = ()) -> TrainingData:
+    frame, digest = read_frame(path)
+    return training_data(frame, rules, target, source=path.name, sha256=digest, instrument=instrument,
+                         features=features, groups=groups)
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """The fingerprint of rows held in memory: SHA-256 of their CSV text (as ``to_csv`` writes it)."""
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: str, sha256: str,
+                  instrument: str | None = None, features: Sequence[str] | None = None,
+                  groups: Sequence[str] = ()) -> TrainingData:
+    text = frame.astype("string").fillna("").apply(lambda col: col.str.strip())
+    columns = list(text.columns)
+    for name, what in [(target, "target"), *((g, "group") for g in groups)]:
+        if name not in columns:
+            raise InputError(f"{source}: no {what} column '{name}'{did_you_mean(name, columns)}; "
+                             f"the file has: {', '.join(columns)}")
+    y = _binary(text[target], source, target)
+    reserved = {target, *groups, "case_id", "synthetic"}
+    ratings, used = (_item_ratings(text, rules, source, instrument) if instrument
+                     else _factor_ratings(text, rules, source, reserved))
+    chosen = list(ratings) if features is None else list(features)
+    for name in chosen:
+        if name not in ratings:
+            where = (f"the columns of instrument {instrument} rate" if instrument else "the file has factor columns")
+            known = rules.catalogue.factor_index if name not in rules.catalogue.factor_index else ratings
+            raise InputError(f"{source}: --features: no ratings for factor '{name}'{did_you_mean(name, known)}; "
+                             f"{where}: {', '.join(ratings) or 'none'}")
+    if not chosen:
+        raise InputError(f"{source}: no feature columns; expected catalogue factor columns (e.g. peer_delinquency) "
+                         f"or, with --instrument, item columns such as savry.H1")
+    for name in chosen:
+        values = np.unique(ratings[name])
+        if len(values) < 2:
+            shown = "blank (not rated)" if values[0] == UNRATED else str(values[0])
+            raise InputError(f"{source}: feature '{name}' is {shown} in every row, so nothing can be learned from "
+                             f"it; leave it out with --features or check the data")
+    ignored = tuple(c for c in columns if c not in (*used, *reserved))
+    synthetic = "synthetic" in text and bool(text["synthetic"].str.lower().isin(TRUE_WORDS).all())
+    X = np.column_stack([ratings[name] for name in chosen]).astype(np.int16)
+    return TrainingData(source, sha256, target, tuple(chosen), X, y,
+                        {g: text[g].replace("", "(blank)").to_numpy(dtype=str) for g in groups},
+                        instrument, synthetic, ignored)
+
+
+def _binary(column: pd.Series, source: str, name: str) -> np.ndarray:
+    words = column.str.lower()
+    bad = ~words.isin(TRUE_WORDS | FALSE_WORDS)
+    if bad.any():
+        raise InputError(f"{source}: target column '{name}': expected 0/1 (or yes/no) in every row; "
+                         f"found {_found(column, bad)}")
+    y = words.isin(TRUE_WORDS).to_numpy()
+    if y.all() or not y.any():
+        raise InputError(f"{source}: target column '{name}' is {int(y[0])} in every row; a model needs both outcomes")
+    return y
+
+
+def _found(column: pd.Series, bad: pd.Series) -> str:
+    lines = np.flatnonzero(bad.to_numpy())[:SHOWN_LINES]
+    more = f" and {int(bad.sum()) - len(lines)} more" if bad.sum() > len(lines) else ""
+    return ", ".join(f"{column.iloc[i]!r} on line {i + 2}" for i in lines) + more
+
+
+def _factor_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
+                    reserved: set[str]) -> tuple[dict[str, np.ndarray], list[str]]:
+    cat = rules.catalogue
+    for column in text.columns:
+        hint = did_you_mean(column, cat.factor_index)
+        known = column in cat.factor_index or column in reserved or column in cat.context_index
+        if not known and hint:
+            raise InputError(f"{source}: column '{column}' is not a factor{hint} (other columns are ignored "
+                             f"unless named by --target or --group)")
+    out = {}
+    for factor in cat.factors:
+        if factor.id in text:
+            column = text[factor.id]
+            allowed = {str(v): v for v in cat.scale(factor).values}
+            bad = ~column.isin([*allowed, ""])
+            if bad.any():
+                raise InputError(f"{source}: column '{factor.id}': expected one of {', '.join(allowed)} "
+                                 f"(blank = not rated); found {_found(column, bad)}")
+            out[factor.id] = column.map(lambda v, a=allowed: a.get(v, UNRATED)).to_numpy(dtype=np.int16)
+    return out, list(out)
+
+
+def _item_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
+                  instrument: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    if instrument not in rules.instruments:
+        raise InputError(f"--instrument: unknown instrument '{instrument}'{did_you_mean(instrument, rules.instruments)}"
+                         f"; the rule base has: {', '.join(rules.instruments)}")
+    adapter = rules.instruments[instrument]
+    by_id = {item.id: item for item in adapter.model.items}
+    prefix = f"{instrument}."
+    used = [c for c in text.columns if c.startswith(prefix)]
+    out: dict[str, np.ndarray] = {}
+    for column in used:
+        key = column[len(prefix):]
+        if key not in adapter.item_keys:
+            raise InputError(f"{source}: column '{column}': unknown item code '{key}' of {instrument}"
+                             f"{did_you_mean(key, by_id)}; items are {', '.join(by_id)}")
+        item = by_id[adapter.item_keys[key]]
+        scale = adapter.model.scales[item.scale]
+        words = {**{w: v for w, v in scale.values.items()}, **{a: scale.values[w] for a, w in scale.aliases.items()}}
+        lower = text[column].str.lower()
+        bad = ~lower.isin([*words, ""])
+        if bad.any():
+            raise InputError(f"{source}: column '{column}': expected one of {', '.join(scale.values)} "
+                             f"(blank = not rated); found {_found(text[column], bad)}")
+        values = lower.map(lambda v, w=words: w.get(v, UNRATED)).to_numpy(dtype=np.int16)
+        for factor_id in item.factors:
+            out[factor_id] = np.maximum(out[factor_id], values) if factor_id in out else values
+    if not used:
+        raise InputError(f"{source}: no item columns of {instrument}; expected columns such as {prefix}"
+                         f"{adapter.model.items[0].id}")
+    return {f.id: out[f.id] for f in rules.catalogue.factors if f.id in out}, used
+

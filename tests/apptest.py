@@ -1,0 +1,41 @@
+"""Running the app in AppTest as a logged-in demo user, on a demo database made once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from matcher.auth import Principal, Role
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PASSWORD = "demo-password-for-tests"
+DEMO_USERS = {Role.SOCIAL_WORKER: Principal("anna", Role.SOCIAL_WORKER, "DEMO"),
+              Role.METHODOLOGIST: Principal("mona", Role.METHODOLOGIST, None),
+              Role.EVALUATOR: Principal("eva", Role.EVALUATOR, None),
+              Role.ADMIN: Principal("admin", Role.ADMIN, None)}
+
+
+def use_demo_database(folder: Path) -> None:
+    """Point the app at ``folder`` (seeded on first use) with a known demo password."""
+    os.environ["INSATSMATCH_DATA"] = str(folder)
+    os.environ["INSATSMATCH_DEMO_PASSWORD"] = PASSWORD
+    os.environ["INSATSMATCH_HMAC_KEY"] = "cd" * 32
+    os.environ.pop("DATABASE_URL", None)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def app_as(role: Role | None, page: str | None = None, lang: str = "sv") -> AppTest:
+    """The app after login as the demo user of ``role`` (None: not logged in), on ``page`` if given."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = lang
+    if role is not None:
+        at.session_state["user"] = DEMO_USERS[role]
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at

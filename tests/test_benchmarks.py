@@ -1,0 +1,27 @@
+"""The benchmark harness runs at small sizes and records every module's figures (timings are never asserted)."""
+
+import json
+from pathlib import Path
+
+from benchmarks import run as harness
+
+
+def test_the_harness_runs_every_benchmark_quickly_and_writes_json_and_markdown(tmp_path: Path) -> None:
+    results = harness.run_all(quick=True, out=tmp_path)
+    names = harness.modules()
+    assert "bench_matching" in names
+    assert set(names) <= set(results)
+    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == results
+    markdown = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert all(f"## {name.removeprefix('bench_')}" in markdown for name in names)
+    matching = results["bench_matching"]
+
+    def agreeing(figures: dict) -> int:  # the per-case matchers add in float64, so a near tie may order otherwise
+        same, total = map(int, figures["same_top_k_as_set"].split("/"))
+        assert total == 200
+        return same
+
+    assert agreeing(matching["python_loop"]) >= 198
+    zen = matching["zen_engine"]
+    assert ("skipped" in zen and zen["skipped"].startswith("zen-engine is not installed")) or agreeing(zen) >= 198
+    assert {"batch_1000", "batch_20000", "single_case", "explain_on_demand"} <= set(matching)

@@ -1,0 +1,112 @@
+"""Training: known coefficients recovered, exact per-factor points, identical predictions after reloading."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from matcher.errors import InputError
+from matcher.factors import UNRATED
+from matcher.registry import card_of, entry, load_model, plots_of, read_registry, register
+from matcher.synth import COEFFICIENTS, TARGET, synthetic_training
+from matcher.train import STEPS, train
+from matcher.training_data import frame_sha256, training_data
+
+GROUPS = ["sex", "born_abroad"]
+
+
+def _data(rules, n, seed=1):
+    frame = synthetic_training(rules, n, seed)
+    return training_data(frame, rules, TARGET, source=f"synth-{n}.csv", sha256=frame_sha256(frame), groups=GROUPS)
+
+
+@pytest.fixture(scope="module")
+def trained(rules, tmp_path_factory):
+    models = tmp_path_factory.mktemp("models")
+    data = _data(rules, 20000)
+    model_id, card = train(data, rules, "logistic", models, note="test", trained_by="tester")
+    register(models, model_id, "tester")
+    return models, model_id, card, data
+
+
+def _top_level_points(card):
+    """The points of each factor's highest rating (true effect: coefficient x highest rating)."""
+    out = {}
+    for p in card["points"]:
+        out[p["factor"]] = p["points"]  # levels are listed low to high, so the last one stays
+    return out
+
+
+def test_training_recovers_the_signs_and_order_of_the_known_coefficients(rules, trained) -> None:
+    card = trained[2]
+    top = {"risk": 2, "protective": 1}
+    truth = {f: c * top[rules.catalogue.factor(f).kind] for f, c in COEFFICIENTS.items()}
+    learned = _top_level_points(card)
+    assert all(np.sign(learned[f]) == np.sign(v) for f, v in truth.items())
+    assert spearmanr([truth[f] for f in truth], [learned[f] for f in truth]).statistic == 1.0
+    no_effect = [abs(v) for f, v in learned.items() if f not in COEFFICIENTS]
+    assert max(no_effect) < 0.1 < min(abs(learned[f]) for f in COEFFICIENTS if abs(truth[f]) > 0.2)
+
+
+def test_per_factor_points_sum_exactly_to_the_logit(rules, trained) -> None:
+    models, model_id, _, data = trained
+    model, _ = load_model(models, model_id, rules)
+    ratings = np.full((500, len(rules.catalogue.factors)), UNRATED, dtype=np.int16)
+    ratings[:, model.columns] = data.X[:500]
+    risk = model.score(ratings)
+    logit = model.estimator.decision_function(data.X[:500])
+    assert np.allclose(risk.points.sum(axis=1) + risk.intercept, logit, rtol=0, atol=1e-12)
+    assert np.array_equal(risk.score, risk.intercept + risk.points.sum(axis=1))
+    assert np.allclose(risk.probability, model.estimator.predict_proba(data.X[:500])[:, 1], rtol=0, atol=1e-15)
+    assert np.array_equal(risk.level, np.searchsorted([0.30, 0.50], risk.probability, side="right"))
+
+
+def test_a_reloaded_model_predicts_identically(rules, trained) -> None:
+    models, model_id, _, data = trained
+    first, _ = load_model(models, model_id, rules)
+    second, _ = load_model(models, model_id, rules)
+    assert first.estimator is not second.estimator
+    assert np.array_equal(first.estimator.predict_proba(data.X), second.estimator.predict_proba(data.X))
+
+
+def test_the_card_records_data_metrics_fairness_and_versions(trained) -> None:
+    models, model_id, card, _ = trained
+    assert json.loads((models / model_id / "card.json").read_text()) == card
+    assert card["synthetic"] is True and card["trained_by"] == "tester" and card["target"] == TARGET
+    assert card["data"]["rows"] == 20000 and len(card["data"]["sha256"]) == 64
+    assert card["data"]["ignored_columns"] == ["age"]
+    cv = card["cross_validation"]
+    assert 0.70 < cv["auc"] < 0.76 and cv["auc_ci95"][0] < cv["auc"] < cv["auc_ci95"][1]
+    assert cv["ece"] < 0.03 and 0.85 < cv["calibration_slope"] < 1.15
+    assert set(cv["fairness"]) == set(GROUPS) and "sex" not in card["features"]
+    assert card["versions"]["scikit-learn"]
+
+
+def test_the_integer_scorecard_has_whole_points_that_sum_to_its_score(rules, tmp_path) -> None:
+    data = _data(rules, 3000, seed=2)
+    model_id, card = train(data, rules, "scorecard", tmp_path, trained_by="tester")
+    points = [p["points"] for p in card["points"]]
+    assert all(float(p).is_integer() for p in points) and max(map(abs, points)) == 5
+    register(tmp_path, model_id, "tester")
+    model, _ = load_model(tmp_path, model_id, rules)
+    ratings = np.full((100, len(rules.catalogue.factors)), UNRATED, dtype=np.int16)
+    ratings[:, model.columns] = data.X[:100]
+    risk = model.score(ratings)
+    assert risk.intercept == 0 and np.array_equal(risk.score, risk.points.sum(axis=1))
+    assert np.all(risk.points == np.round(risk.points))
+
+
+def test_training_reports_every_step_and_keeps_its_plots_checked_by_the_card(rules, tmp_path) -> None:
+    steps: list[tuple[int, int]] = []
+    model_id, _ = train(_data(rules, 600), rules, "logistic", tmp_path, trained_by="tester",
+                        progress=lambda done, total: steps.append((done, total)))
+    assert steps == [(done, STEPS) for done in range(1, STEPS + 1)] and STEPS == 7
+    register(tmp_path, model_id, "tester")
+    item = entry(read_registry(tmp_path), model_id, tmp_path)
+    plots = plots_of(tmp_path, item, card_of(tmp_path, item))
+    assert [p.name for p in plots] == ["roc.png", "calibration.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in plots)
+    (tmp_path / model_id / "roc.png").write_bytes(b"another picture")
+    with pytest.raises(InputError, match=r"roc.png: SHA-256 [0-9a-f]{16}\.\.\. does not match"):
+        plots_of(tmp_path, item, card_of(tmp_path, item))

@@ -1,0 +1,79 @@
+"""Bad training data gets a clear error naming the file, column, line and value found."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher import InputError
+from matcher.factors import UNRATED
+from matcher.training_data import read_training
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    return path
+
+
+def test_factor_columns_and_items_are_encoded(rules, tmp_path) -> None:
+    path = _csv(tmp_path, "peer_delinquency,strong_attachment,y,sex\n2,1,1,F\n,0,0,M\n1,,yes,M\n")
+    data = read_training(path, rules, "y", groups=["sex"])
+    assert data.features == ("peer_delinquency", "strong_attachment")
+    assert data.X.tolist() == [[2, 1], [UNRATED, 0], [1, UNRATED]]
+    assert data.y.tolist() == [True, False, True] and data.groups["sex"].tolist() == ["F", "M", "M"]
+    items = _csv(tmp_path, "savry.S1,savry.P3,y\nhigh,present,1\nlåg,absent,0\n")
+    data = read_training(items, rules, "y", instrument="savry")
+    assert data.features == ("peer_delinquency", "strong_attachment") and np.array_equal(data.X, [[2, 1], [0, 0]])
+
+
+@pytest.mark.parametrize(("text", "kwargs", "message"), [
+    ("peer_delinquency,y\n1,0\n2,1\n", {"target": "reoffended"},
+     "data.csv: no target column 'reoffended'; the file has: peer_delinquency, y"),
+    ("peer_delinquency,y\n1,0\n1,1\n", {"target": "y"},
+     "data.csv: feature 'peer_delinquency' is 1 in every row, so nothing can be learned from it; leave it out "
+     "with --features or check the data"),
+    ("savry.S1,savry.X9,y\nhigh,low,0\nlow,low,1\n", {"target": "y", "instrument": "savry"},
+     "data.csv: column 'savry.X9': unknown item code 'X9' of savry; items are H1, H2, H3, H4, H5, H6, H7, H8, H9, "
+     "H10, S1, S2, S3, S4, S5, S6, I1, I2, I3, I4, I5, I6, I7, I8, P1, P2, P3, P4, P5, P6"),
+    ("peer_delinquency,y\n1,0\nhigh,1\n3,1\n", {"target": "y"},
+     "data.csv: column 'peer_delinquency': expected one of 0, 1, 2 (blank = not rated); found 'high' on line 3, "
+     "'3' on line 4"),
+    ("peer_delinquency,y\n1,0\n2,maybe\n", {"target": "y"},
+     "data.csv: target column 'y': expected 0/1 (or yes/no) in every row; found 'maybe' on line 3"),
+    ("peer_delinquncy,y\n1,0\n2,1\n", {"target": "y"},
+     "data.csv: column 'peer_delinquncy' is not a factor; did you mean 'peer_delinquency'? (other columns are "
+     "ignored unless named by --target or --group)"),
+    ("peer_delinquency,y\n1,0\n2,1\n", {"target": "y", "features": ["antisocial_attitudes"]},
+     "data.csv: --features: no ratings for factor 'antisocial_attitudes'; the file has factor columns: "
+     "peer_delinquency"),
+])
+def test_bad_training_data_is_refused_with_a_clear_message(rules, tmp_path, text, kwargs, message) -> None:
+    path = _csv(tmp_path, text)
+    target = kwargs.pop("target")
+    with pytest.raises(InputError) as caught:
+        read_training(path, rules, target, **kwargs)
+    assert str(caught.value) == message
+
+
+def test_train_command_exits_2_on_bad_data(tmp_path, capsys) -> None:
+    from matcher.cli import main
+
+    path = _csv(tmp_path, "peer_delinquency,y\n1,0\n2,1\n")
+    assert main(["train", str(path), "--target", "outcome", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == "matcher: data.csv: no target column 'outcome'; the file has: peer_delinquency, y\n"
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("broken.parquet", b"not parquet", "broken.parquet: could not be read as PARQUET: Could not open Parquet input "
+                                       "source"),
+    ("latin1.csv", b"peer_delinquency,reoffended\n\xe5,1\n", "latin1.csv: could not be read as CSV: 'utf-8' codec "
+                                                             "can't decode byte 0xe5"),
+    ("empty.csv", b"", "empty.csv: could not be read as CSV: No columns to parse from file; expected a UTF-8 CSV"),
+])
+def test_a_file_that_cannot_be_parsed_is_a_message(rules, tmp_path, name, content, message) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InputError) as info:
+        read_training(tmp_path / name, rules, "reoffended")
+    assert str(info.value).startswith(f"{tmp_path}/{message}")

@@ -1,0 +1,156 @@
+"""The evaluator's pages in AppTest: the model registry and card, promotion with the gates, training."""
+
+import json
+import shutil
+
+import pytest
+
+from matcher.auth import Role
+from matcher.registry import read_registry
+from tests.apptest import app_as, use_demo_database
+from tests.conftest import ROOT
+
+PAGES = ["ui/models.py", "ui/train.py"]
+SHIPPED = "logistic-20261122-4276f2cb"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(tmp_path_factory):
+    use_demo_database(tmp_path_factory.mktemp("demo-evaluator"))
+
+
+@pytest.fixture(autouse=True)
+def models(tmp_path, monkeypatch):
+    """A private copy of the shipped registry (one candidate, none active) for each test."""
+    shutil.copytree(ROOT / "models", tmp_path / "models")
+    monkeypatch.setenv("INSATSMATCH_MODELS", str(tmp_path / "models"))
+    return tmp_path / "models"
+
+
+def _frame(at, title: str):
+    return next(df.value for df in at.dataframe if title in df.value.columns)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_evaluator_page_renders_in_both_languages(page: str, lang: str) -> None:
+    at = app_as(Role.EVALUATOR, page, lang)
+    assert not at.exception
+    assert at.title[0].value == {"sv": {"ui/models.py": "Modeller", "ui/train.py": "Träna modell"},
+                                 "en": {"ui/models.py": "Models", "ui/train.py": "Train a model"}}[lang][page]
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.ADMIN])
+@pytest.mark.parametrize("page", PAGES)
+def test_other_roles_cannot_reach_the_evaluator_pages(page: str, role: Role) -> None:
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as(role, page)
+
+
+def test_the_card_shows_figures_with_intervals_fairness_and_named_points() -> None:
+    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    assert not at.exception
+    registry = _frame(at, "Last event")
+    assert registry.to_dict("records") == [{"Model": SHIPPED, "Status": "candidate", "Synthetic data": "",
+                                            "Last event": "registered 2026-11-22 23:07 UTC by evaluator (issue 3): "
+                                                          "trained"}]
+    figures = dict(_frame(at, "Figure").values)
+    assert figures["AUC (95% interval)"] == "0.637 (0.594–0.675)"
+    assert figures["Expected calibration error (ECE)"] == "0.028"
+    by_nationality = _frame(at, "False-positive ratio to spanish").set_index("Group")
+    assert by_nationality.loc["foreign", "False-positive rate (95%)"] == "0.078 (0.040–0.124)"
+    assert by_nationality.loc["foreign", "False-positive ratio to spanish"] == "0.965"
+    points = _frame(at, "Points")
+    assert points.iloc[0].to_dict() == {"Factor": "History of violence", "Rating": "moderate", "Points": 0.0531}
+    assert at.warning[0].value == ("The model fails the gates in rules/policy.yaml:\n\n"
+                                   "- cross-validated AUC 0.6372 is below the minimum 0.64")
+    assert at.info[0].value.startswith(f"Model {SHIPPED} was trained before plots were kept with the model.")
+
+
+def test_the_points_table_names_factors_in_swedish() -> None:
+    at = app_as(Role.EVALUATOR, "ui/models.py")
+    assert not at.exception
+    points = _frame(at, "Poäng")
+    assert points.iloc[1].to_dict() == {"Faktor": "Tidigare våld", "Bedömning": "hög", "Poäng": 0.0502}
+
+
+def test_without_an_active_model_the_candidate_is_compared_with_the_baseline() -> None:
+    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    compare = _frame(at, "baseline-scorecard-1").set_index("Figure")
+    assert compare.loc["AUC (95% interval)"].to_dict() == {SHIPPED: "0.637 (0.594–0.675)",
+                                                           "baseline-scorecard-1": "not trained"}
+    assert compare.loc["Gates"].to_dict() == {SHIPPED: "fails 1", "baseline-scorecard-1": "do not apply (not trained)"}
+    assert not at.exception
+
+
+def test_promotion_needs_a_reason_and_forcing_past_the_gates_is_recorded(models) -> None:
+    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    at.button(key="models-promote-submit").click().run()
+    assert at.error[-1].value == "Write a reason; it is kept in the registry."
+    at.text_area(key="models-promote-reason").input("better calibrated on the Catalan data")
+    at.button(key="models-promote-submit").click().run()
+    assert at.error[-1].value.startswith("The model was not promoted: it fails 1 gate(s).")
+    assert read_registry(models)["models"][0]["status"] == "candidate"
+    at.checkbox(key="models-force").check()
+    at.button(key="models-promote-submit").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"{SHIPPED} is now active, past 1 failed gate(s) (kept in the history)."
+    assert at.main.caption[0].value.startswith(f"The model in use now: {SHIPPED}.")
+    promoted = read_registry(models)["models"][0]["history"][-1]
+    assert (promoted["by"], promoted["reason"], promoted["forced"], promoted["failed_gates"]) == (
+        "eva", "better calibrated on the Catalan data", True, ["cross-validated AUC 0.6372 is below the minimum 0.64"])
+    at.text_input(key="models-retire-reason").input("back to the baseline")
+    at.button(key="models-retire-submit").click().run()
+    assert at.success[0].value == f"{SHIPPED} is retired."
+    assert at.main.caption[0].value.startswith("The model in use now: baseline-scorecard-1.")
+    assert not at.exception
+
+
+def test_a_tampered_card_is_refused_with_a_message(models) -> None:
+    card = models / SHIPPED / "card.json"
+    card.write_text(card.read_text().replace('"auc": 0.6372', '"auc": 0.9'))
+    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    assert not at.exception
+    assert "card.json: SHA-256" in at.error[0].value and "does not match the registry" in at.error[0].value
+
+
+def test_training_on_synthetic_data_shows_progress_and_the_new_candidates_card(models) -> None:
+    at = app_as(Role.EVALUATOR, "ui/train.py", "en")
+    at.number_input(key="train-rows").set_value(600).run()
+    assert at.multiselect(key="train-groups").value == ["sex", "born_abroad"]
+    assert at.main.caption[1].value.endswith("outcome reoffended_12m. (synthetic data)")
+    at.button(key="train-submit").click().run()
+    assert not at.exception
+    assert not at.error
+    progress = at.get("progress")[0].proto
+    assert (progress.value, progress.text) == (100, "Figures, plots and model card saved")
+    listed = read_registry(models)["models"]
+    trained = listed[-1]
+    assert (len(listed), trained["status"], trained["synthetic"]) == (2, "candidate", True)
+    assert at.success[0].value == f"{trained['id']} is trained and registered as a candidate."
+    assert at.subheader[0].value == f"Model card: {trained['id']} (synthetic data)"
+    assert [image.captions for image in at.image] == [["ROC curve (out of fold)"], ["Calibration (out of fold)"]]
+    card = json.loads((models / trained["id"] / "card.json").read_text())
+    assert card["data"]["rows"] == 600 and card["trained_by"] == "eva"
+    assert list(card["cross_validation"]["fairness"]) == ["sex", "born_abroad"]
+
+
+def test_bad_outcome_data_is_a_message_naming_file_column_and_line_and_the_page_keeps_working() -> None:
+    at = app_as(Role.EVALUATOR, "ui/train.py", "en")
+    at.radio(key="train-source").set_value("upload").run()
+    assert at.info[0].value == "Upload a file, or choose synthetic data."
+    at.file_uploader(key="train-upload").upload("outcomes.csv", b"peer_delinquency,impulsivity,reoffended\n"
+                                                                 b"2,1,1\n1,0,maybe\n0,2,0\n", "text/csv").run()
+    assert at.selectbox(key="train-target").value == "reoffended"
+    at.button(key="train-submit").click().run()
+    assert not at.exception
+    assert at.error[0].value == ("This could not be saved or shown. Correct it and try again:\n\noutcomes.csv: "
+                                 "target column 'reoffended': expected 0/1 (or yes/no) in every row; found 'maybe' "
+                                 "on line 3")
+    at.file_uploader(key="train-upload").upload("outcomes.parquet", b"not parquet", "application/octet-stream").run()
+    assert not at.exception
+    assert at.error[0].value.startswith("This could not be saved or shown. Correct it and try again:\n\n"
+                                        "outcomes.parquet: could not be read as PARQUET: Could not open Parquet input "
+                                        "source 'outcomes.parquet'")
+    at.radio(key="train-source").set_value("synthetic").run()
+    assert not at.error and not at.exception

@@ -1,0 +1,134 @@
+"""The social worker's pages in AppTest: every page in both languages, and the main flow end to end."""
+
+import datetime as dt
+
+import pytest
+
+from matcher.auth import Role
+from tests.apptest import app_as, use_demo_database
+
+PAGES = ["ui/cases.py", "ui/assess.py", "ui/recommend.py", "ui/plan.py", "ui/follow_up.py"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(tmp_path_factory):
+    use_demo_database(tmp_path_factory.mktemp("demo-social-worker"))
+
+
+def _with_case(page: str, lang: str = "sv"):
+    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py", lang)
+    at.button(key="open-case").click().run()  # the first (synthetic, seeded) case
+    return at.switch_page(page).run()
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_a_case_chosen(page: str, lang: str) -> None:
+    at = _with_case(page, lang)
+    assert not at.exception
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_a_page_without_a_case_points_to_the_case_list(page: str) -> None:
+    at = app_as(Role.SOCIAL_WORKER, page)
+    assert not at.exception
+    assert at.info[0].value == "Välj först ett ärende i ärendelistan."
+
+
+def test_seeded_cases_are_labelled_synthetic() -> None:
+    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
+    assert not at.exception
+    options = at.selectbox(key="case-select").options
+    assert len(options) >= 3 and all(option.endswith("(syntetiskt exempel)") for option in options)
+
+
+def test_the_main_flow_from_assessment_to_follow_up() -> None:
+    # AppTest does not follow a page's own st.switch_page into the next run, so the test follows it explicitly
+    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
+    at.button(key="FormSubmitter:new-case-Skapa ärende").click().run()
+    code = at.session_state["case"]
+    assert at.title[0].value == "Bedömning"
+    at.switch_page("ui/assess.py").run()
+    # assessment: a 15-year-old at high risk with a caregiver who takes part
+    at.number_input(key="form-ctx-age").set_value(15)
+    at.checkbox(key="form-ctx-caregiver_engaged").check()
+    for factor in ("peer_delinquency", "antisocial_attitudes", "poor_parental_management", "family_conflict",
+                   "history_of_violence", "impulsivity"):
+        at.radio(key=f"form-f-{factor}").set_value(2)
+    at.button(key="FormSubmitter:assessment-form-Spara bedömning och visa rekommendationer").click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Rekommendationer"
+    at.switch_page("ui/recommend.py").run()
+    assert at.subheader[0].value.startswith("Risknivå: hög")
+    first = next(m.value for m in at.markdown if m.value.startswith("**1. "))
+    assert first.startswith("**1. Multisystemisk terapi (MST)**")
+    # what-if: rating peer delinquency low instead
+    at.selectbox(key="whatif-factor").set_value("peer_delinquency").run()
+    at.radio(key="whatif-value").set_value(0).run()
+    assert not at.exception
+    assert any(m.value.startswith("Risknivå: hög → ") for m in at.markdown)
+    # decision: decline the second with a reason, grant the rest, record the views
+    recommended = [key.removeprefix("decide-") for key in _keys(at, "decide-")]
+    at.radio(key=f"decide-{recommended[1]}").set_value("declined")
+    at.text_input(key=f"reason-{recommended[1]}").input("väntetid på sex månader")
+    at.text_area(key="youth-view").input("Vill bo kvar hemma.")
+    at.text_area(key="youth-goals").input("Klara nian.")
+    at.button(key="FormSubmitter:decision-Spara beslut och gå till planen").click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Plan och samtycke"
+    decided = at.session_state["decided"]
+    assert recommended[0] in decided and recommended[1] not in decided
+    at.switch_page("ui/plan.py").run()
+    assert not at.exception
+    assert at.session_state["case"] == code
+    # follow-up: six months later, no new offences, a reassessment with lower peer delinquency
+    at.switch_page("ui/follow_up.py").run()
+    at.number_input(key="follow-offences").set_value(0)
+    at.checkbox(key="follow-reassess").check()
+    at.radio(key="follow-f-peer_delinquency").set_value(1)
+    at.button(key="FormSubmitter:follow-up-Spara uppföljning").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "Uppföljningen är sparad."
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def _shown(at) -> dict[str, str]:
+    table = next(d.value for d in at.dataframe if "Visas" in d.value.columns)
+    return dict(zip(table["Ansvarig"], table["Visas"], strict=True))
+
+
+def _keys(at, prefix: str) -> list[str]:
+    return [w.key for w in at.radio if w.key and w.key.startswith(prefix)]
+
+
+def test_consent_and_export_on_the_plan_page() -> None:
+    from matcher.store.service import PlanItemInput
+    from ui.context import case_store
+    from ui.loading import served
+
+    rules, _, _ = served()
+    store = case_store(rules.content_hash, rules)
+    anna = store.login("anna", "demo-password-for-tests")
+    code = store.list_cases(anna)[0]["code"]
+    today = dt.date.today()
+    store.save_plan(anna, code, [PlanItemInput("mst", "socialtjanst", "färre konflikter", today, today),
+                                 PlanItemInput("school-support", "skola", "närvaro", today, today)],
+                    store.plan(anna, code).version)
+    at = _with_case("ui/plan.py")
+    assert not at.exception
+    assert _shown(at) == {"socialtjänsten": "ja", "skolan": "nej"}
+    at.radio(key="consent-by").set_value("youth")
+    at.multiselect(key="consent-agencies").set_value(["skola"])
+    at.button(key="FormSubmitter:add-consent-Registrera samtycke").click().run()
+    at.radio(key="consent-by").set_value("guardian")
+    at.multiselect(key="consent-agencies").set_value(["skola"])
+    at.button(key="FormSubmitter:add-consent-Registrera samtycke").click().run()
+    assert not at.exception
+    assert _shown(at) == {"socialtjänsten": "ja", "skolan": "ja"}
+    for consent in store.consents(anna, code):  # withdraw the young person's consents to the school
+        if consent["given_by"] == "youth" and "skola" in consent["agencies"] and not consent["withdrawn"]:
+            at.selectbox(key="withdraw-id").set_value(consent["id"])
+            at.button(key="withdraw").click().run()
+    assert _shown(at)["skolan"] == "nej"
+    assert not at.exception

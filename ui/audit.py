@@ -1,0 +1,49 @@
+"""The audit log (admin): newest first, a page at a time, by case code or actor; and the chain check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from matcher import InputError
+from matcher.auth import AccessDenied
+from ui.context import page, report
+
+SIZES = (25, 50, 100, 500)
+
+ctx = page()
+st.title(ctx.t("ui.page.audit"))
+st.caption(ctx.t("ui.audit.intro"))
+if st.button(ctx.t("ui.audit.verify"), type="primary", key="audit-verify"):
+    try:
+        problems = ctx.store.verify_audit(ctx.user)
+    except AccessDenied as exc:
+        report(ctx, exc)
+    else:
+        if problems:
+            st.error(ctx.t("ui.audit.broken", n=len(problems)) + "\n" + "".join(f"\n- {p}" for p in problems))
+        else:
+            st.success(ctx.t("ui.audit.intact"))
+
+case_col, actor_col, size_col, page_col = st.columns([2, 2, 1, 1])
+case_code = case_col.text_input(ctx.t("ui.audit.case"), key="audit-case").strip()
+actor = actor_col.text_input(ctx.t("ui.audit.actor"), key="audit-actor").strip()
+size = int(size_col.selectbox(ctx.t("ui.audit.size"), SIZES, key="audit-size") or SIZES[0])
+number = int(page_col.number_input(ctx.t("ui.audit.page"), min_value=1, value=1, step=1, key="audit-page"))
+try:
+    entries, total = ctx.store.audit_entries(ctx.user, case_code=case_code or None, actor=actor or None,
+                                             limit=size, offset=(number - 1) * size)
+except (InputError, AccessDenied) as exc:
+    report(ctx, exc)
+    st.stop()
+pages = max(1, -(-total // size))
+if not entries:
+    st.info(ctx.t("ui.audit.none", page=number, pages=pages))
+else:
+    st.caption(ctx.t("ui.audit.shown", first=entries[0]["seq"], last=entries[-1]["seq"], total=total, page=number,
+                     pages=pages))
+    st.dataframe(pd.DataFrame([{ctx.t("ui.audit.seq"): e["seq"], ctx.t("ui.audit.at"): f"{e['at']:%Y-%m-%d %H:%M:%S}",
+                                ctx.t("ui.audit.actor"): e["actor"], ctx.t("ui.audit.action"): e["action"],
+                                ctx.t("ui.audit.case"): e["case_code"] or "", ctx.t("ui.audit.detail"): e["detail"]}
+                               for e in entries]), hide_index=True, key="audit-table",
+                 height=36 * (min(len(entries), SIZES[0]) + 1))

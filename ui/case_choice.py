@@ -1,0 +1,20 @@
+"""The case the social worker is working on, chosen on the case list and kept in the session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.context import Page
+
+CASE = "case"
+
+
+def current_case(ctx: Page) -> str:
+    """The chosen case's code; without one, a pointer to the case list and the page stops."""
+    code = st.session_state.get(CASE)
+    if code is None:
+        st.info(ctx.t("ui.case.choose_first"))
+        st.page_link("ui/cases.py", label=ctx.t("ui.page.cases"), icon=":material/folder_open:")
+        st.stop()
+    st.caption(ctx.t("ui.case.current", code=code))
+    return str(code)

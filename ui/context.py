@@ -1,0 +1,81 @@
+"""What every page needs: the logged-in user, the language, the case store, the rules and model in use.
+
+The store is one per server process (``st.cache_resource``); on first start it migrates the database
+and, unless ``INSATSMATCH_DEMO=0``, seeds demo users and synthetic cases, printing the passwords once
+to the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from matcher import InputError, RiskModel, RuleBase, RuleBaseError
+from matcher.auth import AccessDenied, Principal
+from matcher.demo import announce, demo_enabled, seed
+from matcher.i18n import t
+from matcher.store.db import connect, upgrade
+from matcher.store.service import CaseStore, ConflictError
+from ui.loading import served
+
+USER = "user"
+
+
+@st.cache_resource
+def _engine() -> Engine:
+    """The database of this server process: migrated, and seeded with demo data when it is empty."""
+    engine = connect()
+    upgrade(engine)
+    if demo_enabled():
+        rules, model, _ = served()
+        passwords = seed(CaseStore(engine, rules), model)
+        if passwords:
+            print(announce(passwords), flush=True)
+    return engine
+
+
+@st.cache_resource(max_entries=4)
+def case_store(digest: str, _rules: RuleBase) -> CaseStore:
+    """The store, validating against the rule base in use (``digest`` is its content hash)."""
+    return CaseStore(_engine(), _rules)
+
+
+@dataclass(frozen=True)
+class Page:
+    user: Principal
+    lang: str
+    store: CaseStore
+    rules: RuleBase
+    model: RiskModel
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(self.lang, key, **values)
+
+
+def page() -> Page:
+    """The context of a page; pages are only reachable after login, so a user is always present."""
+    lang = st.session_state.get("lang", "sv")
+    user = st.session_state.get(USER)
+    if user is None:
+        st.stop()
+    try:
+        rules, model, problem = served()
+    except (RuleBaseError, InputError) as exc:
+        st.error(t(lang, "ui.rules_broken") + "\n\n" + str(exc))
+        st.stop()
+    if problem:
+        st.warning(t(lang, "ui.rules_reload_failed") + "\n\n" + problem)
+    return Page(user, lang, case_store(rules.content_hash, rules), rules, model)
+
+
+def report(ctx: Page, exc: Exception) -> None:
+    """A user-caused error as a readable message; the page keeps working."""
+    key = {InputError: "ui.error.input", AccessDenied: "ui.error.access", ConflictError: "ui.error.conflict"}
+    st.error(ctx.t(key.get(type(exc), "ui.error.input")) + "\n\n" + str(exc))
+
+
+def synthetic_badge(ctx: Page, synthetic: bool) -> str:
+    return f" {ctx.t('text.synthetic')}" if synthetic else ""

@@ -1,0 +1,97 @@
+"""Follow-up of the current case: outcomes and a reassessment, and how the factors changed over time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from matcher import InputError, encode_cases
+from matcher.auth import AccessDenied
+from matcher.factors import UNRATED
+from ui.case_choice import current_case
+from ui.context import Page, page, report
+from ui.forms import factor_inputs
+
+
+def labels(ctx: Page, fact_id: str) -> dict[str, str]:
+    fact = ctx.rules.catalogue.fact(fact_id)
+    return dict(zip(fact.values or [], (fact.labels or {}).get(ctx.lang, []), strict=True))  # type: ignore[call-overload]
+
+
+def record(ctx: Page, code: str, latest: dict) -> None:
+    plan = ctx.store.plan(ctx.user, code)
+    planned = sorted({item.intervention for item in plan.items})
+    names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
+    with st.form("follow-up"):
+        on = st.date_input(ctx.t("ui.follow.date"), dt.date.today(), key="follow-date")
+        offences = st.number_input(ctx.t("ui.follow.offences"), 0, 99, 0, key="follow-offences")
+        fields = {}
+        for fact_id in ("school_work_status", "substance_use_level", "placement"):
+            options = labels(ctx, fact_id)
+            current = latest.get("context", {}).get(fact_id)
+            keys = list(options)
+            fields[fact_id] = st.selectbox(ctx.rules.catalogue.fact(fact_id).name.get(ctx.lang), keys,
+                                           index=keys.index(current) if current in keys else 0,
+                                           format_func=options.get, key=f"follow-{fact_id}")
+        completed = st.multiselect(ctx.t("ui.follow.completed"), planned, format_func=names.get, key="follow-done")
+        dropped = st.multiselect(ctx.t("ui.follow.dropped"), planned, format_func=names.get, key="follow-dropped")
+        rating = st.slider(ctx.t("ui.follow.youth_rating"), 1, 10, 5, key="follow-rating")
+        reassess = st.checkbox(ctx.t("ui.follow.reassess"), key="follow-reassess")
+        st.caption(ctx.t("ui.follow.reassess_help"))
+        factors = factor_inputs(ctx, "follow", latest.get("factors", {}))
+        if st.form_submit_button(ctx.t("ui.follow.save"), type="primary"):
+            reassessment = None
+            if reassess:
+                context = {**latest.get("context", {}), **{k: v for k, v in fields.items()}}
+                reassessment = {"case_id": code, "context": context, "factors": factors}
+            try:
+                ctx.store.add_follow_up(ctx.user, code, on, int(offences), fields["school_work_status"],
+                                        fields["substance_use_level"], fields["placement"], completed, dropped,
+                                        rating, reassessment)
+                st.success(ctx.t("ui.follow.saved"))
+            except (InputError, AccessDenied) as exc:
+                report(ctx, exc)
+
+
+def chart(ctx: Page, history: list[dict]) -> None:
+    cat = ctx.rules.catalogue
+    batch = encode_cases([(f"v{a['version']}", a["data"]) for a in history], ctx.rules)
+    rows = []
+    for n, assessment in enumerate(history):
+        for factor in cat.factors:
+            rating = int(batch.values[n, cat.factor_index[factor.id]])
+            if factor.kind == "risk" and factor.dynamic and rating != UNRATED:
+                rows.append({"date": pd.Timestamp(assessment["assessed_on"]), "factor": factor.name.get(ctx.lang),
+                             "rating": rating})
+    if not rows:
+        st.info(ctx.t("ui.follow.no_ratings"))
+        return
+    data = pd.DataFrame(rows)
+    st.altair_chart(alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("date:T", title=ctx.t("ui.follow.date")),
+        y=alt.Y("rating:Q", title=ctx.t("ui.follow.rating"), scale=alt.Scale(domain=[0, 2]),
+                axis=alt.Axis(values=[0, 1, 2])),
+        color=alt.Color("factor:N", title=None), tooltip=["factor:N", "rating:Q", "date:T"]),
+        width="stretch")
+
+
+ctx = page()
+st.title(ctx.t("ui.page.follow_up"))
+code = current_case(ctx)
+history = ctx.store.assessments(ctx.user, code)
+if not history:
+    st.info(ctx.t("ui.recommend.no_assessment"))
+    st.stop()
+record(ctx, code, history[-1]["data"])
+st.subheader(ctx.t("ui.follow.history"))
+rows = ctx.store.follow_ups(ctx.user, code)
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="follow-table")
+st.subheader(ctx.t("ui.follow.chart"))
+try:
+    chart(ctx, history)
+except InputError as exc:  # assessments saved under an older rule base may no longer fit
+    report(ctx, exc)

@@ -1,0 +1,147 @@
+"""A model card on screen (models and training pages): figures with intervals, the ROC and calibration
+plots, the fairness table, the points table; and the figures of two models side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from matcher.registry import gate_failures, plots_of
+from matcher.report import FAIRNESS_COLUMNS, cell
+from matcher.risk import Scorecard
+from matcher.rulebase import RuleBase
+from matcher.schema import ModelGates
+from ui.context import Page
+
+
+def synthetic_label(ctx: Page, synthetic: bool) -> str:
+    return f" {ctx.t('ui.models.synthetic_data')}" if synthetic else ""
+
+
+def when(iso: str) -> str:
+    """A registry or card timestamp (ISO 8601, UTC) as people read it."""
+    return iso[:16].replace("T", " ") + " UTC"
+
+
+def gates_text(ctx: Page, gates: ModelGates) -> str:
+    return ctx.t("ui.models.gates", auc=gates.min_auc, ece=gates.max_calibration_error, gap=gates.max_fpr_gap)
+
+
+def _interval(values: dict[str, Any], key: str) -> str:
+    return cell(values.get(key)) + (f" ({cell(values[key + '_ci95'])})" if key + "_ci95" in values else "")
+
+
+def _figures(ctx: Page, cv: dict[str, Any]) -> dict[str, str]:
+    return {ctx.t("ui.models.auc"): _interval(cv, "auc"), ctx.t("ui.models.brier"): cell(cv["brier"]),
+            ctx.t("ui.models.slope"): cell(cv["calibration_slope"]),
+            ctx.t("ui.models.intercept"): cell(cv["calibration_intercept"]), ctx.t("ui.models.ece"): cell(cv["ece"])}
+
+
+def _rating(rules: RuleBase, factor: str, english: str, lang: str) -> tuple[str, str]:
+    """The factor's name and the rating's label in ``lang`` (the card keeps the English rating label)."""
+    cat = rules.catalogue
+    if factor not in cat.factor_index:
+        return factor, english
+    scale = cat.scale(cat.factor(factor))
+    return getattr(cat.factor(factor).name, lang), scale.labels[lang][scale.labels["en"].index(english)]
+
+
+def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any]) -> None:
+    cv = card["cross_validation"]
+    data = card["data"]
+    st.subheader(ctx.t("ui.models.card_title", id=card["id"]) + synthetic_label(ctx, card["synthetic"]))
+    st.caption(ctx.t("ui.models.card_meta", kind=ctx.t(f"ui.models.kind.{card['model']}"),
+                     status=ctx.t(f"ui.models.status.{item['status']}"), created=when(card["created"]),
+                     by=card["trained_by"], source=data["source"], rows=data["rows"], base_rate=data["base_rate"],
+                     target=card["target"]) + synthetic_label(ctx, data["synthetic"]))
+    if card["note"]:
+        st.markdown(card["note"])
+    failures = gate_failures(card, ctx.rules.policy.model_gates, ctx.lang)
+    if failures:
+        st.warning(ctx.t("ui.models.fails_gates") + "\n" + "".join(f"\n- {f}" for f in failures))
+    else:
+        st.success(ctx.t("ui.models.passes_gates"))
+    st.markdown(f"**{ctx.t('ui.models.figures')}** — {ctx.t('ui.models.out_of_fold', folds=cv['folds'])}")
+    st.dataframe(pd.DataFrame({ctx.t("ui.models.figure"): list(_figures(ctx, cv)),
+                               ctx.t("ui.models.value"): list(_figures(ctx, cv).values())}),
+                 hide_index=True, key=f"figures-{card['id']}")
+    plots = plots_of(models, item, card)
+    if plots:
+        for column, path in zip(st.columns(len(plots)), plots, strict=True):
+            column.image(str(path), caption=ctx.t(f"ui.models.plot.{path.stem}"))
+    else:
+        st.info(ctx.t("ui.models.no_plots", id=card["id"]))
+    st.markdown(f"**{ctx.t('ui.models.levels')}** — "
+                + ctx.t("ui.models.cut_points", moderate=card["levels"]["moderate"], high=card["levels"]["high"]))
+    st.dataframe(pd.DataFrame([{ctx.t("ui.models.level"): ctx.t(f"risk.{r['level']}"), "n": r["n"],
+                                ctx.t("ui.models.observed"): cell(r["observed"])} for r in cv["levels"]]),
+                 hide_index=True, key=f"levels-{card['id']}")
+    _fairness(ctx, card)
+    _points(ctx, card)
+
+
+def _fairness(ctx: Page, card: dict[str, Any]) -> None:
+    fairness = card["cross_validation"]["fairness"]
+    if not fairness:
+        st.warning(ctx.t("ui.models.no_fairness"))
+    for column, table in fairness.items():
+        st.markdown(f"**{ctx.t('ui.models.fairness_by', column=column)}** — "
+                    + ctx.t("ui.models.fairness_note", gap=cell(table["fpr_gap"]), reference=table["reference"]))
+        rows = [{ctx.t("ui.models.group"): group,
+                 **{ctx.t(f"ui.models.col.{key}"): _interval(values, key) for key in FAIRNESS_COLUMNS if key in values},
+                 ctx.t("ui.models.fpr_ratio", reference=table["reference"]): cell(table["fpr_ratio"][group])}
+                for group, values in table["groups"].items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"fairness-{card['id']}-{column}")
+
+
+def _points(ctx: Page, card: dict[str, Any]) -> None:
+    st.markdown(f"**{ctx.t('ui.models.points')}** — "
+                + ctx.t("ui.models.points_note", intercept=card["intercept"], probability=card["probability"]))
+    rows = []
+    for p in card["points"]:
+        name, rating = _rating(ctx.rules, p["factor"], p["rating"], ctx.lang)
+        rows.append({ctx.t("ui.models.factor"): name, ctx.t("ui.models.rating"): rating,
+                     ctx.t("ui.models.points_col"): p["points"]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"points-{card['id']}")
+
+
+def side_by_side(ctx: Page, left: tuple[dict[str, Any], dict[str, Any]],
+                 right: tuple[dict[str, Any], dict[str, Any]] | None, baseline: Scorecard) -> pd.DataFrame:
+    """Figures of two registered models ((entry, card) each); ``right`` None is the hand-set baseline."""
+    columns = [_column(ctx, *left)]
+    columns.append(_column(ctx, *right) if right else _baseline_column(ctx, left[1], baseline))
+    name = ctx.t("ui.models.model")
+    rows = [key for key in dict.fromkeys(key for column in columns for key in column) if key != name]
+    return pd.DataFrame({ctx.t("ui.models.figure"): rows,
+                         **{column[name]: [column.get(r, "–") for r in rows] for column in columns}})
+
+
+def _column(ctx: Page, item: dict[str, Any], card: dict[str, Any]) -> dict[str, str]:
+    cv = card["cross_validation"]
+    data = card["data"]
+    failures = gate_failures(card, ctx.rules.policy.model_gates, ctx.lang)
+    return {ctx.t("ui.models.model"): card["id"],
+            ctx.t("ui.models.status_col"): ctx.t(f"ui.models.status.{item['status']}"),
+            ctx.t("ui.models.kind_col"): ctx.t(f"ui.models.kind.{card['model']}"),
+            ctx.t("ui.models.data"): f"{data['source']}, {data['rows']}" + synthetic_label(ctx, data["synthetic"]),
+            ctx.t("ui.models.base_rate"): cell(data["base_rate"]), **_figures(ctx, cv),
+            **{ctx.t("ui.models.gap_by", column=c): cell(table["fpr_gap"]) for c, table in cv["fairness"].items()},
+            ctx.t("ui.models.cut_points_col"): f"{card['levels']['moderate']} / {card['levels']['high']}",
+            ctx.t("ui.models.gates_col"): ctx.t("ui.models.gates_failed", n=len(failures)) if failures
+            else ctx.t("ui.models.gates_passed")}
+
+
+def _baseline_column(ctx: Page, other: dict[str, Any], baseline: Scorecard) -> dict[str, str]:
+    figures = [ctx.t("ui.models.data"), *_figures(ctx, other["cross_validation"]),
+               *(ctx.t("ui.models.gap_by", column=c) for c in other["cross_validation"]["fairness"])]
+    moderate, high = baseline.cut_points
+    return {ctx.t("ui.models.model"): baseline.id, ctx.t("ui.models.status_col"): ctx.t("ui.models.status.baseline"),
+            ctx.t("ui.models.kind_col"): ctx.t("ui.models.kind.baseline"),
+            **{name: ctx.t("ui.models.not_trained") for name in figures},
+            ctx.t("ui.models.cut_points_col"): ctx.t("ui.models.score_cuts", moderate=f"{moderate:g}",
+                                                     high=f"{high:g}"),
+            ctx.t("ui.models.gates_col"): ctx.t("ui.models.gates_baseline")}
+

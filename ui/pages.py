@@ -1,0 +1,24 @@
+"""The pages of the app and the permission each needs; a role sees exactly the pages it may use."""
+
+from __future__ import annotations
+
+from matcher.auth import PERMISSIONS, Action, Role
+
+# (script, title message key, icon, the action the page needs)
+PAGES: tuple[tuple[str, str, str, Action], ...] = (
+    ("ui/cases.py", "ui.page.cases", ":material/folder_open:", Action.CASE_READ),
+    ("ui/assess.py", "ui.page.assess", ":material/edit_note:", Action.CASE_WRITE),
+    ("ui/recommend.py", "ui.page.recommend", ":material/explore:", Action.CASE_READ),
+    ("ui/plan.py", "ui.page.plan", ":material/handshake:", Action.CASE_READ),
+    ("ui/follow_up.py", "ui.page.follow_up", ":material/trending_up:", Action.CASE_READ),
+    ("ui/rules_browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
+    ("ui/rules_edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
+    ("ui/models.py", "ui.page.models", ":material/analytics:", Action.MODELS_MANAGE),
+    ("ui/train.py", "ui.page.train", ":material/model_training:", Action.MODELS_MANAGE),
+    ("ui/users.py", "ui.page.users", ":material/group:", Action.USERS_MANAGE),
+    ("ui/audit.py", "ui.page.audit", ":material/verified_user:", Action.AUDIT_READ),
+)
+
+
+def pages_for(role: Role) -> list[tuple[str, str, str]]:
+    return [(script, title, icon) for script, title, icon, action in PAGES if action in PERMISSIONS[role]]

@@ -1,0 +1,61 @@
+"""A recommendation result on screen: risk, ranked cards with the score split into its terms, evidence,
+warnings, and the why-not of every other insats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from matcher.scoring import TERMS
+from ui.context import Page, synthetic_badge
+
+
+def term_chart(ctx: Page, rec: dict[str, Any]) -> alt.Chart:
+    names = [ctx.t(f"term.{name}") for name in TERMS]
+    data = pd.DataFrame({"term": names, "points": [rec["terms"][name] for name in TERMS], "row": rec["name"]})
+    return alt.Chart(data).mark_bar(size=26).encode(
+        x=alt.X("sum(points):Q", title=ctx.t("ui.score"), scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("row:N", title=None, axis=None),
+        color=alt.Color("term:N", title=None, sort=names, legend=None),
+        order=alt.Order("order:Q"),
+        tooltip=["term:N", "points:Q"],
+    ).transform_calculate(order=f"indexof({names!r}, datum.term)").properties(height=40)
+
+
+def evidence_badge(ctx: Page, rec: dict[str, Any]) -> str:
+    counted = [e for e in rec["evidence"] if e["counted"]]
+    best = max(counted, key=lambda e: ["harmful", "insufficient", "limited", "moderate", "strong"]
+               .index(e["strength"]), default=None)
+    if best is None:
+        return ctx.t("ui.result.no_evidence")
+    link = f"[{best['source']}]({best['url']})" if best["url"] else best["source"]
+    return ctx.t("ui.result.evidence_badge", strength=ctx.t(f"strength.{best['strength']}"),
+                 clearinghouse=best["clearinghouse"], rating=best["rating"], source=link, read=best["read"])
+
+
+def show(ctx: Page, res: dict[str, Any]) -> None:
+    risk = res["risk"]
+    st.subheader(ctx.t("text.risk", level=risk["label"], score=f"{risk['score']:g}") + synthetic_badge(
+        ctx, res["synthetic"]))
+    with st.expander(ctx.t("text.points")):
+        st.dataframe(pd.DataFrame(risk["points"]), hide_index=True, key="points-table")
+    for warning in res["warnings"]:
+        st.warning(warning["message"])
+    st.subheader(ctx.t("text.recommendations"))
+    if not res["recommendations"]:
+        st.info(ctx.t("text.no_recommendations"))
+    for rec in res["recommendations"]:
+        with st.container(border=True):
+            terms = " + ".join(f"{ctx.t(f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
+            st.markdown(f"**{rec['rank']}. {rec['name']}** – {ctx.t('ui.score')} {rec['score']:.2f} ({terms})")
+            st.altair_chart(term_chart(ctx, rec), width="stretch")
+            st.caption(evidence_badge(ctx, rec))
+            st.markdown("\n".join(f"- {reason}" for reason in rec["reasons"]))
+            with st.expander(ctx.t("ui.evidence")):
+                st.dataframe(pd.DataFrame(rec["evidence"]), hide_index=True, key=f"evidence-{rec['id']}")
+    with st.expander(ctx.t("text.not_recommended")):
+        st.markdown("\n".join(f"- **{item['name']}**: {' '.join(item['reasons'])}" for item in res["not_recommended"]))
+    st.caption(ctx.t("text.version", **res["version"]))
