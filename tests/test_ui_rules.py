@@ -50,14 +50,6 @@ def test_the_rule_editor_renders_and_checks_the_file(lang: str) -> None:
     assert not at.exception
 
 
-@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.EVALUATOR])
-def test_only_methodologists_can_reach_the_rule_editor(role: Role) -> None:
-    at = app_as(role)
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("ui/rules_edit.py")
-    assert not at.exception
-
-
 def test_search_and_filters_narrow_the_list_and_a_card_reads_the_rule_in_words() -> None:
     at = app_as(Role.METHODOLOGIST, "ui/rules_browse.py", "en")
     at.multiselect(key="rules_browse_types").select("family_therapy")
