@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# .streamlit/config.toml binds the server to 127.0.0.1 and turns usage statistics off.
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.address=127.0.0.1 --server.headless=true \
-		--browser.gatherUsageStats=false
+	$(BIN)/streamlit run app.py
 
 # The browser test drives Debian's chromium; without root and apt it is skipped with a reason.
 /usr/bin/chromium:

@@ -10,7 +10,7 @@ Typical use::
 
 from matcher.cards import intervention_card
 from matcher.cases import CaseBatch, case_json_schema, encode_cases, read_cases
-from matcher.engine import MatchResult, Version, match
+from matcher.engine import MatchResult, Version, match, match_matrix
 from matcher.errors import InputError, Problem, RuleBaseError
 from matcher.explain import explain
 from matcher.render import card_text, result_text
@@ -36,6 +36,7 @@ __all__ = [
     "load_rule_base",
     "load_scorecard",
     "match",
+    "match_matrix",
     "read_cases",
     "result_text",
 ]

@@ -225,8 +225,11 @@ def test_personnummer_is_stored_only_as_a_keyed_hmac(store, people) -> None:
     assert store.find_case(people["anna"], "201212121212") == code
     assert store.find_case(people["anna"], "121212-1212") == code  # same person: '-' means under 100
     assert store.find_case(people["sven"], "19121212-1212") is None
-    with pytest.raises(AccessDenied):
-        store.find_case(people["sven"], "20121212-1212")  # exists, but in another unit
+    assert store.find_case(people["sven"], "20121212-1212") is None  # exists, but another unit's: not revealed
+    with store.engine.connect() as conn:
+        logged = conn.execute(select(AuditEntry.actor, AuditEntry.case_code)
+                              .where(AuditEntry.action == "case.find.other_unit")).all()
+    assert logged == [("sven", code)]
     with store.engine.connect() as conn:
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM cases")) for v in row)
     assert "121212" not in dump and "1212" not in dump.replace(code, "")
@@ -391,7 +394,7 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
 
     df = pd.read_csv(out)
     assert len(df) == 6 and df["reoffended_12m"].tolist() == [0, 1, 0, 1, 0, 1]
-    assert set(df["period_start"]) == {"2026-01"}
+    assert set(df["period_start"]) == {"2026-01"} and set(df["age"]) == {"15-17"}
     assert not set(df["case_id"]) & set(codes)
     store.export_outcomes(eva, tmp_path / "again.csv", min_group=5)
     assert not set(pd.read_csv(tmp_path / "again.csv")["case_id"]) & set(df["case_id"])  # new ids each export

@@ -2,7 +2,7 @@
 
 One row per assessment (a young person and a follow-up period) in the training format
 (docs/training-format.md). Case codes are replaced by random ids made for this export only; dates
-are coarsened to months; rows whose group (sex, born abroad, age band) has fewer than ``min_group``
+are coarsened to months and ages to bands; rows whose group (sex, born abroad, age band) has fewer than ``min_group``
 members are left out. A period is labelled only when it can be: an offence recorded in a follow-up
 within 12 months gives 1; a follow-up 12 months or later with no offence in the 12 months gives 0;
 otherwise the period is not yet observed and is left out.
@@ -84,12 +84,13 @@ def outcome_rows(session: Session, rules: RuleBase, min_group: int) -> tuple[lis
             for fact in cat.context:
                 code = int(values[cat.context_index[fact.id]])
                 row[fact.id] = bool(code) if fact.type == "bool" else fact.values[code] if fact.values else code
+            row["age"] = _age_band(row["age"])  # exact age would single people out within a group
             for factor in cat.factors:
                 rating = int(values[cat.factor_index[factor.id]])
                 row[factor.id] = "" if rating == UNRATED else rating
             abroad = "" if case.born_abroad is None else "yes" if case.born_abroad else "no"
             row.update({TARGET: label, "sex": case.sex or "", "born_abroad": abroad,
-                        "_group": (case.sex, case.born_abroad, _age_band(row["age"]))})
+                        "_group": (case.sex, case.born_abroad, row["age"])})
             rows.append(row)
     sizes = Counter(r["_group"] for r in rows)
     kept = [{k: v for k, v in r.items() if k != "_group"} for r in rows if sizes[r["_group"]] >= min_group]
