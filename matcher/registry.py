@@ -26,7 +26,6 @@ from matcher.schema import ModelGates
 from matcher.yamlsource import did_you_mean
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[1] / "models"
-STATUSES = ("candidate", "active", "retired")
 
 
 def default_models_dir() -> Path:
