@@ -1,8 +1,10 @@
 """Users, roles and permissions: the one place where access is decided, for the CLI and the app alike.
 
-Roles: a social worker works with the own unit's cases; a methodologist owns the rules and sees no case
-data; an evaluator gets pseudonymised and aggregated exports only; an admin manages users and the
-audit log, and sees no case data either.
+Roles: a social worker works with the own unit's cases; a methodologist owns the rules and the local
+service catalogues and sees no case data; an evaluator gets pseudonymised and aggregated exports only; a
+manager (enhetschef) reads the service-gap report, counts without case data; an admin manages users, the
+audit log and the catalogues, and sees no case data either. A user with a unit acts on that unit's cases,
+catalogue and report only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Role(StrEnum):
     METHODOLOGIST = "methodologist"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
+    MANAGER = "manager"
 
 
 class Action(StrEnum):
@@ -30,15 +33,21 @@ class Action(StrEnum):
     MODELS_MANAGE = "models.manage"
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
+    CATALOGUE_READ = "catalogue.read"
+    CATALOGUE_WRITE = "catalogue.write"
+    REPORTS_READ = "reports.read"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.SOCIAL_WORKER: frozenset({Action.CASE_READ, Action.CASE_WRITE, Action.RULES_READ}),
-    Role.METHODOLOGIST: frozenset({Action.RULES_READ, Action.RULES_WRITE}),
+    Role.SOCIAL_WORKER: frozenset({Action.CASE_READ, Action.CASE_WRITE, Action.RULES_READ, Action.CATALOGUE_READ}),
+    Role.METHODOLOGIST: frozenset({Action.RULES_READ, Action.RULES_WRITE, Action.CATALOGUE_READ,
+                                   Action.CATALOGUE_WRITE}),
     Role.EVALUATOR: frozenset({Action.RULES_READ, Action.EXPORT_OUTCOMES, Action.MODELS_MANAGE}),
-    Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.AUDIT_READ}),
+    Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.AUDIT_READ, Action.CATALOGUE_READ, Action.CATALOGUE_WRITE}),
+    Role.MANAGER: frozenset({Action.RULES_READ, Action.CATALOGUE_READ, Action.REPORTS_READ}),
 }
 CASE_ACTIONS = frozenset({Action.CASE_READ, Action.CASE_WRITE})
+UNIT_ACTIONS = frozenset({Action.CATALOGUE_READ, Action.CATALOGUE_WRITE, Action.REPORTS_READ})
 
 
 @dataclass(frozen=True)
@@ -54,14 +63,17 @@ class AccessDenied(PermissionError):
     """An action the acting user's role or unit does not allow; the message says which."""
 
 
-def authorize(who: Principal, action: Action, case_unit: str | None = None) -> None:
-    """Raise AccessDenied unless ``who`` may do ``action`` (on a case of ``case_unit``)."""
+def authorize(who: Principal, action: Action, unit: str | None = None) -> None:
+    """Raise AccessDenied unless ``who`` may do ``action`` (on a case, catalogue or report of ``unit``)."""
     if action not in PERMISSIONS[who.role]:
         raise AccessDenied(f"{who.username} ({who.role}) may not {action}; "
                            f"allowed: {', '.join(sorted(PERMISSIONS[who.role]))}")
-    if action in CASE_ACTIONS and case_unit is not None and case_unit != who.unit:
+    if action in CASE_ACTIONS and unit is not None and unit != who.unit:
         raise AccessDenied(f"{who.username} ({who.role}, unit {who.unit}) may not {action} "
-                           f"a case of unit {case_unit}")
+                           f"a case of unit {unit}")
+    if action in UNIT_ACTIONS and unit is not None and who.unit is not None and unit != who.unit:
+        raise AccessDenied(f"{who.username} ({who.role}, unit {who.unit}) may not {action} for unit {unit}; "
+                           f"only for unit {who.unit}")
 
 
 class Passwords:

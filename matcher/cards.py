@@ -17,7 +17,7 @@ from matcher.yamlsource import did_you_mean
 TYPES: tuple[str, ...] = get_args(InterventionType)
 STRENGTHS: tuple[str, ...] = get_args(Strength)
 STATUS_CLEARINGHOUSES = ("socialstyrelsen", "national_guidelines")  # Socialstyrelsen's own recommendations
-DOSE_SPANS = ("months", "hours_per_week", "sessions")
+DOSE_SPANS = ("months", "weeks", "hours_per_week", "hours", "sessions")
 
 
 def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -> dict[str, Any]:
@@ -40,6 +40,8 @@ def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -
     dose = _dose(compiled, lang)
     if dose:
         facts[t(lang, "card.dose")] = dose
+    if iv.fidelity:
+        facts[t(lang, "card.fidelity")] = f"{iv.fidelity.requires.get(lang)} {iv.fidelity.why.get(lang)}"
     if iv.prerequisites:
         facts[t(lang, "card.prerequisites")] = ", ".join(t(lang, f"card.prerequisite.{p}") for p in iv.prerequisites)
     level = evidence_level(rules, compiled)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matcher import cli_models, cli_rules, cli_store
+from matcher import cli_catalogue, cli_models, cli_rules, cli_store
 from matcher.cards import intervention_card
 from matcher.cases import case_json_schema, read_cases
 from matcher.engine import match
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--rules", type=Path, default=None)
     schema.set_defaults(run=_schema)
     cli_store.register(sub)
+    cli_catalogue.register(sub)
     cli_models.register(sub)
     return parser
 

@@ -1,4 +1,4 @@
-"""First-run demo data: one user per role and a few synthetic cases in a demo unit.
+"""First-run demo data: one user per role, the demo unit's local catalogue and a few synthetic cases.
 
 `make run` on an empty database seeds this so the app works at once. Passwords come from
 ``INSATSMATCH_DEMO_PASSWORD`` (one password for every demo user) or are drawn at random and printed
@@ -14,17 +14,22 @@ import secrets
 from pathlib import Path
 
 from matcher.auth import Principal
+from matcher.availability import availability
 from matcher.cases import encode_cases
 from matcher.engine import match
 from matcher.explain import explain
+from matcher.local_catalogue import LocalCatalogue, load_catalogue
 from matcher.risk import RiskModel
 from matcher.store.service import CaseStore, PlanItemInput
 
 UNIT = "DEMO"
 USERS = (("admin", "admin", None), ("anna", "social_worker", UNIT), ("mona", "methodologist", None),
-         ("eva", "evaluator", None))
+         ("eva", "evaluator", None), ("maja", "manager", UNIT))
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SEEDED_EXAMPLES = ("02-high-risk-15-engaged-family", "05-self-harm", "08-child-9")
+CATALOGUE = EXAMPLES / "catalogue-DEMO.yaml"
+PLAN_STARTED_DAYS_AGO = 60
+UNDER_DOSED_HOURS = 4  # the first plan item shows the under-dosing flag
 
 
 def demo_enabled() -> bool:
@@ -42,34 +47,44 @@ def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> di
     admin = store.login("admin", passwords["admin"])
     for name, role, unit in USERS[1:]:
         store.add_user(admin, name, passwords[name], role, unit)
+    catalogue = load_catalogue(CATALOGUE, store.rules)
+    store.save_catalogue(admin, catalogue, "demo catalogue (synthetic)")
     worker = store.login("anna", passwords["anna"])
     for i, stem in enumerate(SEEDED_EXAMPLES):
         _seed_case(store, worker, model, json.loads((EXAMPLES / f"{stem}.json").read_text(encoding="utf-8")),
-                   today, with_plan=i == 0)
+                   catalogue, today, with_plan=i == 0)
     return passwords
 
 
-def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict, today: dt.date,
-               with_plan: bool) -> None:
+def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict, catalogue: LocalCatalogue,
+               today: dt.date, with_plan: bool) -> None:
     code = store.create_case(worker, synthetic=True)
     case = {**case, "case_id": code, "synthetic": True}
     version = store.add_assessment(worker, code, case, today, instrument="factors")
-    res = explain(match(encode_cases([(code, case)], store.rules), store.rules, model), 0, "sv")
+    result = match(encode_cases([(code, case)], store.rules), store.rules, model)
+    res = {**explain(result, 0, "sv"), "availability": availability(result, 0, catalogue, 1, today, "sv")}
     rec_id = store.save_recommendation(worker, code, version, res)
     if not with_plan:
         return
-    chosen = [r["id"] for r in res["recommendations"][:2]]
-    store.record_decision(worker, code, rec_id, [(iid, "accepted", "") for iid in chosen],
+    # the worker takes the first two insatser the demo unit offers and records why the others were not chosen
+    offered = {o.insats for o in catalogue.offers if o.offered}
+    chosen = [r["id"] for r in res["recommendations"] if r["id"] in offered][:2]
+    store.record_decision(worker, code, rec_id,
+                          [(r["id"], "accepted", "") if r["id"] in chosen else
+                           (r["id"], "declined", "Erbjuds inte i kommunen eller passar sämre (syntetiskt exempel).")
+                           for r in res["recommendations"]],
                           youth_view="Vill bo kvar hemma och klara skolan (syntetiskt exempel).",
                           youth_goals="Färre bråk hemma.", guardian_view="Vill ha stöd i föräldraskapet.")
     rules = store.rules
     needs = res["risk"]["need_profile"]
+    started = today - dt.timedelta(days=PLAN_STARTED_DAYS_AGO)
     items = []
-    for iid in chosen:
+    for n, iid in enumerate(chosen):
         iv = rules.interventions[rules.index(iid)].model
         targeted = [rules.catalogue.factor(f).name.sv.lower() for f in needs if f in iv.targets][:2]
         items.append(PlanItemInput(iid, iv.actor, "Minska: " + " och ".join(targeted) if targeted else
-                                   "Enligt uppdraget till utföraren", today, today + dt.timedelta(days=90)))
+                                   "Enligt uppdraget till utföraren", started, today + dt.timedelta(days=30),
+                                   "active", sessions_delivered=4, hours_delivered=UNDER_DOSED_HOURS if n == 0 else 10))
     store.save_plan(worker, code, items, 0)
     store.add_consent(worker, code, "youth", ["skola", "region"], today)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -165,8 +165,9 @@ def _known_keys() -> set[str]:
 KNOWN_KEYS = _known_keys()
 
 
-def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
-    """Pydantic errors as located problems: the YAML path as written, without union tags."""
+def validation_problems(doc: YamlDoc, exc: ValidationError, known_keys: Collection[str] = KNOWN_KEYS) -> list[Problem]:
+    """Pydantic errors as located problems: the YAML path as written, without union tags; an unknown key gets
+    a did-you-mean from ``known_keys``."""
     out = []
     for err in exc.errors():
         path: list[str | int] = []
@@ -181,7 +182,7 @@ def validation_problems(doc: YamlDoc, exc: ValidationError) -> list[Problem]:
         if kind == "missing":
             message = f"missing required key '{err['loc'][-1]}'"
         elif kind == "extra_forbidden":
-            message = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), KNOWN_KEYS)}"
+            message = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), known_keys)}"
         else:
             text = err["msg"].removeprefix("Value error, ")
             found = repr(err["input"])

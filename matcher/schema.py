@@ -218,10 +218,29 @@ class Span(Strict):
 
 
 class Dose(Strict):
+    """The programme's target dose; ``dose.py`` compares what a plan item delivered with it."""
+
     hours_per_week: Span | None = None
+    hours: Span | None = None  # in total
+    sessions: Span | None = None  # in total
     months: Span | None = None
-    sessions: Span | None = None
+    weeks: Span | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> Dose:
+        if self.months is not None and self.weeks is not None:
+            raise ValueError("give the duration in months or in weeks, not both")
+        return self
+
+
+class Fidelity(Strict):
+    """A programme whose effect depends on model-faithful delivery by a licensed or certified provider."""
+
+    requires: Text  # the licence or certification a provider needs
+    why: Text  # the evidence that delivery without it loses the effect
+    source: str = Field(min_length=1)
+    confidence: Confidence
 
 
 class Contraindication(Strict):
@@ -273,6 +292,7 @@ class Intervention(Strict):
     age: AgeRange
     intensity: Intensity
     dose: Dose | None = None
+    fidelity: Fidelity | None = None
     prerequisites: list[Prerequisite] = []
     eligibility: Condition | None = None
     contraindications: list[Contraindication] = []
@@ -328,6 +348,10 @@ class LintSettings(Strict):
     max_evidence_age_years: int = Field(ge=1, le=50)
 
 
+class DoseSettings(Strict):
+    flag_below: float = Field(gt=0, le=1)
+
+
 class Policy(Strict):
     top_k: int = Field(ge=1, le=20)
     weights: TermWeights
@@ -338,6 +362,7 @@ class Policy(Strict):
     counted_confidence: list[Confidence]
     multi_agency_consent_age: int = Field(ge=0, le=25)
     lint: LintSettings
+    dose: DoseSettings
     model_gates: ModelGates
 
     @model_validator(mode="after")

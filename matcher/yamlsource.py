@@ -66,7 +66,10 @@ def load_yaml(path: Path, display: str) -> YamlDoc:
                 return out
             if isinstance(node, SequenceNode):
                 return [build(item, (*where, i)) for i, item in enumerate(node.value)]
-            return loader.construct_object(node, deep=True)
+            try:
+                return loader.construct_object(node, deep=True)
+            except ValueError:  # a scalar YAML cannot read (a date like 2026-13-01): validation names it
+                return node.value
 
         data = build(root, ()) if root is not None else None
     except yaml.YAMLError as exc:

@@ -16,7 +16,8 @@ PASSWORD = "demo-password-for-tests"
 DEMO_USERS = {Role.SOCIAL_WORKER: Principal("anna", Role.SOCIAL_WORKER, "DEMO"),
               Role.METHODOLOGIST: Principal("mona", Role.METHODOLOGIST, None),
               Role.EVALUATOR: Principal("eva", Role.EVALUATOR, None),
-              Role.ADMIN: Principal("admin", Role.ADMIN, None)}
+              Role.ADMIN: Principal("admin", Role.ADMIN, None),
+              Role.MANAGER: Principal("maja", Role.MANAGER, "DEMO")}
 
 
 def use_demo_database(folder: Path) -> None:

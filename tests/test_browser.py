@@ -1,6 +1,7 @@
-"""A real browser (Debian chromium driven by Playwright) through the social worker's main flow:
-login -> case -> assessment -> recommendations -> decision -> plan export. Screenshots go to
-test-artefacts/ (look at them: a page that is present but unreadable is a defect)."""
+"""A real browser (Debian chromium driven by Playwright) through the main flows: the social worker's
+login -> case -> assessment -> recommendations (with what the unit offers) -> decision -> plan export; a
+methodologist reading in a local catalogue file; a manager's service-gap report with its downloads.
+Screenshots go to test-artefacts/ (look at them: a page that is present but unreadable is a defect)."""
 
 import os
 import shutil
@@ -81,8 +82,8 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
 
 
-def _login(page) -> None:
-    page.get_by_label("Användarnamn").fill("anna")
+def _login(page, user: str = "anna") -> None:
+    page.get_by_label("Användarnamn").fill(user)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
 
@@ -101,6 +102,8 @@ def test_the_social_workers_main_flow_in_a_browser(page) -> None:
     expect(page.get_by_role("heading", name="Rekommenderade insatser")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Risknivå: hög", exact=False).first).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    expect(page.get_by_text("Multisystemisk terapi (MST) erbjuds inte i DEMO.", exact=False)).to_be_visible()
+    expect(page.get_by_text("Närmaste alternativ som erbjuds lokalt:", exact=False).first).to_be_visible()
     _shot(page, "04-recommendations")
     page.get_by_role("button", name="Spara beslut och gå till planen").click()
     expect(page.get_by_role("heading", name="Plan och samtycke")).to_be_visible(timeout=60_000)
@@ -125,3 +128,43 @@ def test_a_deep_link_before_login_shows_only_the_login(page, server: str) -> Non
     page.wait_for_selector(IDLE, timeout=60_000)
     expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
     expect(page.get_by_role("heading", name="Ärenden")).to_have_count(0)
+
+
+def test_a_methodologist_reads_in_a_catalogue_file(page, tmp_path) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "mona")
+    expect(page.get_by_role("heading", name="Regelbas")).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Lokal katalog").click()
+    expect(page.get_by_role("heading", name="Program som kräver licens eller certifiering")).to_be_visible(
+        timeout=60_000)
+    _shot(page, "06-catalogue")
+    changed = tmp_path / "katalog.yaml"
+    changed.write_text((ROOT / "examples" / "catalogue-DEMO.yaml").read_text(encoding="utf-8")
+                       .replace("waiting_weeks: 3", "waiting_weeks: 8"), encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(changed))
+    reasons = page.get_by_label("Varför ändras katalogen?")
+    expect(reasons).to_have_count(2, timeout=60_000)  # the file's own reason field appears once it is read
+    reasons.last.fill("Längre kö till föräldrastödet")
+    page.get_by_role("button", name="Spara filen som en ny version").click()
+    expect(page.get_by_text("Katalogen är sparad som version 2.")).to_be_visible(timeout=60_000)
+    _shot(page, "07-catalogue-saved")
+
+
+def test_a_manager_reads_the_service_gap_report_and_downloads_it(page) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "maja")
+    page.get_by_role("link", name="Tjänstegap").click()
+    expect(page.get_by_role("heading", name="Tjänstegap, enhet DEMO", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stImage").first).to_be_visible()
+    _shot(page, "08-service-gaps")
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="Ladda ner rapporten (CSV)").click()
+    header = Path(csv.value.path()).read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("insats,name,recommended,offered,waiting,not_offered,unlisted")
+    with page.expect_download() as pdf:
+        page.get_by_role("button", name="Ladda ner rapporten (PDF)").click()
+    saved = ARTEFACTS / "service-gaps.pdf"
+    pdf.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")

@@ -14,6 +14,8 @@ def test_the_card_says_the_rule_in_words(rules) -> None:
     assert card["facts"] == {
         "Type": "family therapy", "Responsible actor": "social services", "Age": "12-17", "Intensity": "high",
         "Dose": "3–5 months; Teams of 3-4 therapists with 4-6 families each; on call around the clock.",
+        "Fidelity": "A licensed MST team (licence through MST Sverige). MST requires a licensed team, and WSIPP found "
+                    "that research-based programmes reduce reoffending only when competently delivered.",
         "Prerequisites": "a caregiver who takes part, a licensed team"}
     assert card["eligibility"] == ["at least one of: Poor parental management: at least moderate; Peer delinquency: "
                                    "at least moderate; Family conflict and poor relationships: at least moderate; "

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from matcher import InputError
 from matcher.auth import AccessDenied, Passwords, Principal, Role
+from matcher.local_catalogue import LocalCatalogue
 from matcher.store import audit as audit_module
 from matcher.store.db import connect, current_revision, upgrade
 from matcher.store.service import CaseStore, ConflictError, PlanItemInput
@@ -68,12 +69,14 @@ def _items(*actors: str) -> list[PlanItemInput]:
 def test_migration_from_empty_to_head(engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
-            "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions"} <= tables
+            "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions",
+            "catalogue_versions"} <= tables
+    assert {"sessions_delivered", "hours_delivered"} <= {c["name"] for c in inspect(engine).get_columns("plan_items")}
     upgrade(engine)  # running it again changes nothing
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
 
 
 # ------------------------------------------------------------------ access matrix
@@ -93,21 +96,27 @@ ACTIONS = {
     "add_user": lambda s, who, code: s.add_user(who, f"u{uuid.uuid4().hex[:6]}", "some-password", "evaluator"),
     "verify_audit": lambda s, who, code: s.verify_audit(who),
     "audit_entries": lambda s, who, code: s.audit_entries(who),
+    "read_catalogue": lambda s, who, code: s.catalogue(who, "NORR"),
+    "save_catalogue": lambda s, who, code: s.save_catalogue(who, LocalCatalogue(unit="NORR"), "a reason"),
+    "gap_report": lambda s, who, code: s.gap_report(who, "NORR", DAY, DAY),
 }
 CASE_WORK = {"create_case", "list_cases", "add_assessment", "read_assessments", "read_plan", "save_plan",
              "add_consent", "shared_plan", "add_follow_up"}
 ALLOWED = {
-    "anna": CASE_WORK,  # own unit
-    "sven": {"create_case", "list_cases"},  # another unit: may work, but not on anna's case
-    "mona": set(),
+    "anna": CASE_WORK | {"read_catalogue"},  # own unit
+    "sven": {"create_case", "list_cases"},  # another unit: may work, but not on anna's case or catalogue
+    "mona": {"read_catalogue", "save_catalogue"},  # no unit: every unit's catalogue
     "eva": {"export_outcomes"},
-    "admin": {"list_users", "add_user", "verify_audit", "audit_entries"},
+    "admin": {"list_users", "add_user", "verify_audit", "audit_entries", "read_catalogue", "save_catalogue"},
+    "maja": {"read_catalogue", "gap_report"},  # the manager of NORR
 }
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_access_matrix(store, people, tmp_path, action) -> None:
     store._export_path = tmp_path / "export.csv"  # type: ignore[attr-defined]
+    store.add_user(people["admin"], "maja", "maja-password", "manager", "NORR")
+    people = {**people, "maja": store.login("maja", "maja-password")}
     code = store.create_case(people["anna"], synthetic=True)
     for name, who in people.items():
         if action in ALLOWED[name]:
@@ -122,8 +131,8 @@ def test_access_matrix(store, people, tmp_path, action) -> None:
 
 def test_denial_messages_name_the_role_the_action_and_the_unit(store, people) -> None:
     code = store.create_case(people["anna"])
-    with pytest.raises(AccessDenied, match=r"^mona \(methodologist\) may not case\.read; allowed: rules\.read, "
-                                           r"rules\.write$"):
+    with pytest.raises(AccessDenied, match=r"^mona \(methodologist\) may not case\.read; allowed: catalogue\.read, "
+                                           r"catalogue\.write, rules\.read, rules\.write$"):
         store.plan(people["mona"], code)
     with pytest.raises(AccessDenied, match=r"^sven \(social_worker, unit SYD\) may not case\.read a case of unit "
                                            r"NORR$"):
@@ -408,7 +417,7 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
 def test_role_names_are_checked(store, people) -> None:
     with pytest.raises(InputError, match=r"unknown role 'socialworker'; did you mean 'social_worker'\?"):
         store.set_role(people["admin"], "anna", "socialworker")
-    assert {r.value for r in Role} == {"social_worker", "methodologist", "evaluator", "admin"}
+    assert {r.value for r in Role} == {"social_worker", "methodologist", "evaluator", "admin", "manager"}
 
 
 def test_snapshots_and_audit_entries_cannot_be_changed_through_the_store(store, people) -> None:

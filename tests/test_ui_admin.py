@@ -44,6 +44,7 @@ def test_the_demo_users_are_listed() -> None:
     assert _users(at) == {"admin": {"Role": "admin", "Unit": "", "Active": "yes"},
                           "anna": {"Role": "social worker", "Unit": "DEMO", "Active": "yes"},
                           "eva": {"Role": "evaluator", "Unit": "", "Active": "yes"},
+                          "maja": {"Role": "unit manager", "Unit": "DEMO", "Active": "yes"},
                           "mona": {"Role": "methodologist", "Unit": "", "Active": "yes"}}
     assert not at.exception
 

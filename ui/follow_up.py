@@ -10,6 +10,7 @@ import streamlit as st
 
 from matcher import InputError, encode_cases
 from matcher.auth import AccessDenied
+from matcher.dose import check_dose
 from matcher.factors import UNRATED
 from ui.case_choice import current_case
 from ui.context import Page, page, report
@@ -56,6 +57,35 @@ def record(ctx: Page, code: str, latest: dict) -> None:
                 report(ctx, exc)
 
 
+def dose(ctx: Page, code: str) -> None:
+    """Each plan item's delivered sessions and hours against what its programme should have given by today."""
+    today = dt.date.today()
+    names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
+    rows = []
+    for item in ctx.store.plan(ctx.user, code).items:
+        if item.intervention not in ctx.rules.ids:
+            continue
+        for check in check_dose(ctx.rules, item.intervention, item.status, item.start_on, today,
+                                item.sessions_delivered, item.hours_delivered):
+            state = ("dose.not_recorded" if check.delivered is None else
+                     "dose.under" if check.under_dosed else "dose.ok")
+            rows.append({"insats": names[check.intervention], "measure": ctx.t(f"dose.{check.measure}"),
+                         "delivered": check.delivered, "due": check.due, "minimum": check.minimum,
+                         "share": None if check.share is None else f"{100 * check.share:.0f} %",
+                         "state": ctx.t(state)})
+    st.caption(ctx.t("ui.dose.caption", date=today.isoformat(), share=round(100 * ctx.rules.policy.dose.flag_below)))
+    if not rows:
+        st.info(ctx.t("ui.dose.none"))
+        return
+    table = pd.DataFrame(rows)
+    st.dataframe(table.rename(columns={c: ctx.t(f"ui.dose.column.{c}") for c in table.columns}), hide_index=True,
+                 key="dose-table")
+    for row in rows:
+        if row["state"] == ctx.t("dose.under"):
+            st.warning(ctx.t("ui.dose.warning", name=row["insats"], delivered=f"{row['delivered']:g}",
+                             due=f"{row['due']:g}", measure=row["measure"], share=row["share"]))
+
+
 def chart(ctx: Page, history: list[dict]) -> None:
     cat = ctx.rules.catalogue
     batch = encode_cases([(f"v{a['version']}", a["data"]) for a in history], ctx.rules)
@@ -86,6 +116,8 @@ if not history:
     st.info(ctx.t("ui.recommend.no_assessment"))
     st.stop()
 record(ctx, code, history[-1]["data"])
+st.subheader(ctx.t("ui.dose.title"))
+dose(ctx, code)
 st.subheader(ctx.t("ui.follow.history"))
 rows = ctx.store.follow_ups(ctx.user, code)
 if rows:

@@ -11,12 +11,14 @@ PAGES: tuple[tuple[str, str, str, Action], ...] = (
     ("ui/recommend.py", "ui.page.recommend", ":material/explore:", Action.CASE_READ),
     ("ui/plan.py", "ui.page.plan", ":material/handshake:", Action.CASE_READ),
     ("ui/follow_up.py", "ui.page.follow_up", ":material/trending_up:", Action.CASE_READ),
+    ("ui/gaps.py", "ui.page.gaps", ":material/query_stats:", Action.REPORTS_READ),
     ("ui/rules_browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
     ("ui/rules_edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
     ("ui/models.py", "ui.page.models", ":material/analytics:", Action.MODELS_MANAGE),
     ("ui/train.py", "ui.page.train", ":material/model_training:", Action.MODELS_MANAGE),
     ("ui/users.py", "ui.page.users", ":material/group:", Action.USERS_MANAGE),
     ("ui/audit.py", "ui.page.audit", ":material/verified_user:", Action.AUDIT_READ),
+    ("ui/catalogue.py", "ui.page.catalogue", ":material/storefront:", Action.CATALOGUE_READ),
 )
 
 

@@ -15,6 +15,13 @@ from matcher.store.service import AGENCIES, ITEM_STATUSES, ConflictError, PlanIt
 from ui.case_choice import current_case
 from ui.context import Page, page, report
 
+COLUMNS = ["intervention", "actor", "goal", "start_on", "follow_up_on", "status", "sessions_delivered",
+           "hours_delivered"]
+
+
+def _number(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
 
 def rows_for(ctx: Page, plan_items: tuple[PlanItemInput, ...]) -> pd.DataFrame:
     if plan_items:
@@ -23,8 +30,9 @@ def rows_for(ctx: Page, plan_items: tuple[PlanItemInput, ...]) -> pd.DataFrame:
         today = dt.date.today()
         records = [{"intervention": iid, "actor": ctx.rules.interventions[ctx.rules.index(iid)].model.actor,
                     "goal": "", "start_on": today, "follow_up_on": today + dt.timedelta(days=90),
-                    "status": "planned"} for iid in st.session_state.get("decided", []) if iid in ctx.rules.ids]
-    return pd.DataFrame(records, columns=["intervention", "actor", "goal", "start_on", "follow_up_on", "status"])
+                    "status": "planned", "sessions_delivered": None, "hours_delivered": None}
+                   for iid in st.session_state.get("decided", []) if iid in ctx.rules.ids]
+    return pd.DataFrame(records, columns=COLUMNS)
 
 
 def edit_plan(ctx: Page, code: str) -> None:
@@ -52,7 +60,11 @@ def edit_plan(ctx: Page, code: str) -> None:
                                                                             required=True),
                                 "status": st.column_config.SelectboxColumn(
                                     ctx.t("export.column.status"), options=list(shown["status"].values()),
-                                    required=True)})
+                                    required=True),
+                                "sessions_delivered": st.column_config.NumberColumn(
+                                    ctx.t("ui.plan.sessions_delivered"), min_value=0, step=1),
+                                "hours_delivered": st.column_config.NumberColumn(
+                                    ctx.t("ui.plan.hours_delivered"), min_value=0, step=0.5)})
     if st.button(ctx.t("ui.plan.save"), type="primary", key="save-plan"):
         ids = {column: {label: key for key, label in labels.items()} for column, labels in shown.items()}
         for column, back in ids.items():
@@ -60,8 +72,8 @@ def edit_plan(ctx: Page, code: str) -> None:
         try:
             items = [PlanItemInput(str(r["intervention"]), str(r["actor"]), str(r["goal"] or ""),
                                    pd.Timestamp(r["start_on"]).date(), pd.Timestamp(r["follow_up_on"]).date(),
-                                   str(r["status"])) for r in edited.to_dict("records")
-                     if isinstance(r["intervention"], str)]
+                                   str(r["status"]), _number(r["sessions_delivered"]), _number(r["hours_delivered"]))
+                     for r in edited.to_dict("records") if isinstance(r["intervention"], str)]
             version = ctx.store.save_plan(ctx.user, code, items, plan.version)
             st.success(ctx.t("ui.plan.saved", version=version))
         except (ValueError, TypeError):

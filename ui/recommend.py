@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 import streamlit as st
 
 from matcher import InputError, encode_cases, explain, match
 from matcher.auth import AccessDenied
+from matcher.availability import availability
 from ui.case_choice import current_case
 from ui.context import Page, page, report
 from ui.result_view import show
@@ -16,9 +18,16 @@ from ui.result_view import show
 OUTCOMES = ("accepted", "declined")
 
 
-def recommend(ctx: Page, case: dict[str, Any]) -> dict[str, Any]:
+def recommend(ctx: Page, case: dict[str, Any], with_availability: bool = False) -> dict[str, Any]:
+    """The explained result; with availability from the unit's catalogue when asked and the unit has one."""
     result = match(encode_cases([(ctx.t("ui.case_json"), case)], ctx.rules), ctx.rules, ctx.model)
-    return explain(result, 0, ctx.lang)
+    res = explain(result, 0, ctx.lang)
+    stored = ctx.store.catalogue(ctx.user, ctx.user.unit) if with_availability and ctx.user.unit else None
+    if stored is not None:
+        res["availability"] = availability(result, 0, stored.catalogue, stored.version, dt.date.today(), ctx.lang)
+    elif with_availability:
+        st.info(ctx.t("availability.no_catalogue", unit=ctx.user.unit or "-"))
+    return res
 
 
 def what_if(ctx: Page, case: dict[str, Any], before: dict[str, Any]) -> None:
@@ -87,7 +96,7 @@ if not history:
 latest = history[-1]
 case = latest["data"]
 try:
-    result = recommend(ctx, case)
+    result = recommend(ctx, case, with_availability=True)
 except InputError as exc:  # an assessment saved under an older rule base may no longer fit
     report(ctx, exc)
     st.stop()

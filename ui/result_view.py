@@ -36,7 +36,20 @@ def evidence_badge(ctx: Page, rec: dict[str, Any]) -> str:
                  clearinghouse=best["clearinghouse"], rating=best["rating"], source=link, read=best["read"])
 
 
+STATUS_COLORS = {"offered": "green", "waiting": "orange", "not_offered": "red", "unlisted": "gray"}
+
+
+def availability_note(ctx: Page, entry: dict[str, Any]) -> None:
+    """Beside a recommendation: whether the unit offers it, a licence warning, the nearest offered alternative."""
+    st.markdown(f":{STATUS_COLORS[entry['status']]}-badge[{entry['label']}] {entry['text']}")
+    if "fidelity_warning" in entry:
+        st.warning(entry["fidelity_warning"], icon=":material/verified:")
+    if "alternative" in entry:
+        st.info(entry["alternative"]["text"], icon=":material/alt_route:")
+
+
 def show(ctx: Page, res: dict[str, Any]) -> None:
+    """The result; with an ``availability`` entry (``matcher.availability``), each card says what the unit offers."""
     risk = res["risk"]
     st.subheader(ctx.t("text.risk", level=risk["label"], score=f"{risk['score']:g}") + synthetic_badge(
         ctx, res["synthetic"]))
@@ -47,12 +60,17 @@ def show(ctx: Page, res: dict[str, Any]) -> None:
     st.subheader(ctx.t("text.recommendations"))
     if not res["recommendations"]:
         st.info(ctx.t("text.no_recommendations"))
+    available = res.get("availability")
+    if available:
+        st.caption(ctx.t("availability.version", unit=available["unit"], version=available["catalogue_version"]))
     for rec in res["recommendations"]:
         with st.container(border=True):
             terms = " + ".join(f"{ctx.t(f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
             st.markdown(f"**{rec['rank']}. {rec['name']}** – {ctx.t('ui.score')} {rec['score']:.2f} ({terms})")
             st.altair_chart(term_chart(ctx, rec), width="stretch")
             st.caption(evidence_badge(ctx, rec))
+            if available:
+                availability_note(ctx, available["items"][rec["id"]])
             st.markdown("\n".join(f"- {reason}" for reason in rec["reasons"]))
             with st.expander(ctx.t("ui.evidence")):
                 st.dataframe(pd.DataFrame(rec["evidence"]), hide_index=True, key=f"evidence-{rec['id']}")

@@ -25,7 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from matcher.auth import AccessDenied, Action, Passwords, Principal, Role, authorize
 from matcher.cases import encode_cases
 from matcher.errors import InputError
+from matcher.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.i18n import t
+from matcher.local_catalogue import LocalCatalogue, StoredCatalogue
 from matcher.risk import RiskModel
 from matcher.rulebase import RuleBase, content_hash, rule_files
 from matcher.rulediff import impact, translate
@@ -38,6 +40,7 @@ from matcher.store.tables import (
     Assessment,
     AuditEntry,
     Case,
+    CatalogueVersion,
     Consent,
     Decision,
     DecisionItem,
@@ -70,6 +73,8 @@ class PlanItemInput:
     start_on: dt.date
     follow_up_on: dt.date
     status: str = "planned"
+    sessions_delivered: float | None = None
+    hours_delivered: float | None = None
 
 
 @dataclass(frozen=True)
@@ -410,7 +415,8 @@ class CaseStore:
                 plan = Plan(case_id=case.id, updated_by=self._user_id(session, who))
                 session.add(plan)
             plan.items = [PlanItem(position=i, intervention=it.intervention, actor=it.actor, goal=it.goal,
-                                   start_on=it.start_on, follow_up_on=it.follow_up_on, status=it.status)
+                                   start_on=it.start_on, follow_up_on=it.follow_up_on, status=it.status,
+                                   sessions_delivered=it.sessions_delivered, hours_delivered=it.hours_delivered)
                           for i, it in enumerate(items)]
             plan.version = current + 1
             plan.updated_at = now()
@@ -430,6 +436,10 @@ class CaseStore:
             raise InputError(f"{where}: a goal is required")
         if item.follow_up_on < item.start_on:
             raise InputError(f"{where}: follow-up date {item.follow_up_on} is before the start {item.start_on}")
+        for name in ("sessions_delivered", "hours_delivered"):
+            value = getattr(item, name)
+            if value is not None and not 0 <= value <= 10_000:
+                raise InputError(f"{where}: {name} must be a number from 0 to 10000; found {value}")
 
     def shared_plan(self, who: Principal, code: str, on: dt.date | None = None) -> list[SharedItem]:
         """The multi-agency view: another agency's items only while a valid consent covers that agency.
@@ -500,6 +510,81 @@ class CaseStore:
                      "school_work_status": f.school_work_status, "substance_use_level": f.substance_use_level,
                      "placement": f.placement, "completed": f.completed, "dropped": f.dropped,
                      "youth_rating": f.youth_rating, "reassessed": f.assessment_id is not None} for f in rows]
+
+    # ------------------------------------------------------------ local service catalogue
+
+    def units(self, who: Principal) -> list[str]:
+        """The units whose catalogue ``who`` may read: the own unit, or every unit for a user without one."""
+        with self._tx(who, "unit.list") as session:
+            authorize(who, Action.CATALOGUE_READ)
+            if who.unit is not None:
+                return [who.unit]
+            return list(session.scalars(select(Unit.code).order_by(Unit.code)))
+
+    def save_catalogue(self, who: Principal, catalogue: LocalCatalogue, reason: str) -> tuple[int, bool]:
+        """Record the unit's catalogue (validated by ``local_catalogue``) as its next version:
+        (the version, whether it was new; an unchanged catalogue keeps its version)."""
+        if not reason.strip():
+            raise InputError("catalogue save: say why the catalogue changed (--reason)")
+        with self._tx(who, "catalogue.save", detail=f"{catalogue.unit}: {reason}") as session:
+            authorize(who, Action.CATALOGUE_WRITE, catalogue.unit)
+            unit = _existing_unit(session, catalogue.unit)
+            latest = _latest_catalogue(session, unit)
+            offers = catalogue.model_dump(mode="json")["offers"]
+            if latest is not None and latest.offers == offers:
+                return latest.version, False
+            version = (latest.version if latest else 0) + 1
+            session.add(CatalogueVersion(unit_id=unit.id, version=version, offers=offers, author=who.username,
+                                         reason=reason))
+            return version, True
+
+    def catalogue(self, who: Principal, unit: str, version: int | None = None) -> StoredCatalogue | None:
+        """The unit's catalogue, the newest or a given version; None when the unit has none yet."""
+        with self._tx(who, "catalogue.read", detail=f"{unit} {version or 'latest'}") as session:
+            authorize(who, Action.CATALOGUE_READ, unit)
+            unit_row = _existing_unit(session, unit)
+            if version is None:
+                row = _latest_catalogue(session, unit_row)
+            else:
+                row = session.scalar(select(CatalogueVersion).where(CatalogueVersion.unit_id == unit_row.id,
+                                                                    CatalogueVersion.version == version))
+                if row is None:
+                    raise InputError(f"unit {unit} has no catalogue version {version}; 'matcher catalogue log "
+                                     f"--unit {unit}' lists them")
+            return _stored_catalogue(unit, row) if row else None
+
+    def catalogue_log(self, who: Principal, unit: str) -> list[dict[str, Any]]:
+        with self._tx(who, "catalogue.log", detail=unit) as session:
+            authorize(who, Action.CATALOGUE_READ, unit)
+            unit_row = _existing_unit(session, unit)
+            rows = session.scalars(select(CatalogueVersion).where(CatalogueVersion.unit_id == unit_row.id)
+                                   .order_by(CatalogueVersion.version.desc()))
+            return [{"version": r.version, "saved_at": r.saved_at, "author": r.author, "reason": r.reason,
+                     "offers": len(r.offers), "offered": sum(1 for o in r.offers if o["offered"])} for r in rows]
+
+    def gap_report(self, who: Principal, unit: str, start: dt.date, end: dt.date, top_k: int | None = None,
+                   today: dt.date | None = None) -> GapReport:
+        """The service-gap report of a unit for a period (``gaps.py``): counts only, no case leaves here."""
+        if end < start:
+            raise InputError(f"gap report: the period ends ({end}) before it starts ({start})")
+        top_k = self.rules.policy.top_k if top_k is None else top_k
+        if top_k < 1:
+            raise InputError(f"gap report: top k must be at least 1; found {top_k}")
+        with self._tx(who, "report.gaps", detail=f"{unit} {start}..{end} top {top_k}") as session:
+            authorize(who, Action.REPORTS_READ, unit)
+            unit_row = _existing_unit(session, unit)
+            in_unit = select(Case.id).where(Case.unit_id == unit_row.id)
+            recommendations = [StoredRecommendation(r.case_id, r.created_at, r.result) for r in session.scalars(
+                select(Recommendation).where(Recommendation.case_id.in_(in_unit)).order_by(Recommendation.id))]
+            catalogues = [_stored_catalogue(unit, r) for r in session.scalars(
+                select(CatalogueVersion).where(CatalogueVersion.unit_id == unit_row.id)
+                .order_by(CatalogueVersion.version))]
+            items = [PlanItemRecord(case_id, i.intervention, i.status, i.start_on, i.sessions_delivered,
+                                    i.hours_delivered) for case_id, i in session.execute(
+                select(Plan.case_id, PlanItem).join(Plan, Plan.id == PlanItem.plan_id)
+                .where(Plan.case_id.in_(in_unit)).order_by(PlanItem.id))]
+        return gap_report(self.rules, unit, start, end, top_k, recommendations, catalogues, items,
+                          today or dt.date.today())
 
     # ------------------------------------------------------------ export
 
@@ -644,8 +729,28 @@ def _unit(session: Session, code: str | None) -> Unit:
     return unit
 
 
+def _existing_unit(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        known = list(session.scalars(select(Unit.code)))
+        raise InputError(f"unknown unit '{code}': a unit is created when its first user is added (matcher users "
+                         f"add NAME --unit {code}){did_you_mean(code, known)}")
+    return unit
+
+
+def _latest_catalogue(session: Session, unit: Unit) -> CatalogueVersion | None:
+    return session.scalar(select(CatalogueVersion).where(CatalogueVersion.unit_id == unit.id)
+                          .order_by(CatalogueVersion.version.desc()).limit(1))
+
+
+def _stored_catalogue(unit: str, row: CatalogueVersion) -> StoredCatalogue:
+    return StoredCatalogue(LocalCatalogue.model_validate({"unit": unit, "offers": row.offers}), row.version,
+                           row.saved_at, row.author, row.reason)
+
+
 def _plan_view(plan: Plan | None) -> PlanView:
     if plan is None:
         return PlanView(0, ())
     return PlanView(plan.version, tuple(PlanItemInput(i.intervention, i.actor, i.goal, i.start_on, i.follow_up_on,
-                                                      i.status) for i in plan.items))
+                                                      i.status, i.sessions_delivered, i.hours_delivered)
+                                        for i in plan.items))

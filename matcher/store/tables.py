@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -149,6 +161,8 @@ class PlanItem(Base):
     start_on: Mapped[dt.date] = mapped_column(Date)
     follow_up_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # planned, active, completed, dropped
+    sessions_delivered: Mapped[float | None] = mapped_column(Float)
+    hours_delivered: Mapped[float | None] = mapped_column(Float)
 
 
 class FollowUp(Base):
@@ -203,8 +217,23 @@ class RuleVersion(Base):
     parent: Mapped[str | None] = mapped_column(String(71))
 
 
+class CatalogueVersion(Base):
+    """One version of a unit's local service catalogue (``matcher.local_catalogue``), never changed once saved."""
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (UniqueConstraint("unit_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    offers: Mapped[list[Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
 @event.listens_for(Recommendation, "before_update")
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(RuleVersion, "before_update")
+@event.listens_for(CatalogueVersion, "before_update")
 def _immutable(_mapper: Any, _connection: Any, target: Base) -> None:
     raise PermissionError(f"{type(target).__name__} rows are never changed once written")

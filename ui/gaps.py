@@ -1,0 +1,47 @@
+"""The service-gap report for managers: recommended insatser the unit could not offer or only after a wait,
+waiting times and under-dosing, for a period; as a table, charts, CSV and PDF. Counts only, no cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from matcher import InputError
+from matcher.auth import AccessDenied
+from matcher.gap_export import COLUMNS, gap_charts, gap_csv, gap_pdf, gap_rows, heading
+from ui.context import page, report
+from ui.unit_choice import current_unit
+
+ctx = page()
+st.title(ctx.t("ui.page.gaps"))
+unit = current_unit(ctx)
+today = dt.date.today()
+left, middle, right = st.columns(3)
+start = left.date_input(ctx.t("ui.gaps.from"), today.replace(month=1, day=1), key="gaps-from")
+end = middle.date_input(ctx.t("ui.gaps.to"), today, key="gaps-to")
+top_k = right.number_input(ctx.t("ui.gaps.top_k"), 1, 20, ctx.rules.policy.top_k, key="gaps-top")
+try:
+    gaps = ctx.store.gap_report(ctx.user, unit, start, end, int(top_k))
+except (InputError, AccessDenied) as exc:
+    report(ctx, exc)
+    st.stop()
+title, *intro = heading(gaps, ctx.lang)
+st.subheader(title)
+st.markdown("  \n".join([*intro, ctx.t("gaps.how")]))
+if not gaps.rows:
+    st.info(ctx.t("gaps.empty"))
+    st.stop()
+table = pd.DataFrame(gap_rows(gaps, ctx.rules, ctx.lang), columns=list(COLUMNS)).drop(columns="insats")
+table["status_at_end"] = table["status_at_end"].map(lambda state: ctx.t(f"availability.{state}"))
+st.dataframe(table.rename(columns={c: ctx.t(f"gaps.column.{c}") for c in COLUMNS}), hide_index=True,
+             key="gaps-table")
+for png in gap_charts(gaps, ctx.rules, ctx.lang):
+    st.image(png)
+stem = f"tjanstegap-{unit}-{start}-{end}"
+left, right = st.columns(2)
+left.download_button(ctx.t("ui.gaps.download_csv"), gap_csv(gaps, ctx.rules, ctx.lang), file_name=f"{stem}.csv",
+                     mime="text/csv", key="gaps-csv", on_click="ignore")
+right.download_button(ctx.t("ui.gaps.download_pdf"), gap_pdf(gaps, ctx.rules, ctx.lang), file_name=f"{stem}.pdf",
+                      mime="application/pdf", key="gaps-pdf", on_click="ignore")
