@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from matcher.engine import CaseDetail, MatchResult
-from matcher.i18n import t
+from matcher.i18n import number, t
 from matcher.local_catalogue import LocalCatalogue, Offer
 from matcher.rulebase import RuleBase
 from matcher.scoring import scoring_tables
@@ -67,7 +67,7 @@ def offer_text(rules: RuleBase, iid: str, offer: Offer | None, unit: str, lang: 
         return t(lang, "availability.text.not_offered", name=name, unit=unit) + _note(offer)
     parts = [t(lang, f"provider.{offer.provider}") + (f" ({offer.provider_name})" if offer.provider_name else "")]
     if offer.waiting_weeks:
-        parts.append(t(lang, "availability.waiting_weeks", weeks=f"{offer.waiting_weeks:g}"))
+        parts.append(t(lang, "availability.waiting_weeks", weeks=number(lang, offer.waiting_weeks)))
     if offer.capacity is not None:
         parts.append(t(lang, "availability.capacity", places=offer.capacity))
     if offer.contact:

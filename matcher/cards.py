@@ -9,7 +9,7 @@ from typing import Any, get_args
 from matcher.conditions import Node, in_words
 from matcher.errors import InputError
 from matcher.explain import evidence_entry
-from matcher.i18n import t
+from matcher.i18n import number, t
 from matcher.rulebase import CompiledIntervention, RuleBase
 from matcher.schema import InterventionType, Strength
 from matcher.yamlsource import did_you_mean
@@ -129,8 +129,9 @@ def _dose(iv: CompiledIntervention, lang: str) -> str:
     for name in DOSE_SPANS:
         span = getattr(dose, name)
         if span is not None:
-            amount = f"{span.min:g}" if span.min == span.max else f"{span.min:g}–{span.max:g}"
-            parts.append(t(lang, f"card.dose.{name}", amount=amount.replace(".", ",") if lang == "sv" else amount))
+            amount = number(lang, span.min) if span.min == span.max else \
+                f"{number(lang, span.min)}–{number(lang, span.max)}"
+            parts.append(t(lang, f"card.dose.{name}", amount=amount))
     if dose.note:
         parts.append(dose.note.get(lang))
     return "; ".join(parts)

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from matplotlib.ticker import MaxNLocator
 
 from matcher.gaps import STATUSES, GapReport
-from matcher.i18n import t
+from matcher.i18n import number, t
 from matcher.plan_export import FONTS
 from matcher.rulebase import RuleBase
 
@@ -72,7 +72,7 @@ def _cell(value: Any, column: str, lang: str) -> str:
         return t(lang, f"availability.{value}")
     if column == "under_dose_rate":
         return f"{100 * value:.0f} %"
-    return str(value)
+    return number(lang, value) if isinstance(value, float) else str(value)
 
 
 def gap_charts(report: GapReport, rules: RuleBase, lang: str) -> list[bytes]:

@@ -78,7 +78,7 @@ def test_the_offer_in_words(rules, case_02) -> None:
                                     capacity=4, contact="intag@example.invalid", note="Grupp startar i april."))
     items = _items(case_02, catalogue)
     assert items["pmto"]["label"] == "erbjuds med väntetid"
-    assert items["pmto"]["text"] == ("Finns i NORR: köpt av extern utförare (Exempel AB); väntetid 3.5 veckor; "
+    assert items["pmto"]["text"] == ("Finns i NORR: köpt av extern utförare (Exempel AB); väntetid 3,5 veckor; "
                                      "4 platser; kontakt: intag@example.invalid. Grupp startar i april.")
     assert items["mst"]["text"] == "Multisystemisk terapi (MST) erbjuds inte i NORR."
     assert items["mdft"]["text"] == ("Multidimensionell familjeterapi (MDFT) finns inte med i den lokala katalogen "

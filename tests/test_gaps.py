@@ -376,7 +376,7 @@ SMALL_TEXT = "\n".join([
     "                                                1             1               100 %                   0  "
     "      erbjuds inte lokalt",
     "Multisystemisk terapi (MST)                  1        0         1             0               0  "
-    "               4.0               4.0            0             0                                       0  "
+    "                 4                 4            0             0                                       0  "
     "     erbjuds med väntetid",
 ])
 

@@ -144,7 +144,7 @@ def test_the_plan_records_delivered_dose_and_the_follow_up_flags_under_dosing() 
         {"Insats": "Funktionell familjeterapi (FFT)", "Mått": "timmar", "Givet": 10.0, "Borde ha getts": 9.9,
          "Programmets minimum": 30.0, "Andel": "101 %", "Bedömning": "enligt plan"}]
     assert at.warning[0].value == (
-        "Multidimensionell familjeterapi (MDFT) är underdoserad: 4 av 6.4 timmar som borde ha getts hittills (62 %). "
+        "Multidimensionell familjeterapi (MDFT) är underdoserad: 4 av 6,4 timmar som borde ha getts hittills (62 %). "
         "Effekten förutsätter att programmet ges i sin fulla omfattning.")
 
 

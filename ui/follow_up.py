@@ -12,6 +12,7 @@ from matcher import InputError, encode_cases
 from matcher.auth import AccessDenied
 from matcher.dose import check_dose
 from matcher.factors import UNRATED
+from matcher.i18n import number
 from ui.case_choice import current_case
 from ui.context import Page, page, report
 from ui.forms import factor_inputs
@@ -82,8 +83,8 @@ def dose(ctx: Page, code: str) -> None:
                  key="dose-table")
     for row in rows:
         if row["state"] == ctx.t("dose.under"):
-            st.warning(ctx.t("ui.dose.warning", name=row["insats"], delivered=f"{row['delivered']:g}",
-                             due=f"{row['due']:g}", measure=row["measure"], share=row["share"]))
+            st.warning(ctx.t("ui.dose.warning", name=row["insats"], delivered=number(ctx.lang, row["delivered"]),
+                             due=number(ctx.lang, row["due"]), measure=row["measure"], share=row["share"]))
 
 
 def chart(ctx: Page, history: list[dict]) -> None:

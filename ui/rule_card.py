@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from matcher.i18n import number
 from ui.context import Page
 
 
@@ -30,7 +31,7 @@ def show_card(ctx: Page, card: dict[str, Any]) -> None:
         _conditions(ctx, card)
         for key, rows in (("card.targets", card["targets"]), ("card.leverages", card["leverages"])):
             if rows:
-                st.markdown(f"**{ctx.t(key)}:** " + ", ".join(f"{r['factor']} ({_number(ctx, r['weight'])})"
+                st.markdown(f"**{ctx.t(key)}:** " + ", ".join(f"{r['factor']} ({number(ctx.lang, r['weight'])})"
                                                               for r in rows))
         st.markdown(f"**{ctx.t('ui.evidence')}**")
         st.markdown("\n".join(_evidence_line(ctx, entry) for entry in card["evidence"]))
@@ -64,7 +65,3 @@ def _evidence_line(ctx: Page, entry: dict[str, Any]) -> str:
         line += f"  \n  _{entry['note']}_"
     return f"- {line}"
 
-
-def _number(ctx: Page, value: float) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",") if ctx.lang == "sv" else text

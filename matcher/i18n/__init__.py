@@ -23,3 +23,9 @@ def catalogue(lang: str) -> dict[str, str]:
 def t(lang: str, key: str, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled in."""
     return catalogue(lang)[key].format(**values)
+
+
+def number(lang: str, value: float) -> str:
+    """A number as a reader of ``lang`` writes it: 3,5 in Swedish, 3.5 in English."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "sv" else text
