@@ -64,4 +64,3 @@ def _evidence_line(ctx: Page, entry: dict[str, Any]) -> str:
     if entry.get("note"):
         line += f"  \n  _{entry['note']}_"
     return f"- {line}"
-
