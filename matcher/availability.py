@@ -121,6 +121,6 @@ def nearest_alternative(rules: RuleBase, case: CaseDetail, i: int, catalogue: Lo
             "text": t(lang, "availability.alternative", alternative=alternative.model.name.get(lang), name=name,
                       share=round(100 * share), needs=", ".join(shared),
                       ranked=t(lang, "availability.ranked", rank=rank) if rank else
-                      t(lang, "availability.not_ranked", score=f"{case.score[j]:.2f}"),
+                      t(lang, "availability.not_ranked", score=number(lang, round(float(case.score[j]), 2))),
                       offer=offer_text(rules, alternative.id, catalogue.offer(alternative.id), catalogue.unit,
                                        lang))}

@@ -48,22 +48,22 @@ def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> di
     for name, role, unit in USERS[1:]:
         store.add_user(admin, name, passwords[name], role, unit)
     catalogue = load_catalogue(CATALOGUE, store.rules)
-    store.save_catalogue(admin, catalogue, "demo catalogue (synthetic)")
+    version, _ = store.save_catalogue(admin, catalogue, "demo catalogue (synthetic)")
     worker = store.login("anna", passwords["anna"])
     for i, stem in enumerate(SEEDED_EXAMPLES):
         _seed_case(store, worker, model, json.loads((EXAMPLES / f"{stem}.json").read_text(encoding="utf-8")),
-                   catalogue, today, with_plan=i == 0)
+                   catalogue, version, today, with_plan=i == 0)
     return passwords
 
 
 def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict, catalogue: LocalCatalogue,
-               today: dt.date, with_plan: bool) -> None:
+               version: int, today: dt.date, with_plan: bool) -> None:
     code = store.create_case(worker, synthetic=True)
     case = {**case, "case_id": code, "synthetic": True}
-    version = store.add_assessment(worker, code, case, today, instrument="factors")
+    assessment = store.add_assessment(worker, code, case, today, instrument="factors")
     result = match(encode_cases([(code, case)], store.rules), store.rules, model)
-    res = {**explain(result, 0, "sv"), "availability": availability(result, 0, catalogue, 1, today, "sv")}
-    rec_id = store.save_recommendation(worker, code, version, res)
+    res = {**explain(result, 0, "sv"), "availability": availability(result, 0, catalogue, version, today, "sv")}
+    rec_id = store.save_recommendation(worker, code, assessment, res)
     if not with_plan:
         return
     # the worker takes the first two insatser the demo unit offers and records why the others were not chosen

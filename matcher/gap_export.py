@@ -40,8 +40,10 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 def heading(report: GapReport, lang: str) -> list[str]:
     version = (t(lang, "gaps.catalogue_version", version=report.catalogue_version)
                if report.catalogue_version is not None else t(lang, "gaps.no_catalogue"))
+    synthetic = t(lang, "gaps.synthetic", synthetic=report.synthetic_cases) if report.synthetic_cases else ""
     return [t(lang, "gaps.title", unit=report.unit, start=report.start.isoformat(), end=report.end.isoformat()),
-            t(lang, "gaps.summary", cases=report.cases, k=report.top_k, on=report.dose_on.isoformat()), version]
+            t(lang, "gaps.summary", cases=report.cases, synthetic=synthetic, k=report.top_k,
+              on=report.dose_on.isoformat()), version]
 
 
 def gap_csv(report: GapReport, rules: RuleBase, lang: str) -> str:
@@ -109,8 +111,8 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
-def gap_pdf(report: GapReport, rules: RuleBase, lang: str) -> bytes:
-    """An A4 landscape PDF: the heading, the table, and the charts."""
+def gap_pdf(report: GapReport, rules: RuleBase, lang: str, charts: list[bytes] | None = None) -> bytes:
+    """An A4 landscape PDF: the heading, the table, and the charts (``gap_charts``, drawn here unless given)."""
     pdf = FPDF(orientation="L", format="A4")
     title, *intro = heading(report, lang)
     pdf.set_title(title)
@@ -132,7 +134,7 @@ def gap_pdf(report: GapReport, rules: RuleBase, lang: str) -> bytes:
                 table.row([_cell(row[c], c, lang) for c in COLUMNS[1:]])
     else:
         pdf.multi_cell(0, 5.5, t(lang, "gaps.empty"), new_x="LMARGIN", new_y="NEXT")
-    for png in gap_charts(report, rules, lang):
+    for png in gap_charts(report, rules, lang) if charts is None else charts:
         pdf.add_page()
         pdf.image(io.BytesIO(png), w=230)
     return bytes(pdf.output())

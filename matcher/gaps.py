@@ -7,9 +7,10 @@ How it counts, for a unit and a period (dates inclusive, by the day a recommenda
   top k. Each case counts once per insats, with the insats' status in the unit's catalogue version in force
   when the first such recommendation was saved: offered (no wait), waiting (offered with a waiting time,
   whose weeks give the mean and maximum), not offered, or unlisted (not in the catalogue, or no catalogue).
-- dose: the plan items of the unit's cases that started by the end of the period, active or completed,
-  compared with the programme's dose at the end of the period (or today, if earlier) by ``dose.py``. An item
-  is under-dosed when any of its measures is; not recorded when it has a due dose but no delivered figure.
+- dose: the plan items of the unit's cases that ran in the period (started by its end; still active, or
+  with their follow-up date in or after it), as the plans are recorded now, compared with the programme's
+  dose at the end of the period (or today, if earlier) by ``dose.py``. An item is under-dosed when any of
+  its measures is; not recorded when it has a due dose but no delivered figure.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class StoredRecommendation:
     case_id: int
     saved_at: dt.datetime
     result: dict[str, Any]
+    synthetic: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class PlanItemRecord:
     intervention: str
     status: str
     start_on: dt.date
+    follow_up_on: dt.date
     sessions_delivered: float | None
     hours_delivered: float | None
 
@@ -79,6 +82,7 @@ class GapReport:
     top_k: int
     dose_on: dt.date
     cases: int  # cases with a saved recommendation in the period
+    synthetic_cases: int  # of them, synthetic (demo and test) cases
     catalogue_version: int | None  # in force at the end of the period
     rows: list[GapRow]
 
@@ -96,12 +100,12 @@ def gap_report(rules: RuleBase, unit: str, start: dt.date, end: dt.date, top_k: 
         return rows[iid]
 
     counted: set[tuple[int, str]] = set()
-    cases = set()
+    cases: dict[int, bool] = {}  # case -> synthetic
     for rec in recommendations:
         saved = _utc(rec.saved_at)
         if not start <= saved.date() <= end:
             continue
-        cases.add(rec.case_id)
+        cases[rec.case_id] = rec.synthetic
         in_force = _in_force(catalogues, saved)
         for entry in rec.result["recommendations"]:
             if entry["rank"] > top_k or (rec.case_id, entry["id"]) in counted:
@@ -114,7 +118,8 @@ def gap_report(rules: RuleBase, unit: str, start: dt.date, end: dt.date, top_k: 
                 row(entry["id"]).waits.append(offer.waiting_weeks)
     dose_on = min(end, today)
     for item in items:
-        if item.intervention not in rules.ids:
+        ran = item.start_on <= end and (item.status == "active" or item.follow_up_on >= start)
+        if not ran or item.intervention not in rules.ids:
             continue
         checks = check_dose(rules, item.intervention, item.status, item.start_on, dose_on, item.sessions_delivered,
                             item.hours_delivered)
@@ -125,7 +130,7 @@ def gap_report(rules: RuleBase, unit: str, start: dt.date, end: dt.date, top_k: 
         elif any(c.due > 0 for c in checks):
             row(item.intervention).not_recorded += 1
     order = {iid: n for n, iid in enumerate(rules.ids)}
-    return GapReport(unit, start, end, top_k, dose_on, len(cases),
+    return GapReport(unit, start, end, top_k, dose_on, len(cases), sum(cases.values()),
                      end_catalogue.version if end_catalogue else None,
                      sorted(rows.values(), key=lambda r: (-r.total, order.get(r.intervention, len(order)))))
 

@@ -134,7 +134,7 @@ def test_an_alternative_outside_the_top_k_says_its_score(case_02) -> None:
     alternative = _alternative(case_02, _catalogue(_offered("connect", waiting_weeks=2)))
     assert (alternative["id"], alternative["share"]) == ("connect", 0.18)
     assert alternative["text"].endswith("(Konflikter och svaga relationer i familjen); det passar den unge men rankas "
-                                        "lägre (poäng 24.76). Finns i NORR: egen regi; väntetid 2 veckor.")
+                                        "lägre (poäng 24,76). Finns i NORR: egen regi; väntetid 2 veckor.")
 
 
 def test_equal_shares_go_to_the_higher_score_then_to_rule_base_order(rules, case_02) -> None:

@@ -76,11 +76,11 @@ def store(engine, rules) -> CaseStore:
 
 @pytest.fixture
 def people(store) -> dict[str, Principal]:
-    """Social workers and managers of NORR and SYD, a manager without a unit, a methodologist, an evaluator."""
+    """Social workers and managers of NORR and SYD, a methodologist, an evaluator."""
     store.add_user(None, "admin", "admin-password", "admin")
     admin = store.login("admin", "admin-password")
     users = [("anna", "social_worker", "NORR"), ("sven", "social_worker", "SYD"), ("nora", "manager", "NORR"),
-             ("sam", "manager", "SYD"), ("maja", "manager", None), ("mona", "methodologist", None),
+             ("sam", "manager", "SYD"), ("mona", "methodologist", None),
              ("eva", "evaluator", None)]
     for name, role, unit in users:
         store.add_user(admin, name, f"{name}-password", role, unit)
@@ -156,13 +156,13 @@ def seeded(store, people) -> CaseStore:
     _save_catalogue(store, mona, "NORR", V1, _utc(2026, 1, 10, 9))
     _save_catalogue(store, mona, "NORR", V2, _utc(2026, 2, 15, 12))
     c1 = _case(store, anna, [_item("fft", "active", dt.date(2026, 1, 1), sessions=3, hours=10),
-                             _item("mdft", "completed", dt.date(2025, 9, 1), hours=7)])
+                             _item("mdft", "completed", dt.date(2025, 12, 1), hours=7)])
     c2 = _case(store, anna, [_item("fft", "active", dt.date(2026, 1, 1), sessions=2),
                              _item("mdft", "active", dt.date(2026, 2, 1))])
     c3 = _case(store, anna, [_item("pmto", "active", dt.date(2026, 1, 1), sessions=1),
                              _item("art", "planned", dt.date(2026, 2, 1), hours=0),
                              _item("kontaktperson", "active", dt.date(2026, 1, 1), sessions=1)])
-    c4 = _case(store, anna, [_item("art", "completed", dt.date(2025, 10, 1), hours=30),
+    c4 = _case(store, anna, [_item("art", "completed", dt.date(2025, 12, 1), hours=30),
                              _item("connect", "completed", dt.date(2025, 11, 1), sessions=9),
                              _item("fft", "active", dt.date(2026, 2, 28), sessions=0)])
     s1 = _case(store, sven, [_item("fft", "completed", dt.date(2025, 9, 1), sessions=0, hours=0)])
@@ -192,7 +192,8 @@ def _rows(report: GapReport) -> list[tuple]:
 #   C2 active since 1 Feb with 2.9 hours due and nothing recorded.
 # - art: C3 at v2 unlisted; C4's completed 30 of 30 hours. pmto: C1's second recommendation at v2, no wait;
 #   C3's active pmto has no duration, so it is not compared. sis-homecoming: C2, unlisted.
-# - connect: only C4's completed 9 of 9 sessions; kontaktperson has no dose; C3's art is only planned.
+# - connect: C4's completed item was due for follow-up on 30 January, before February: it did not run then, and
+#   neither did S1's fft (SYD). kontaktperson has no dose; C3's art is only planned.
 FEB_ROWS = [
     ("mst", "waiting", 0, 2, 1, 0, 4.0, 4.0, 0, 0, 0),
     ("fft", "not_offered", 1, 0, 1, 0, None, None, 3, 1, 0),
@@ -200,7 +201,6 @@ FEB_ROWS = [
     ("art", "unlisted", 0, 0, 0, 1, None, None, 1, 0, 0),
     ("pmto", "offered", 1, 0, 0, 0, None, None, 0, 0, 0),
     ("sis-homecoming", "unlisted", 0, 0, 0, 1, None, None, 0, 0, 0),
-    ("connect", "unlisted", 0, 0, 0, 0, None, None, 1, 0, 0),
 ]
 
 
@@ -214,10 +214,10 @@ def _february(store: CaseStore, who: Principal, top_k: int = 3, today: dt.date =
 def test_the_report_counts_each_case_once_per_insats_at_its_first_recommendation(seeded, people) -> None:
     report = _february(seeded, people["nora"])
     assert (report.unit, report.start, report.end, report.top_k, report.dose_on) == ("NORR", *FEB, 3, FEB[1])
-    assert (report.cases, report.catalogue_version) == (3, 2)
+    assert (report.cases, report.synthetic_cases, report.catalogue_version) == (3, 3, 2)
     assert _rows(report) == FEB_ROWS
     assert [(r.total, r.under_dose_rate) for r in report.rows] == [(3, None), (2, 1 / 3), (2, 1.0), (1, 0.0),
-                                                                   (1, None), (1, None), (0, 0.0)]
+                                                                   (1, None), (1, None)]
 
 
 def test_a_later_catalogue_change_does_not_rewrite_history(seeded, people) -> None:
@@ -254,7 +254,7 @@ def test_top_k_cuts_off_the_recommendations_counted(seeded, people) -> None:
     report = _february(seeded, people["nora"], top_k=1)
     assert [(r.intervention, r.total, r.recommended["waiting"], r.recommended["not_offered"], r.waits)
             for r in report.rows] == [("mst", 2, 1, 1, [4.0]), ("mdft", 1, 1, 0, [10.0]), ("art", 0, 0, 0, []),
-                                      ("connect", 0, 0, 0, []), ("fft", 0, 0, 0, [])]
+                                      ("fft", 0, 0, 0, [])]
     assert report.cases == 3
 
 
@@ -265,15 +265,14 @@ def test_the_dose_is_compared_today_when_the_period_has_not_ended(seeded, people
     assert report.dose_on == dt.date(2026, 2, 10)
     assert {r.intervention: (r.dose_compared, r.under_dosed, r.not_recorded) for r in report.rows} == {
         "mst": (0, 0, 0), "fft": (2, 0, 0), "mdft": (1, 1, 1), "art": (1, 0, 0), "pmto": (0, 0, 0),
-        "sis-homecoming": (0, 0, 0), "connect": (1, 0, 0)}
+        "sis-homecoming": (0, 0, 0)}
 
 
 def test_another_units_cases_are_never_counted(seeded, people) -> None:
     syd = seeded.gap_report(people["sam"], "SYD", *FEB, 3, today=LATER)
     assert (syd.cases, syd.catalogue_version) == (1, None)
-    assert _rows(syd) == [("fft", "unlisted", 0, 0, 0, 1, None, None, 1, 1, 0),  # equal totals: rule-base order
-                          ("mst", "unlisted", 0, 0, 0, 1, None, None, 0, 0, 0)]
-    assert _february(seeded, people["maja"]) == _february(seeded, people["nora"])  # a manager without a unit
+    assert _rows(syd) == [("fft", "unlisted", 0, 0, 0, 1, None, None, 0, 0, 0),  # equal totals: rule-base order
+                          ("mst", "unlisted", 0, 0, 0, 1, None, None, 0, 0, 0)]  # S1's fft ended before February
 
 
 @pytest.mark.skipif(not PG, reason="a PostgreSQL session time zone; TEST_DATABASE_URL is not set")
@@ -317,17 +316,19 @@ def test_only_managers_of_the_unit_may_read_the_report(store, people, name, mess
 
 
 def test_bad_units_periods_and_top_k_get_exact_messages(store, people) -> None:
-    maja = people["maja"]
+    nora = people["nora"]
     with pytest.raises(InputError) as caught:
-        store.gap_report(maja, "NORD", *FEB)
+        store.catalogue(people["mona"], "NORD")  # a methodologist without a unit reads any unit's
     assert str(caught.value) == ("unknown unit 'NORD': a unit is created when its first user is added (matcher users "
                                  "add NAME --unit NORD); did you mean 'NORR'?")
     with pytest.raises(InputError) as caught:
-        store.gap_report(maja, "NORR", FEB[1], FEB[0])
+        store.gap_report(nora, "NORR", FEB[1], FEB[0])
     assert str(caught.value) == "gap report: the period ends (2026-02-01) before it starts (2026-02-28)"
-    with pytest.raises(InputError) as caught:
-        store.gap_report(maja, "NORR", *FEB, 0)
-    assert str(caught.value) == "gap report: top k must be at least 1; found 0"
+    for top_k in (0, 6):
+        with pytest.raises(InputError) as caught:
+            store.gap_report(nora, "NORR", *FEB, top_k)
+        assert str(caught.value) == (f"gap report: top k must be from 1 to 5, the number of recommendations a saved "
+                                     f"result holds (policy.yaml top_k); found {top_k}")
 
 
 def test_the_policy_top_k_is_the_default(seeded, people, rules) -> None:
@@ -349,7 +350,6 @@ def test_the_csv_has_one_row_per_insats(seeded, people, rules) -> None:
         "art,ART (Aggression Replacement Training),1,0,0,0,1,,,1,0,0.0,0,unlisted",
         "pmto,PMTO / GenerationPMTO (Parent Management Training - Oregon),1,1,0,0,0,,,0,0,,0,offered",
         "sis-homecoming,Planerad utslussning från SiS,1,0,0,0,1,,,0,0,,0,unlisted",
-        "connect,Connect (anknytningsbaserat föräldraprogram),0,0,0,0,0,,,1,0,0.0,0,unlisted",
     ]
 
 
@@ -360,7 +360,8 @@ def _small_report(rules) -> GapReport:
                       [StoredRecommendation(1, _utc(2026, 2, 10, 9), {"recommendations": [
                           {"id": "mst", "rank": 1}, {"id": "fft", "rank": 2}]})],
                       [StoredCatalogue(catalogue, 1, _utc(2026, 1, 2, 9), "mona", "first")],
-                      [PlanItemRecord(1, "fft", "completed", dt.date(2025, 10, 1), 6, 30)], today=LATER)
+                      [PlanItemRecord(1, "fft", "completed", dt.date(2025, 10, 1), dt.date(2026, 2, 15), 6, 30)],
+                      today=LATER)
 
 
 SMALL_TEXT = "\n".join([
@@ -492,7 +493,8 @@ def test_report_gaps_command(monkeypatch, capsys, data, rules) -> None:
     assert code == 0
     assert out.splitlines()[:3] == [
         "Service gaps, unit NORR, 2026-01-01 – 2026-01-31",
-        "Cases with a saved recommendation in the period: 1. The top 5 recommendations count. Dose is compared as of "
+        "Cases with a saved recommendation in the period: 1 (of them 1 synthetic examples). The top 5 recommendations "
+        "count. Dose is compared as of "
         "2026-01-31.",
         "Local catalogue in force at the end of the period: version 1."]
     assert [line.split("  ")[0] for line in out.splitlines()[5:]] == [

@@ -414,6 +414,13 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
     assert (len(data.y), data.features) == (6, ("peer_delinquency",))  # the evaluators can train on it
 
 
+def test_social_workers_and_managers_need_a_unit(store, people) -> None:
+    with pytest.raises(InputError, match=r"^user bo: a manager needs a unit \(--unit CODE\)$"):
+        store.add_user(people["admin"], "bo", "bo-password", "manager")
+    with pytest.raises(InputError, match=r"^user mona: a manager needs a unit \(--unit CODE\)$"):
+        store.set_role(people["admin"], "mona", "manager")
+
+
 def test_role_names_are_checked(store, people) -> None:
     with pytest.raises(InputError, match=r"unknown role 'socialworker'; did you mean 'social_worker'\?"):
         store.set_role(people["admin"], "anna", "socialworker")

@@ -3,13 +3,14 @@ that may read it (editing for methodologists and admins), delivered dose on the 
 the managers' service-gap page. The demo unit's catalogue is examples/catalogue-DEMO.yaml (synthetic)."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from matcher.auth import Role
 from tests.apptest import app_as, use_demo_database
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, RULES
 
 READERS = [Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.ADMIN, Role.MANAGER]
 FFT_WARNING = ("Funktionell familjeterapi (FFT) erbjuds utan giltig licens eller certifiering (FFT-certifiering "
@@ -124,6 +125,19 @@ def test_a_file_for_another_unit_is_refused() -> None:
     at.button(key="catalogue-file-save").click().run()
     assert at.error[0].value.endswith("Filen norr.yaml gäller enhet NORR, men sidan visar enhet DEMO. Välj enhet NORR "
                                       "eller ändra 'unit' i filen.")
+
+
+def test_a_saved_catalogue_that_no_longer_fits_the_rule_base_is_pointed_out_by_row(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    (root / "interventions" / "art.yaml").unlink()  # the methodologists removed ART after the catalogue was saved
+    monkeypatch.setenv("INSATSMATCH_RULES", str(root))
+    at = app_as(Role.METHODOLOGIST, "ui/catalogue.py")
+    assert not at.exception
+    assert at.warning[0].value == (
+        "Den sparade katalogen passar inte längre regelbasen (den har ändrats sedan katalogen sparades). Rätta "
+        "raderna nedan och spara en ny version:\n\n"
+        "- Rad 8, Insats: unknown insats 'art' (the ids are the file names in rules/interventions/)")
 
 
 def test_the_plan_records_delivered_dose_and_the_follow_up_flags_under_dosing() -> None:

@@ -4,6 +4,7 @@ history. Methodologists and admins change it, as a table or by reading in a file
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ import streamlit as st
 from matcher import InputError
 from matcher.auth import PERMISSIONS, AccessDenied, Action
 from matcher.availability import fidelity_warning
+from matcher.errors import Problem
 from matcher.local_catalogue import (
     FIELDS,
     PROVIDERS,
+    CatalogueError,
     LocalCatalogue,
     catalogue_yaml,
     from_rows,
@@ -83,8 +86,32 @@ def edit(ctx: Page, unit: str, catalogue: LocalCatalogue) -> None:
             record["licence_valid_until"] = pd.Timestamp(until).date() if pd.notna(until) else None
         try:
             save(ctx, parse_catalogue(from_rows(unit, records), ctx.rules, ctx.t("ui.page.catalogue")), reason)
+        except CatalogueError as exc:
+            st.error(ctx.t("ui.error.input") + "\n\n" + "\n".join(f"- {table_problem(ctx, p)}" for p in exc.problems))
         except (InputError, AccessDenied) as exc:
             report(ctx, exc)
+
+
+def table_problem(ctx: Page, problem: Problem) -> str:
+    """A problem of the table by its row and column as the page shows them (the file format's path is offers[n])."""
+    place = re.match(r"offers\[(\d+)\]\.?(\w*)\.?(\w*)", problem.path)
+    if place is None:
+        return problem.message
+    row, key, sub = place.groups()
+    column = f"{key}_{sub}" if key == "licence" and sub else key
+    where = ctx.t("ui.catalogue.row", row=int(row) + 1)
+    if column in FIELDS:
+        where += f", {ctx.t(f'ui.catalogue.column.{column}')}"
+    return f"{where}: {problem.message}"
+
+
+def stale(ctx: Page, catalogue: LocalCatalogue) -> None:
+    """A saved catalogue checked against the rule base in use, which may have changed since it was saved."""
+    try:
+        parse_catalogue(catalogue.model_dump(mode="json"), ctx.rules, ctx.t("ui.page.catalogue"))
+    except CatalogueError as exc:
+        st.warning(ctx.t("ui.catalogue.stale") + "\n\n" + "\n".join(f"- {table_problem(ctx, p)}"
+                                                                      for p in exc.problems))
 
 
 def upload(ctx: Page, unit: str) -> None:
@@ -129,6 +156,7 @@ else:
     st.caption(ctx.t("ui.catalogue.stored", version=stored.version, saved_at=f"{stored.saved_at:%Y-%m-%d %H:%M}",
                      author=stored.author, reason=stored.reason))
 catalogue = stored.catalogue if stored else LocalCatalogue(unit=unit)
+stale(ctx, catalogue)
 fidelity(ctx, catalogue)
 if Action.CATALOGUE_WRITE in PERMISSIONS[ctx.user.role]:
     st.subheader(ctx.t("ui.catalogue.edit"))

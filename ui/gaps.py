@@ -21,7 +21,8 @@ today = dt.date.today()
 left, middle, right = st.columns(3)
 start = left.date_input(ctx.t("ui.gaps.from"), today.replace(month=1, day=1), key="gaps-from")
 end = middle.date_input(ctx.t("ui.gaps.to"), today, key="gaps-to")
-top_k = right.number_input(ctx.t("ui.gaps.top_k"), 1, 20, ctx.rules.policy.top_k, key="gaps-top")
+top_k = right.number_input(ctx.t("ui.gaps.top_k"), 1, ctx.rules.policy.top_k, ctx.rules.policy.top_k,
+                           key="gaps-top")
 try:
     gaps = ctx.store.gap_report(ctx.user, unit, start, end, int(top_k))
 except (InputError, AccessDenied) as exc:
@@ -37,11 +38,12 @@ table = pd.DataFrame(gap_rows(gaps, ctx.rules, ctx.lang), columns=list(COLUMNS))
 table["status_at_end"] = table["status_at_end"].map(lambda state: ctx.t(f"availability.{state}"))
 st.dataframe(table.rename(columns={c: ctx.t(f"gaps.column.{c}") for c in COLUMNS}), hide_index=True,
              key="gaps-table")
-for png in gap_charts(gaps, ctx.rules, ctx.lang):
+charts = gap_charts(gaps, ctx.rules, ctx.lang)
+for png in charts:
     st.image(png)
 stem = f"tjanstegap-{unit}-{start}-{end}"
 left, right = st.columns(2)
 left.download_button(ctx.t("ui.gaps.download_csv"), gap_csv(gaps, ctx.rules, ctx.lang), file_name=f"{stem}.csv",
                      mime="text/csv", key="gaps-csv", on_click="ignore")
-right.download_button(ctx.t("ui.gaps.download_pdf"), gap_pdf(gaps, ctx.rules, ctx.lang), file_name=f"{stem}.pdf",
-                      mime="application/pdf", key="gaps-pdf", on_click="ignore")
+right.download_button(ctx.t("ui.gaps.download_pdf"), gap_pdf(gaps, ctx.rules, ctx.lang, charts),
+                      file_name=f"{stem}.pdf", mime="application/pdf", key="gaps-pdf", on_click="ignore")

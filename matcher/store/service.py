@@ -59,6 +59,7 @@ AGENCIES = ("socialtjanst", "skola", "polis", "sis", "region", "kriminalvarden",
 OUTCOMES = ("accepted", "declined", "overridden")
 ITEM_STATUSES = ("planned", "active", "completed", "dropped")
 OWN_AGENCY = "socialtjanst"
+UNIT_ROLES = (Role.SOCIAL_WORKER, Role.MANAGER)  # they work within one unit: its cases, or its report
 
 
 class ConflictError(Exception):
@@ -162,8 +163,8 @@ class CaseStore:
                                        "an admin")
             else:
                 authorize(who, Action.USERS_MANAGE)
-            if role_ is Role.SOCIAL_WORKER and not unit:
-                raise InputError(f"user {username}: a social worker needs a unit (--unit CODE)")
+            if role_ in UNIT_ROLES and not unit:
+                raise InputError(f"user {username}: a {role_.value} needs a unit (--unit CODE)")
             if session.scalar(select(User).where(User.username == username)):
                 raise InputError(f"user {username} already exists; use set-role to change the role")
             session.add(User(username=username, password_hash=self.passwords.hash(password), role=role_.value,
@@ -180,8 +181,8 @@ class CaseStore:
         with self._tx(who, "user.set_role", detail=f"{username} to {role_}") as session:
             authorize(who, Action.USERS_MANAGE)
             user = _user(session, username)
-            if role_ is Role.SOCIAL_WORKER and not (unit or user.unit):
-                raise InputError(f"user {username}: a social worker needs a unit (--unit CODE)")
+            if role_ in UNIT_ROLES and not (unit or user.unit):
+                raise InputError(f"user {username}: a {role_.value} needs a unit (--unit CODE)")
             user.role = role_.value
             if unit:
                 user.unit = _unit(session, unit)
@@ -525,7 +526,7 @@ class CaseStore:
         """Record the unit's catalogue (validated by ``local_catalogue``) as its next version:
         (the version, whether it was new; an unchanged catalogue keeps its version)."""
         if not reason.strip():
-            raise InputError("catalogue save: say why the catalogue changed (--reason)")
+            raise InputError("catalogue save: a reason is required; say why the catalogue changed")
         with self._tx(who, "catalogue.save", detail=f"{catalogue.unit}: {reason}") as session:
             authorize(who, Action.CATALOGUE_WRITE, catalogue.unit)
             unit = _existing_unit(session, catalogue.unit)
@@ -567,20 +568,24 @@ class CaseStore:
         """The service-gap report of a unit for a period (``gaps.py``): counts only, no case leaves here."""
         if end < start:
             raise InputError(f"gap report: the period ends ({end}) before it starts ({start})")
-        top_k = self.rules.policy.top_k if top_k is None else top_k
-        if top_k < 1:
-            raise InputError(f"gap report: top k must be at least 1; found {top_k}")
+        most = self.rules.policy.top_k
+        top_k = most if top_k is None else top_k
+        if not 1 <= top_k <= most:
+            raise InputError(f"gap report: top k must be from 1 to {most}, the number of recommendations a saved "
+                             f"result holds (policy.yaml top_k); found {top_k}")
         with self._tx(who, "report.gaps", detail=f"{unit} {start}..{end} top {top_k}") as session:
             authorize(who, Action.REPORTS_READ, unit)
             unit_row = _existing_unit(session, unit)
             in_unit = select(Case.id).where(Case.unit_id == unit_row.id)
-            recommendations = [StoredRecommendation(r.case_id, r.created_at, r.result) for r in session.scalars(
-                select(Recommendation).where(Recommendation.case_id.in_(in_unit)).order_by(Recommendation.id))]
+            recommendations = [StoredRecommendation(r.case_id, r.created_at, r.result, synthetic) for r, synthetic in
+                               session.execute(select(Recommendation, Case.synthetic)
+                                               .join(Case, Case.id == Recommendation.case_id)
+                                               .where(Case.unit_id == unit_row.id).order_by(Recommendation.id))]
             catalogues = [_stored_catalogue(unit, r) for r in session.scalars(
                 select(CatalogueVersion).where(CatalogueVersion.unit_id == unit_row.id)
                 .order_by(CatalogueVersion.version))]
-            items = [PlanItemRecord(case_id, i.intervention, i.status, i.start_on, i.sessions_delivered,
-                                    i.hours_delivered) for case_id, i in session.execute(
+            items = [PlanItemRecord(case_id, i.intervention, i.status, i.start_on, i.follow_up_on,
+                                    i.sessions_delivered, i.hours_delivered) for case_id, i in session.execute(
                 select(Plan.case_id, PlanItem).join(Plan, Plan.id == PlanItem.plan_id)
                 .where(Plan.case_id.in_(in_unit)).order_by(PlanItem.id))]
         return gap_report(self.rules, unit, start, end, top_k, recommendations, catalogues, items,
