@@ -131,9 +131,3 @@ def match_terms(ratings: np.ndarray, points: np.ndarray, level: np.ndarray, rule
         "protective_leverage": leverage,
     }
 
-
-def lowest_eligible_score(rules: RuleBase) -> float:
-    """No eligible pair scores below this: eligibility needs an allowed intensity, and the other terms are >= 0."""
-    tables = scoring_tables(rules)
-    weighted = rules.policy.weights.intensity_fit * tables.intensity_fit
-    return float(weighted[tables.intensity_allowed].min(initial=np.inf))
