@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from matcher.cases import CaseBatch
-from matcher.conditions import evaluate
+from matcher.conditions import evaluate, holds
 from matcher.kernel import match_cases
 from matcher.kernel_tables import kernel_tables
 from matcher.risk import RiskModel, RiskScores
@@ -97,14 +97,22 @@ class MatchResult:
 
     def detail(self, n: int) -> CaseDetail:
         """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``)."""
-        row = self.values[n: n + 1]
-        points = self.model.score(row[:, : len(self.rules.catalogue.factors)]).points
-        ev = evaluation(self.rules, row, points, self.level[n: n + 1],
-                        self.rules.leaves.unpack(self.leaf_bits[n: n + 1]))
+        rules, row = self.rules, self.values[n: n + 1]
+        points = self.model.score(row[:, : len(rules.catalogue.factors)]).points
+        leaf_row = rules.leaves.unpack(self.leaf_bits[n: n + 1])[0]
+        level = self.level[n: n + 1]
+        allowed = np.take(scoring_tables(rules).intensity_allowed, level, axis=0, mode="clip")[0]
+        # one case: its trees in plain Python (holds), the same truth values as the numpy masks, much sooner
+        eligible = np.array([not iv.model.do_not_offer and bool(allowed[i]) and holds(iv.eligibility, leaf_row)
+                             and not any(holds(node, leaf_row) for node, _reason in iv.contraindications)
+                             for i, iv in enumerate(rules.interventions)], dtype=bool)
+        priority = np.array([bool(eligible[i] and iv.priority and holds(iv.priority[0], leaf_row))
+                             for i, iv in enumerate(rules.interventions)], dtype=bool)
+        terms, score = scores(rules, row, points, level)
         return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0],
-                          need(points, scoring_tables(self.rules))[0], [int(i) for i in self.top[n] if i >= 0],
-                          ev.leaf_results[0], ev.intensity_allowed[:, 0], ev.eligible[:, 0], ev.priority[:, 0],
-                          {name: term[:, 0] for name, term in ev.terms.items()}, ev.score[:, 0])
+                          need(points, scoring_tables(rules))[0], [int(i) for i in self.top[n] if i >= 0],
+                          leaf_row, allowed, eligible, priority, {name: term[:, 0] for name, term in terms.items()},
+                          score[:, 0])
 
     # ------------------------------------------------------------ the full matrices, on demand
 
@@ -212,9 +220,16 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
             np.logical_and(ok, evaluate(iv.priority[0], leaf_results), out=priority[i])
         else:
             priority[i] = False
+    terms, score = scores(rules, values, points, level)
+    return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
+
+
+def scores(rules: RuleBase, values: np.ndarray, points: np.ndarray,
+           level: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The terms (I x N each) and their sum, the score (I x N float64)."""
     terms = match_terms(values[:, : len(rules.catalogue.factors)], points, level, rules)
     # float64, added in TERMS order: exactly what summing the terms one by one gives
     score = np.add(terms[TERMS[0]], terms[TERMS[1]], dtype=np.float64)
     for name in TERMS[2:]:
         score += terms[name]
-    return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
+    return terms, score

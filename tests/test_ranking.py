@@ -55,3 +55,14 @@ def test_a_case_matrix_of_the_wrong_width_is_refused(rules, model) -> None:
     with pytest.raises(ValueError, match=r"must be an N x 49 case matrix \(33 factor and 16 context columns\)\. "
                                          r"Got shape \(3, 40\) instead\."):
         match_matrix(np.zeros((3, 40), dtype=np.int8), rules, model)
+
+
+def test_one_case_detail_equals_its_row_of_the_numpy_evaluation(rules, model) -> None:
+    batch = encode_cases(synthetic_cases(rules, 400, seed=12), rules)
+    result = match(batch, rules, model)
+    for n in range(0, 400, 7):
+        case = result.detail(n)
+        assert np.array_equal(case.eligible, result.eligible[n]) and np.array_equal(case.priority, result.priority[n])
+        assert np.array_equal(case.intensity_allowed, result.intensity_allowed[n])
+        assert np.array_equal(case.score, result.score[n]) and np.array_equal(case.leaf_row, result.leaf_results[n])
+        assert all(np.array_equal(case.terms[name], term[n]) for name, term in result.terms.items())
