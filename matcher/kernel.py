@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from matcher.kernel_tables import AND, CONST, COPY, LOAD, NOT, KernelTables
+from matcher.kernel_tables import AND, CONST, COPY, NOT, KernelTables
 
 BLOCK = 64  # cases per bit plane word
 PACK_BYTES = np.uint64(0x0102040810204080)  # (8 bytes of 0 or 1) * this >> 56: byte i becomes bit i
@@ -43,8 +43,8 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
            leverage_policy_weight, top, leaf_bits):
     n_cases, n_leaves, n_items = columns.shape[1], len(leaf_column), len(eligible)
     n_levels, k = allowed.shape[0], top.shape[1]
-    planes = np.empty(n_leaves, dtype=np.uint64)
-    held = np.empty((n_leaves, BLOCK), dtype=np.uint8)
+    held = np.zeros((n_leaves, BLOCK), dtype=np.uint8)  # 0 / 1 per leaf and case of the block
+    held_words = held.view(np.uint64)  # the same bytes, eight cases a word
     registers = np.empty(n_registers, dtype=np.uint64)
     level_planes = np.empty(n_levels, dtype=np.uint64)
     case_level = np.empty(BLOCK, dtype=np.int64)
@@ -68,32 +68,32 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
             need_divisor[c] = total if total > 0 else one
             chosen[c] = 0
         for j in range(n_leaves):  # no branch on a case's values: leaf outcomes are unpredictable
-            column, low, high, outcome = columns[leaf_column[j]], leaf_low[j], leaf_high[j], held[j]
+            column, low, high = leaf_column[j], leaf_low[j], leaf_high[j]
             if leaf_count[j] == 0:
                 for c in range(size):
-                    outcome[c] = (column[base + c] >= low) & (column[base + c] <= high)
+                    value = columns[column, base + c]
+                    held[j, c] = (value >= low) & (value <= high)
             else:
                 for c in range(size):
                     found = False
                     for v in range(leaf_count[j]):
-                        found |= column[base + c] == leaf_values[j, v]
-                    outcome[c] = found
-            outcome[size:] = 0
+                        found |= columns[column, base + c] == leaf_values[j, v]
+                    held[j, c] = found
+            for c in range(size, BLOCK):
+                held[j, c] = 0
             plane = np.uint64(0)
-            for w, eight in enumerate(outcome.view(np.uint64)):  # eight 0/1 bytes -> eight bits
-                plane |= ((eight * PACK_BYTES) >> np.uint64(56)) << np.uint64(8 * w)
-            planes[j] = ~plane if leaf_negated[j] else plane
+            for w in range(BLOCK // 8):  # eight 0/1 bytes -> eight bits
+                plane |= ((held_words[j, w] * PACK_BYTES) >> np.uint64(56)) << np.uint64(8 * w)
+            registers[j] = ~plane if leaf_negated[j] else plane
         for c in range(size):
             for b in range(leaf_bits.shape[1]):
                 byte = np.uint64(0)
                 for j in range(8 * b, min(8 * b + 8, n_leaves)):
-                    byte |= ((planes[j] >> np.uint64(c)) & np.uint64(1)) << np.uint64(j & 7)
+                    byte |= ((registers[j] >> np.uint64(c)) & np.uint64(1)) << np.uint64(j & 7)
                 leaf_bits[base + c, b] = np.uint8(byte)
         for p in range(len(op)):
             code, into, arg = op[p], target[p], argument[p]
-            if code == LOAD:
-                registers[into] = planes[arg]
-            elif code == COPY:
+            if code == COPY:
                 registers[into] = registers[arg]
             elif code == AND:
                 registers[into] &= registers[arg]

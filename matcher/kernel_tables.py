@@ -1,8 +1,8 @@
 """The rule base as flat arrays for the compiled matching loop (``matcher.kernel``).
 
-The loop works on blocks of 64 cases with one bit per case in a 64-bit word ("bit planes"): a leaf is
-one word per block, and a condition tree is a straight program of word operations over registers
-(load a leaf's word, copy, and, or, not, a constant), one instruction per tree node, so a block of 64
+The loop works on blocks of 64 cases with one bit per case in a 64-bit word ("bit planes"): leaf l
+is register l, one word per block, and a condition tree is a straight program of word operations over
+the registers (copy, and, or, not, a constant), about one instruction per tree node, so a block of 64
 cases costs one pass over the program whatever each case's outcome (no branch depends on a case).
 Per insats the program leaves two registers: eligible (its tree, no contraindication holding, not
 do-not-offer) and priority condition. The intensity rule is applied in the loop, from the risk level.
@@ -22,7 +22,7 @@ from matcher.conditions import SET_OPS, Leaf, Node
 from matcher.rulebase import RuleBase
 from matcher.scoring import scoring_tables
 
-LOAD, COPY, AND, OR, NOT, CONST = range(6)
+COPY, AND, OR, NOT, CONST = range(5)
 LOWEST, HIGHEST = -(2**62), 2**62  # beyond every code
 
 
@@ -35,11 +35,11 @@ class KernelTables:
     leaf_values: np.ndarray  # L x V int64
     leaf_count: np.ndarray  # L int64
     leaf_negated: np.ndarray  # L bool
-    # the program over bit planes: op (LOAD, COPY, AND, OR, NOT, CONST), destination register, argument
+    # the program over bit planes: op (COPY, AND, OR, NOT, CONST), destination register, argument
     op: np.ndarray  # P int64
     target: np.ndarray  # P int64
-    argument: np.ndarray  # P int64: a leaf (LOAD), a register (COPY, AND, OR, NOT), 0 or 1 (CONST)
-    n_registers: int
+    argument: np.ndarray  # P int64: a register (COPY, AND, OR, NOT) or 0 / 1 (CONST)
+    n_registers: int  # the leaves' first, then one per instruction
     eligible: np.ndarray  # I int64: register of "tree holds, no contraindication holds, offered"
     priority: np.ndarray  # I int64: register of the priority condition (constant 0 without one)
     allowed: np.ndarray  # levels x I bool
@@ -59,9 +59,9 @@ class KernelTables:
 
 
 class _Program:
-    def __init__(self) -> None:
+    def __init__(self, n_leaves: int) -> None:
         self.code: list[tuple[int, int, int]] = []
-        self.registers = 0
+        self.registers = n_leaves
 
     def _new(self, op: int, argument: int) -> int:
         self.code.append((op, self.registers, argument))
@@ -74,12 +74,14 @@ class _Program:
     def emit(self, node: Node) -> int:
         """Append the instructions of ``node``; return the register that holds its value."""
         if node.kind == "leaf":
-            return self._new(LOAD, node.leaf)
+            return node.leaf
         if node.kind == "not":
             return self._new(NOT, self.emit(node.children[0]))
         if not node.children:
             return self.constant(node.kind == "all")
         parts = [self.emit(child) for child in node.children]
+        if len(parts) == 1:
+            return parts[0]
         out = self._new(COPY, parts[0])
         self.code += [(AND if node.kind == "all" else OR, out, part) for part in parts[1:]]
         return out
@@ -117,7 +119,7 @@ def kernel_tables(rules: RuleBase) -> KernelTables:
             intervals[j] = HIGHEST, LOWEST  # empty: only the set decides
         else:
             intervals[j, 0], intervals[j, 1], negated[j] = _interval(leaf)
-    program = _Program()
+    program = _Program(len(leaves))
     eligible, priority = [], []
     for iv in rules.interventions:
         tree = Node("all", (iv.eligibility, *(Node("not", (node,)) for node, _reason in iv.contraindications)))
