@@ -35,6 +35,17 @@ def match_cases(tables: KernelTables, values: np.ndarray, points: np.ndarray, le
            t.leverage_policy_weight, top, leaf_bits)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _transpose8(x: np.uint64) -> np.uint64:
+    """Bit 8i + j to bit 8j + i: an 8 x 8 bit matrix transposed (Hacker's Delight, transpose8)."""
+    t = (x ^ (x >> np.uint64(7))) & np.uint64(0x00AA00AA00AA00AA)
+    x = x ^ t ^ (t << np.uint64(7))
+    t = (x ^ (x >> np.uint64(14))) & np.uint64(0x0000CCCC0000CCCC)
+    x = x ^ t ^ (t << np.uint64(14))
+    t = (x ^ (x >> np.uint64(28))) & np.uint64(0x00000000F0F0F0F0)
+    return x ^ t ^ (t << np.uint64(28))
+
+
 @njit(cache=True, nogil=True)
 def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values, leaf_count, leaf_negated,
            op, target, argument, n_registers, eligible, priority, allowed,
@@ -85,12 +96,14 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
             for w in range(BLOCK // 8):  # eight 0/1 bytes -> eight bits
                 plane |= ((held_words[j, w] * PACK_BYTES) >> np.uint64(56)) << np.uint64(8 * w)
             registers[j] = ~plane if leaf_negated[j] else plane
-        for c in range(size):
-            for b in range(leaf_bits.shape[1]):
-                byte = np.uint64(0)
+        for b in range(leaf_bits.shape[1]):  # per 8 leaves and 8 cases, an 8 x 8 bit transposition
+            for first in range(0, size, 8):
+                square = np.uint64(0)  # byte t: leaf 8b + t for the 8 cases
                 for j in range(8 * b, min(8 * b + 8, n_leaves)):
-                    byte |= ((registers[j] >> np.uint64(c)) & np.uint64(1)) << np.uint64(j & 7)
-                leaf_bits[base + c, b] = np.uint8(byte)
+                    square |= ((registers[j] >> np.uint64(first)) & np.uint64(0xFF)) << np.uint64(8 * (j & 7))
+                square = _transpose8(square)  # byte c: the 8 leaves for case first + c
+                for c in range(min(8, size - first)):
+                    leaf_bits[base + first + c, b] = np.uint8((square >> np.uint64(8 * c)) & np.uint64(0xFF))
         for p in range(len(op)):
             code, into, arg = op[p], target[p], argument[p]
             if code == COPY:
