@@ -6,16 +6,23 @@ is ``scoring.match_terms`` and ``engine.evaluation`` operation by operation, in 
 float64 steps and order (no fast-math: no reassociation, no fused multiply-add), so a case gets the
 same bits here, alone or in any batch, as in the explanation that recomputes it with numpy.
 The ranking: prioritised first, then by score, ties by rule-base order; -1 where fewer are eligible.
-One function on purpose: a call between compiled functions that passes arrays costs reference counting.
+The loop is one function on purpose: a call between compiled functions that passes arrays costs
+reference counting per call, more than the work it would wrap.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
 
-from matcher.kernel_tables import AND, CONST, COPY, NOT, KernelTables
+if TYPE_CHECKING:
+    from matcher.kernel_tables import KernelTables
 
+# The tree program's operations. They live here, not in kernel_tables: numba's cache of a compiled function
+# is renewed when this file changes, and the values are compiled in.
+COPY, AND, OR, NOT, CONST = range(5)
 BLOCK = 64  # cases per bit plane word
 PACK_BYTES = np.uint64(0x0102040810204080)  # (8 bytes of 0 or 1) * this >> 56: byte i becomes bit i
 LOWEST_BIT = np.uint64(0x03F79D71B4CB0A89)  # de Bruijn: (b & -b) * this >> 58 numbers the lowest set bit of b

@@ -19,10 +19,10 @@ from functools import cache
 import numpy as np
 
 from matcher.conditions import SET_OPS, Leaf, Node
+from matcher.kernel import AND, CONST, COPY, NOT, OR
 from matcher.rulebase import RuleBase
 from matcher.scoring import scoring_tables
 
-COPY, AND, OR, NOT, CONST = range(5)
 LOWEST, HIGHEST = -(2**62), 2**62  # beyond every code
 
 
