@@ -42,7 +42,7 @@ class Version:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A batch through the rule base, intervention-major (I x N) like the ranking reads it."""
+    """A batch through the rule base in numpy, intervention-major (I x N): the full matrices and explanations."""
 
     leaf_results: np.ndarray  # N x L
     intensity_allowed: np.ndarray  # I x N
