@@ -63,6 +63,7 @@ class LeafTable:
         self.catalogue = catalogue
         self.leaves: list[Leaf] = []
         self._index: dict[Leaf, int] = {}
+        self._described: dict[tuple[int, int, str], str] = {}  # (leaf, recorded value, lang) -> describe's text
 
     def add(self, leaf: Leaf) -> int:
         if leaf not in self._index:
@@ -99,9 +100,11 @@ class LeafTable:
 
     def describe(self, leaf_id: int, row: np.ndarray, lang: str) -> str:
         """One leaf in words with the recorded value, e.g. 'Ålder: minst 12 (registrerat: 9)'."""
-        name, requirement, label = self._words(leaf_id, lang)
-        return t(lang, "condition.leaf", name=name, requirement=requirement,
-                 recorded=label(int(row[self.leaves[leaf_id].column])))
+        key = (leaf_id, int(row[self.leaves[leaf_id].column]), lang)
+        if key not in self._described:  # the same few texts come back in every explanation
+            name, requirement, label = self._words(leaf_id, lang)
+            self._described[key] = t(lang, "condition.leaf", name=name, requirement=requirement, recorded=label(key[1]))
+        return self._described[key]
 
     def requirement(self, leaf_id: int, lang: str) -> str:
         """One leaf in words as the rule states it, e.g. 'Ålder: minst 12'."""
@@ -147,7 +150,14 @@ def evaluate(node: Node, leaf_results: np.ndarray) -> np.ndarray:
 
 
 def holds(node: Node, leaf_row: np.ndarray) -> bool:
-    return bool(evaluate(node, leaf_row[np.newaxis, :])[0])
+    """The tree's value for one case from its leaf outcomes (what ``evaluate`` gives, without numpy per node)."""
+    if node.kind == "leaf":
+        return bool(leaf_row[node.leaf])
+    if node.kind == "not":
+        return not holds(node.children[0], leaf_row)
+    if node.kind == "all":
+        return all(holds(child, leaf_row) for child in node.children)
+    return any(holds(child, leaf_row) for child in node.children)
 
 
 def failed_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafTable, lang: str) -> list[str]:

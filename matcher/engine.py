@@ -2,10 +2,12 @@
 
 cases -> risk (points, level) -> leaf results -> eligibility -> terms -> score -> top-k.
 One case is a batch of one; the page, the command line and bulk runs all call ``match_matrix``.
-A batch is worked through in chunks that stay in the processor cache; what is kept per case is
-small and columnar (top-k, risk score and level, one bit per leaf condition). Everything else an
-explanation shows (terms, eligibility, why-not) is recomputed for the one case a person looks at,
-by the same functions, from the case's row and its stored bits (``MatchResult.detail``).
+A batch is worked through in chunks: the risk model scores a chunk (numpy), then the compiled loop
+(``matcher.kernel``) does the rest case by case. What is kept per case is small and columnar (top-k,
+risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
+eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
+from the case's row and its stored bits (``MatchResult.detail``); the compiled loop repeats that
+arithmetic step by step, so both give the same bits.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from functools import cached_property
 
 import numpy as np
 
-from matcher import ranking
 from matcher.cases import CaseBatch
-from matcher.conditions import evaluate
+from matcher.conditions import evaluate, holds
+from matcher.kernel import match_cases
+from matcher.kernel_tables import kernel_tables
 from matcher.risk import RiskModel, RiskScores
 from matcher.rulebase import RuleBase
-from matcher.scoring import COMPUTED_TERMS, TERMS, lowest_eligible_score, match_terms, need, scoring_tables
+from matcher.scoring import TERMS, match_terms, need, scoring_tables
 
-CHUNK = 16384  # cases per step: large enough that per-call overhead is small, its work arrays are ~20 MB
+CHUNK = 4096  # cases per step: the risk model's points for a chunk (540 kB) stay in the cache for the compiled loop
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Version:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A batch through the rule base, intervention-major (I x N) like the ranking reads it."""
+    """A batch through the rule base in numpy, intervention-major (I x N): the full matrices and explanations."""
 
     leaf_results: np.ndarray  # N x L
     intensity_allowed: np.ndarray  # I x N
@@ -85,7 +88,6 @@ class MatchResult:
     risk_score: np.ndarray  # N
     level: np.ndarray  # N, index into RISK_LEVELS
     leaf_bits: np.ndarray  # N x ceil(L / 8), LeafTable.pack
-    kept: tuple[RiskScores, Evaluation] | None = None  # a batch of one chunk keeps its work arrays
 
     def __len__(self) -> int:
         return len(self.values)
@@ -94,20 +96,23 @@ class MatchResult:
         return self.ids[n] if self.ids is not None else f"case-{n + 1}"
 
     def detail(self, n: int) -> CaseDetail:
-        """Case n's row of the evaluation: kept from the run, or recomputed alone (bit-identical, see scoring)."""
-        if self.kept is not None:
-            points, ev, j = self.kept[0].points, self.kept[1], n
-        else:
-            row = self.values[n: n + 1]
-            points = self.model.score(row[:, : len(self.rules.catalogue.factors)]).points
-            ev = evaluation(self.rules, row, points, self.level[n: n + 1],
-                            self.rules.leaves.unpack(self.leaf_bits[n: n + 1]))
-            j = 0
-        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[j],
-                          need(points[j: j + 1], scoring_tables(self.rules))[0],
-                          [int(i) for i in self.top[n] if i >= 0], ev.leaf_results[j], ev.intensity_allowed[:, j],
-                          ev.eligible[:, j], ev.priority[:, j], {name: term[:, j] for name, term in ev.terms.items()},
-                          ev.score[:, j])
+        """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``)."""
+        rules, row = self.rules, self.values[n: n + 1]
+        points = self.model.score(row[:, : len(rules.catalogue.factors)]).points
+        leaf_row = rules.leaves.unpack(self.leaf_bits[n: n + 1])[0]
+        level = self.level[n: n + 1]
+        allowed = np.take(scoring_tables(rules).intensity_allowed, level, axis=0, mode="clip")[0]
+        # one case: its trees in plain Python (holds), the same truth values as the numpy masks, much sooner
+        eligible = np.array([not iv.model.do_not_offer and bool(allowed[i]) and holds(iv.eligibility, leaf_row)
+                             and not any(holds(node, leaf_row) for node, _reason in iv.contraindications)
+                             for i, iv in enumerate(rules.interventions)], dtype=bool)
+        priority = np.array([bool(eligible[i] and iv.priority and holds(iv.priority[0], leaf_row))
+                             for i, iv in enumerate(rules.interventions)], dtype=bool)
+        terms, score = scores(rules, row, points, level)
+        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0],
+                          need(points, scoring_tables(rules))[0], [int(i) for i in self.top[n] if i >= 0],
+                          leaf_row, allowed, eligible, priority, {name: term[:, 0] for name, term in terms.items()},
+                          score[:, 0])
 
     # ------------------------------------------------------------ the full matrices, on demand
 
@@ -122,8 +127,6 @@ class MatchResult:
 
     @cached_property
     def _evaluation(self) -> Evaluation:
-        if self.kept is not None:
-            return self.kept[1]
         return evaluation(self.rules, self.values, self.risk.points, self.level, self.leaf_results)
 
     @cached_property
@@ -173,12 +176,11 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
                          f"({len(cat.factors)} factor and {len(cat.context)} context columns). "
                          f"Got shape {values.shape} instead.")
     n, n_factors = len(values), len(cat.factors)
-    top = np.empty((n, k), dtype=ranking.index_dtype(len(rules.interventions)))
+    top = np.empty((n, k), dtype=index_dtype(len(rules.interventions)))
     risk_score = np.empty(n, dtype=np.float64)
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
-    lowest = lowest_eligible_score(rules)
-    work = _Workspace(len(rules.interventions), len(rules.leaves.leaves), min(chunk, n))
+    tables = kernel_tables(rules)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
     for start in range(0, n, chunk):
         part = slice(start, start + chunk)
@@ -187,56 +189,25 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         ratings = ratings_buffer[: len(rows) * n_factors].reshape(len(rows), n_factors)
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
-        out = work.evaluation(len(rows))
-        leaf_results = rules.leaves.evaluate(rows, out=out.leaf_results)
-        ev = evaluation(rules, rows, risk.points, risk.level, leaf_results, out=out)
-        top[part] = ranking.top_k(ev.score, ev.eligible, ev.priority, k, lowest, key=work.key(len(rows)))
+        match_cases(tables, rows, risk.points, risk.level, top[part], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
-        leaf_bits[part] = rules.leaves.pack(leaf_results)
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
     flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (n,))
-    kept = (risk, ev) if 0 < n <= chunk else None
-    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits, kept)
+    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits)
 
 
-class _Workspace:
-    """Work arrays reused from chunk to chunk, viewed as contiguous arrays for a chunk of m cases.
-
-    A fresh array of a few megabytes per chunk costs more in page faults than the arithmetic done in it.
-    """
-
-    def __init__(self, n_items: int, n_leaves: int, size: int):
-        self.n_items, self.n_leaves = n_items, n_leaves
-        self.flags = np.empty((3 * n_items + n_leaves) * size, dtype=bool)
-        self.terms = np.empty(len(COMPUTED_TERMS) * n_items * size, dtype=np.float32)
-        self.score = np.empty(n_items * size, dtype=np.float64)
-        self.keys = np.empty(n_items * size, dtype=np.int64)
-
-    def evaluation(self, m: int) -> Evaluation:
-        block = self.n_items * m
-        allowed, eligible, priority = (self.flags[j * block: (j + 1) * block].reshape(self.n_items, m)
-                                       for j in range(3))
-        leaf_results = self.flags[3 * block: 3 * block + self.n_leaves * m].reshape(self.n_leaves, m).T
-        terms = {name: self.terms[j * block: (j + 1) * block].reshape(self.n_items, m)
-                 for j, name in enumerate(COMPUTED_TERMS)}
-        return Evaluation(leaf_results, allowed, eligible, priority, terms, self.score[:block].reshape(-1, m))
-
-    def key(self, m: int) -> np.ndarray:
-        return self.keys[: self.n_items * m].reshape(self.n_items, m)
+def index_dtype(n_items: int) -> type[np.signedinteger]:
+    return np.int8 if n_items < 128 else np.int16 if n_items < 32768 else np.int32
 
 
 def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: np.ndarray,
-               leaf_results: np.ndarray, out: Evaluation | None = None) -> Evaluation:
-    """Eligibility, terms and scores of a batch from its rows, risk points and levels, and leaf results.
-
-    ``out`` (from ``_Workspace``) receives the arrays instead of fresh ones.
-    """
+               leaf_results: np.ndarray) -> Evaluation:
+    """Eligibility, terms and scores of a batch from its rows, risk points and levels, and leaf results."""
     shape = (len(rules.interventions), len(values))
-    allowed = np.take(scoring_tables(rules).intensity_allowed.T, level, axis=1, mode="clip",
-                      out=None if out is None else out.intensity_allowed)
-    eligible = np.empty(shape, dtype=bool) if out is None else out.eligible
-    priority = np.empty(shape, dtype=bool) if out is None else out.priority
+    allowed = np.take(scoring_tables(rules).intensity_allowed.T, level, axis=1, mode="clip")
+    eligible = np.empty(shape, dtype=bool)
+    priority = np.empty(shape, dtype=bool)
     for i, iv in enumerate(rules.interventions):
         ok = eligible[i]
         if iv.model.do_not_offer:
@@ -249,10 +220,16 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
             np.logical_and(ok, evaluate(iv.priority[0], leaf_results), out=priority[i])
         else:
             priority[i] = False
-    terms = match_terms(values[:, : len(rules.catalogue.factors)], points, level, rules,
-                        out=None if out is None else out.terms)
+    terms, score = scores(rules, values, points, level)
+    return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
+
+
+def scores(rules: RuleBase, values: np.ndarray, points: np.ndarray,
+           level: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The terms (I x N each) and their sum, the score (I x N float64)."""
+    terms = match_terms(values[:, : len(rules.catalogue.factors)], points, level, rules)
     # float64, added in TERMS order: exactly what summing the terms one by one gives
-    score = np.add(terms[TERMS[0]], terms[TERMS[1]], dtype=np.float64, out=None if out is None else out.score)
+    score = np.add(terms[TERMS[0]], terms[TERMS[1]], dtype=np.float64)
     for name in TERMS[2:]:
         score += terms[name]
-    return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
+    return terms, score

@@ -1,7 +1,7 @@
 """The matching terms per (intervention, case): need fit, intensity fit, evidence, protective leverage.
 
 Each term is a fit in [0, 1] times its policy weight, so a score is exactly the sum of its terms.
-Terms are intervention-major (I x N) so that ranking reduces over contiguous rows. The weighted
+Terms are intervention-major (I x N); ``kernel`` repeats this arithmetic for bulk runs. The weighted
 sums over factors add the few nonzero weights in factor order, elementwise (no BLAS call, whose
 rounding depends on the batch shape): a case gets bit-identical terms alone and in any batch, so
 its explanation always agrees with its rank.
@@ -131,9 +131,3 @@ def match_terms(ratings: np.ndarray, points: np.ndarray, level: np.ndarray, rule
         "protective_leverage": leverage,
     }
 
-
-def lowest_eligible_score(rules: RuleBase) -> float:
-    """No eligible pair scores below this: eligibility needs an allowed intensity, and the other terms are >= 0."""
-    tables = scoring_tables(rules)
-    weighted = rules.policy.weights.intensity_fit * tables.intensity_fit
-    return float(weighted[tables.intensity_allowed].min(initial=np.inf))

@@ -1,11 +1,12 @@
-"""Top-k ranking (packed keys and the exact sort agree) and bulk matching in chunks (same as one batch)."""
+"""The compiled loop (matcher.kernel) against the numpy evaluation: the ranking, eligibility and leaf bits,
+in chunks and blocks of any size (same as one batch)."""
 
 import numpy as np
 import pytest
 
 from matcher import encode_cases, explain, match
-from matcher.engine import match_matrix
-from matcher.ranking import _top_k_sorted, top_k
+from matcher.engine import evaluation, match_matrix
+from matcher.population import synthetic_batch
 from matcher.synth import synthetic_cases
 
 
@@ -17,30 +18,25 @@ def _brute(score, eligible, priority, k):
     return np.array(out)
 
 
-@pytest.mark.parametrize("k", [1, 5, 9])
-def test_packed_keys_rank_like_a_sort_with_ties_priority_and_too_few_eligible(k: int) -> None:
-    rng = np.random.default_rng(3)
-    score = rng.choice([10.0, 12.5, 12.5 + 2**-40, 30.0, 99.75], size=(7, 400))  # many exact and near ties
-    eligible = rng.random((7, 400)) < 0.6
-    priority = eligible & (rng.random((7, 400)) < 0.2)
-    expected = _brute(score, eligible, priority, k)
-    assert np.array_equal(top_k(score, eligible, priority, k, lowest=10.0), expected)
-    assert np.array_equal(_top_k_sorted(score, eligible, priority, k), expected)
-
-
-def test_scores_too_spread_for_packed_keys_are_ranked_by_the_exact_sort() -> None:
-    score = np.array([[0.0, 1e-300], [5.0, 0.0], [5.0, 1e-299]])
-    eligible = np.ones_like(score, dtype=bool)
-    priority = np.zeros_like(eligible)
-    assert top_k(score, eligible, priority, 2, lowest=0.0).tolist() == [[1, 2], [2, 0]]
+@pytest.mark.parametrize(("dtype", "k"), [(np.int8, 5), (np.int16, 1), (np.int8, 9), (np.int16, 37)])
+def test_the_compiled_ranking_is_the_sorted_numpy_evaluation(rules, model, dtype, k: int) -> None:
+    """k = 37 ranks every eligible insats, so the whole eligibility is compared; exact score ties occur here."""
+    values = np.asfortranarray(synthetic_batch(rules, 3000, 4).values.astype(dtype))
+    result = match_matrix(values, rules, model, k)
+    risk = model.score(np.ascontiguousarray(values[:, : len(rules.catalogue.factors)]))
+    leaf_results = rules.leaves.evaluate(values)
+    assert np.array_equal(result.leaf_bits, rules.leaves.pack(leaf_results))
+    assert np.array_equal(result.risk_score, risk.score) and np.array_equal(result.level, risk.level)
+    ev = evaluation(rules, values, risk.points, risk.level, leaf_results)
+    assert np.array_equal(result.top, _brute(ev.score, ev.eligible, ev.priority, k))
+    assert k != 37 or np.array_equal((result.top >= 0).sum(axis=1), ev.eligible.sum(axis=0))
 
 
 def test_bulk_matching_in_small_chunks_equals_one_batch(rules, model) -> None:
     batch = encode_cases(synthetic_cases(rules, 300, seed=11), rules)
     whole = match(batch, rules, model)
-    chunked = match_matrix(batch.values.astype(np.int8), rules, model, chunk=64, ids=batch.ids,
-                           synthetic=batch.synthetic)
-    assert whole.kept is not None and chunked.kept is None
+    chunked = match_matrix(batch.values.astype(np.int8), rules, model, chunk=100, ids=batch.ids,
+                           synthetic=batch.synthetic)  # chunks of 100: full and partial blocks of 64 cases
     assert np.array_equal(whole.top, chunked.top) and np.array_equal(whole.leaf_bits, chunked.leaf_bits)
     assert np.array_equal(whole.score, chunked.score)  # bit-identical, whatever the chunk
     for n in (0, 77, 299):
@@ -59,3 +55,14 @@ def test_a_case_matrix_of_the_wrong_width_is_refused(rules, model) -> None:
     with pytest.raises(ValueError, match=r"must be an N x 49 case matrix \(33 factor and 16 context columns\)\. "
                                          r"Got shape \(3, 40\) instead\."):
         match_matrix(np.zeros((3, 40), dtype=np.int8), rules, model)
+
+
+def test_one_case_detail_equals_its_row_of_the_numpy_evaluation(rules, model) -> None:
+    batch = encode_cases(synthetic_cases(rules, 400, seed=12), rules)
+    result = match(batch, rules, model)
+    for n in range(0, 400, 7):
+        case = result.detail(n)
+        assert np.array_equal(case.eligible, result.eligible[n]) and np.array_equal(case.priority, result.priority[n])
+        assert np.array_equal(case.intensity_allowed, result.intensity_allowed[n])
+        assert np.array_equal(case.score, result.score[n]) and np.array_equal(case.leaf_row, result.leaf_results[n])
+        assert all(np.array_equal(case.terms[name], term[n]) for name, term in result.terms.items())
