@@ -164,7 +164,7 @@ class CaseStore:
             else:
                 authorize(who, Action.USERS_MANAGE)
             if role_ in UNIT_ROLES and not unit:
-                raise InputError(f"user {username}: a {role_.value} needs a unit (--unit CODE)")
+                raise InputError(f"user {username}: a {role_.value.replace('_', ' ')} needs a unit (--unit CODE)")
             if session.scalar(select(User).where(User.username == username)):
                 raise InputError(f"user {username} already exists; use set-role to change the role")
             session.add(User(username=username, password_hash=self.passwords.hash(password), role=role_.value,
@@ -182,7 +182,7 @@ class CaseStore:
             authorize(who, Action.USERS_MANAGE)
             user = _user(session, username)
             if role_ in UNIT_ROLES and not (unit or user.unit):
-                raise InputError(f"user {username}: a {role_.value} needs a unit (--unit CODE)")
+                raise InputError(f"user {username}: a {role_.value.replace('_', ' ')} needs a unit (--unit CODE)")
             user.role = role_.value
             if unit:
                 user.unit = _unit(session, unit)
