@@ -45,5 +45,6 @@ stem = f"tjanstegap-{unit}-{start}-{end}"
 left, right = st.columns(2)
 left.download_button(ctx.t("ui.gaps.download_csv"), gap_csv(gaps, ctx.rules, ctx.lang), file_name=f"{stem}.csv",
                      mime="text/csv", key="gaps-csv", on_click="ignore")
-right.download_button(ctx.t("ui.gaps.download_pdf"), gap_pdf(gaps, ctx.rules, ctx.lang, charts),
+# the PDF (about 1.5 s for 30 insatser) is laid out only when it is asked for
+right.download_button(ctx.t("ui.gaps.download_pdf"), lambda: gap_pdf(gaps, ctx.rules, ctx.lang, charts),
                       file_name=f"{stem}.pdf", mime="application/pdf", key="gaps-pdf", on_click="ignore")
