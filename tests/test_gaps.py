@@ -6,22 +6,14 @@ UPDATE, which the ORM's never-changed guard does not see), so the counts below c
 """
 
 import datetime as dt
-import io
-import os
 import re
-import sys
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 
 from matcher import InputError
-from matcher.auth import AccessDenied, Passwords, Principal
-from matcher.cli import main
+from matcher.auth import AccessDenied, Principal
 from matcher.gap_export import gap_charts, gap_csv, gap_pdf, gap_text
 from matcher.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.local_catalogue import (
@@ -35,43 +27,14 @@ from matcher.local_catalogue import (
 from matcher.store.db import connect, upgrade
 from matcher.store.service import CaseStore, PlanItemInput
 from matcher.store.tables import CatalogueVersion, Recommendation, Unit
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, FAST, KEY, PG, postgres_schema, run_cli
 
-# ------------------------------------------------------------------ the store (as in tests/test_store.py)
+# ------------------------------------------------------------------ the store (fixtures engine and store: conftest)
 
-PG = os.environ.get("TEST_DATABASE_URL")
-FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
-KEY = b"test-only-key-0123456789abcdef01"
 CASE = {"context": {"age": 15, "placement": "home", "caregiver_engaged": True}, "factors": {"peer_delinquency": 2}}
 STAMP = {"rule_base": "sha256:abc", "model": "baseline-scorecard-1", "evidence_snapshot": "2026-11-22"}
 FEB = (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
 LATER = dt.date(2026, 6, 1)  # "today" for the dose: after the period, so the dose is compared at its end
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG, reason="TEST_DATABASE_URL is not set (make test sets it when PostgreSQL answers on 127.0.0.1:5432)"))])
-def engine(request, tmp_path) -> Iterator:
-    if request.param == "sqlite":
-        yield connect(f"sqlite:///{tmp_path / 'store.db'}")
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = connect(f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture
-def store(engine, rules) -> CaseStore:
-    upgrade(engine)
-    return CaseStore(engine, rules, key=KEY, passwords=FAST)
 
 
 @pytest.fixture
@@ -277,12 +240,7 @@ def test_another_units_cases_are_never_counted(seeded, people) -> None:
 
 @pytest.mark.skipif(not PG, reason="a PostgreSQL session time zone; TEST_DATABASE_URL is not set")
 def test_the_day_is_the_utc_day_whatever_the_database_session_time_zone(rules) -> None:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = connect(f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}%20-ctimezone%3DEurope/Stockholm")
-    try:
+    with postgres_schema("%20-ctimezone%3DEurope/Stockholm") as engine:
         upgrade(engine)
         store = CaseStore(engine, rules, key=KEY, passwords=FAST)
         store.add_user(None, "admin", "admin-password", "admin")
@@ -291,11 +249,6 @@ def test_the_day_is_the_utc_day_whatever_the_database_session_time_zone(rules) -
         anna, nora = store.login("anna", "anna-password"), store.login("nora", "nora-password")
         _recommend(store, anna, _case(store, anna), ["mst"], _utc(2026, 2, 28, 23, 30))
         assert store.gap_report(nora, "NORR", *FEB, 3, today=LATER).cases == 1
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 # ------------------------------------------------------------------ who may read it, and bad input
@@ -405,25 +358,7 @@ def test_the_pdf_and_the_charts(seeded, people, rules) -> None:
     assert gap_pdf(report, rules, "sv").startswith(b"%PDF")
 
 
-# ------------------------------------------------------------------ the commands (as in tests/test_cli_store.py)
-
-
-@pytest.fixture
-def data(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("INSATSMATCH_DATA", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("INSATSMATCH_USER", raising=False)
-    monkeypatch.setenv("INSATSMATCH_HMAC_KEY", "ab" * 32)
-    return tmp_path
-
-
-def _run(monkeypatch, capsys, *args: str, password: str | None = None, stdin: str = "") -> tuple[int, str, str]:
-    if password:
-        monkeypatch.setenv("INSATSMATCH_PASSWORD", password)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+# ------------------------------------------------------------------ the commands
 
 
 def _as(name: str) -> dict[str, str]:
@@ -431,53 +366,53 @@ def _as(name: str) -> dict[str, str]:
 
 
 def _cli_users(monkeypatch, capsys) -> None:
-    assert _run(monkeypatch, capsys, "db", "upgrade")[0] == 0
-    assert _run(monkeypatch, capsys, "users", "add", "admin", "--role", "admin", stdin="admin-password\n")[0] == 0
+    assert run_cli(monkeypatch, capsys, "db", "upgrade")[0] == 0
+    assert run_cli(monkeypatch, capsys, "users", "add", "admin", "--role", "admin", stdin="admin-password\n")[0] == 0
     for name, role, unit in [("mona", "methodologist", None), ("nora", "manager", "NORR"),
                              ("anna", "social_worker", "NORR")]:
         args = ["users", "add", name, "--role", role, *(["--unit", unit] if unit else []), "--as", "admin"]
-        assert _run(monkeypatch, capsys, *args, **_as("admin"), stdin=f"{name}-password\n")[0] == 0
+        assert run_cli(monkeypatch, capsys, *args, **_as("admin"), stdin=f"{name}-password\n")[0] == 0
 
 
-def test_catalogue_commands(monkeypatch, capsys, data, rules) -> None:
+def test_catalogue_commands(monkeypatch, capsys, cli_data, rules) -> None:
     _cli_users(monkeypatch, capsys)
     demo = EXAMPLES / "catalogue-DEMO.yaml"
-    assert _run(monkeypatch, capsys, "catalogue", "check", str(demo)) == (
+    assert run_cli(monkeypatch, capsys, "catalogue", "check", str(demo)) == (
         0, f"{demo}: OK - unit DEMO, 8 insatser listed, 6 offered\n", "")
-    bad = data / "bad.yaml"
+    bad = cli_data / "bad.yaml"
     bad.write_text("unit: NORR\noffers:\n  - insats: fft\n    offered: false\n    capasity: 3\n"
                    "  - insats: pmto\n    offered: true\n", encoding="utf-8")
-    assert _run(monkeypatch, capsys, "catalogue", "check", str(bad)) == (2, "", (
+    assert run_cli(monkeypatch, capsys, "catalogue", "check", str(bad)) == (2, "", (
         f"matcher: 2 problems in the local catalogue {bad}:\n"
         f"{bad}:5: offers[0].capasity: unknown key 'capasity'; did you mean 'capacity'?\n"
         f"{bad}:6: offers[1]: an offered insats needs a provider, one of own, purchased, region, civil_society; "
         f"found {{'insats': 'pmto', 'offered': True}}\n"))
 
-    norr = data / "catalogue-NORR.yaml"
+    norr = cli_data / "catalogue-NORR.yaml"
     norr.write_text(demo.read_text(encoding="utf-8").replace("unit: DEMO", "unit: NORR"), encoding="utf-8")
     importing = ("catalogue", "import", str(norr), "--reason", "first catalogue", "--as", "mona")
-    assert _run(monkeypatch, capsys, *importing, **_as("mona")) == (0, "unit NORR: catalogue saved as version 1\n",
+    assert run_cli(monkeypatch, capsys, *importing, **_as("mona")) == (0, "unit NORR: catalogue saved as version 1\n",
                                                                     "")
-    assert _run(monkeypatch, capsys, *importing, **_as("mona")) == (
+    assert run_cli(monkeypatch, capsys, *importing, **_as("mona")) == (
         0, "unit NORR: catalogue unchanged, still version 1\n", "")
-    assert _run(monkeypatch, capsys, "catalogue", "import", str(demo), "--reason", "demo", "--as", "mona",
+    assert run_cli(monkeypatch, capsys, "catalogue", "import", str(demo), "--reason", "demo", "--as", "mona",
                 **_as("mona"))[1:] == ("", "matcher: unknown unit 'DEMO': a unit is created when its first user is "
                                            "added (matcher users add NAME --unit DEMO)\n")
 
-    code, out, _ = _run(monkeypatch, capsys, "catalogue", "export", "--unit", "NORR", "--as", "nora", **_as("nora"))
+    code, out, _ = run_cli(monkeypatch, capsys, "catalogue", "export", "--unit", "NORR", "--as", "nora", **_as("nora"))
     assert (code, out) == (0, catalogue_yaml(load_catalogue(norr, rules)))
-    code, out, _ = _run(monkeypatch, capsys, "catalogue", "log", "--unit", "NORR", "--as", "anna", **_as("anna"))
+    code, out, _ = run_cli(monkeypatch, capsys, "catalogue", "log", "--unit", "NORR", "--as", "anna", **_as("anna"))
     assert code == 0 and re.fullmatch(r"v1    \d{4}-\d\d-\d\d \d\d:\d\d  mona         6/8 offered  first catalogue\n",
                                       out)
-    assert _run(monkeypatch, capsys, "catalogue", "export", "--unit", "NORR", "--version", "2", "--as", "nora",
+    assert run_cli(monkeypatch, capsys, "catalogue", "export", "--unit", "NORR", "--version", "2", "--as", "nora",
                 **_as("nora"))[1:] == ("", "matcher: unit NORR has no catalogue version 2; 'matcher catalogue log "
                                            "--unit NORR' lists them\n")
-    assert _run(monkeypatch, capsys, "catalogue", "import", str(norr), "--reason", "x", "--as", "nora",
+    assert run_cli(monkeypatch, capsys, "catalogue", "import", str(norr), "--reason", "x", "--as", "nora",
                 **_as("nora"))[1:] == ("", "matcher: nora (manager) may not catalogue.write; allowed: catalogue.read, "
                                            "reports.read, rules.read\n")
 
 
-def test_report_gaps_command(monkeypatch, capsys, data, rules) -> None:
+def test_report_gaps_command(monkeypatch, capsys, cli_data, rules) -> None:
     _cli_users(monkeypatch, capsys)
     case_store = CaseStore(connect(), rules)  # the CLI's database; seeded by hand as above
     anna, mona = case_store.login("anna", "anna-password"), case_store.login("mona", "mona-password")
@@ -485,11 +420,11 @@ def test_report_gaps_command(monkeypatch, capsys, data, rules) -> None:
     _recommend(case_store, anna, _case(case_store, anna), ["mst", "mdft", "fft"], _utc(2026, 1, 20, 9))
     gaps = ("report", "gaps", "--unit", "NORR", "--from", "2026-01-01", "--to", "2026-01-31", "--as", "nora")
 
-    code, out, _ = _run(monkeypatch, capsys, *gaps, "--top", "2", "--format", "csv", **_as("nora"))
+    code, out, _ = run_cli(monkeypatch, capsys, *gaps, "--top", "2", "--format", "csv", **_as("nora"))
     assert (code, out.splitlines()) == (0, [
         CSV_HEADER, "mdft,Multidimensionell familjeterapi (MDFT),1,0,1,0,0,6.0,6.0,0,0,,0,waiting",
         "mst,Multisystemisk terapi (MST),1,0,0,1,0,,,0,0,,0,not_offered"])
-    code, out, _ = _run(monkeypatch, capsys, *gaps, "--lang", "en", **_as("nora"))
+    code, out, _ = run_cli(monkeypatch, capsys, *gaps, "--lang", "en", **_as("nora"))
     assert code == 0
     assert out.splitlines()[:3] == [
         "Service gaps, unit NORR, 2026-01-01 – 2026-01-31",
@@ -500,12 +435,12 @@ def test_report_gaps_command(monkeypatch, capsys, data, rules) -> None:
     assert [line.split("  ")[0] for line in out.splitlines()[5:]] == [
         "Functional Family Therapy (FFT)", "Multidimensional Family Therapy (MDFT)", "Multisystemic Therapy (MST)"]
 
-    assert _run(monkeypatch, capsys, *gaps, "--format", "pdf", **_as("nora")) == (
+    assert run_cli(monkeypatch, capsys, *gaps, "--format", "pdf", **_as("nora")) == (
         2, "", "matcher: report gaps --format pdf needs --out FILE.pdf\n")
-    pdf = data / "gaps.pdf"
-    assert _run(monkeypatch, capsys, *gaps, "--format", "pdf", "--out", str(pdf), **_as("nora")) == (
+    pdf = cli_data / "gaps.pdf"
+    assert run_cli(monkeypatch, capsys, *gaps, "--format", "pdf", "--out", str(pdf), **_as("nora")) == (
         0, "", f"{pdf}: service-gap report of unit NORR, 3 insatser\n")
     assert pdf.read_bytes().startswith(b"%PDF")
-    assert _run(monkeypatch, capsys, *gaps[:-1], "anna", **_as("anna"))[1:] == (
+    assert run_cli(monkeypatch, capsys, *gaps[:-1], "anna", **_as("anna"))[1:] == (
         "", "matcher: anna (social_worker) may not reports.read; allowed: case.read, case.write, catalogue.read, "
             "rules.read\n")

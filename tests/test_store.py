@@ -1,54 +1,22 @@
 """The case store on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (make test sets it here)."""
 
 import datetime as dt
-import os
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 
 from matcher import InputError
-from matcher.auth import AccessDenied, Passwords, Principal, Role
+from matcher.auth import AccessDenied, Principal, Role
 from matcher.local_catalogue import LocalCatalogue
 from matcher.store import audit as audit_module
-from matcher.store.db import connect, current_revision, upgrade
+from matcher.store.db import current_revision, upgrade
 from matcher.store.service import CaseStore, ConflictError, PlanItemInput
 from matcher.store.tables import AuditEntry
 
-PG = os.environ.get("TEST_DATABASE_URL")
-FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
-KEY = b"test-only-key-0123456789abcdef01"
 DAY = dt.date(2026, 1, 15)
 CASE = {"context": {"age": 15, "placement": "home", "caregiver_engaged": True}, "factors": {"peer_delinquency": 2}}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG, reason="TEST_DATABASE_URL is not set (make test sets it when PostgreSQL answers on 127.0.0.1:5432)"))])
-def engine(request, tmp_path) -> Iterator:
-    if request.param == "sqlite":
-        yield connect(f"sqlite:///{tmp_path / 'store.db'}")
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = connect(f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture
-def store(engine, rules) -> CaseStore:
-    upgrade(engine)
-    return CaseStore(engine, rules, key=KEY, passwords=FAST)
 
 
 @pytest.fixture
