@@ -23,8 +23,6 @@ from matcher.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
 
 Provider = Literal["own", "purchased", "region", "civil_society"]
 PROVIDERS: tuple[str, ...] = get_args(Provider)
-KEYS = ("unit", "offers", "insats", "offered", "provider", "provider_name", "capacity", "waiting_weeks", "contact",
-        "cost_per_case", "licence", "kind", "valid_until", "note")
 FIELDS = ("insats", "offered", "provider", "provider_name", "capacity", "waiting_weeks", "contact",
           "cost_per_case", "licence_kind", "licence_valid_until", "note")
 
@@ -73,6 +71,9 @@ class StoredCatalogue:
     saved_at: dt.datetime
     author: str
     reason: str
+
+
+KEYS = frozenset(name for model in (LocalCatalogue, Offer, Licence) for name in model.model_fields)  # did-you-mean
 
 
 class CatalogueError(InputError):
