@@ -289,6 +289,28 @@ def test_twenty_threads_times_fifty_saves_lose_nothing(store, people) -> None:
     assert store.verify_audit(people["admin"]) == []
 
 
+def test_catalogue_saves_at_the_same_time_get_one_version_each(store, people) -> None:
+    mona = people["mona"]
+    store.create_case(people["anna"])  # the unit NORR exists once it has a user
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for m in range(5):
+                offers = [{"insats": "fft", "offered": True, "provider": "own", "waiting_weeks": 10 * n + m}]
+                store.save_catalogue(mona, LocalCatalogue.model_validate({"unit": "NORR", "offers": offers}), "load")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [row["version"] for row in store.catalogue_log(mona, "NORR")] == list(range(20, 0, -1))
+
+
 # ------------------------------------------------------------------ audit chain
 
 

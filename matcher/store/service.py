@@ -529,7 +529,7 @@ class CaseStore:
             raise InputError("catalogue save: a reason is required; say why the catalogue changed")
         with self._tx(who, "catalogue.save", detail=f"{catalogue.unit}: {reason}") as session:
             authorize(who, Action.CATALOGUE_WRITE, catalogue.unit)
-            unit = _existing_unit(session, catalogue.unit)
+            unit = _existing_unit(session, catalogue.unit, lock=True)  # two saves at once get numbers in turn
             latest = _latest_catalogue(session, unit)
             offers = catalogue.model_dump(mode="json")["offers"]
             if latest is not None and latest.offers == offers:
@@ -734,8 +734,9 @@ def _unit(session: Session, code: str | None) -> Unit:
     return unit
 
 
-def _existing_unit(session: Session, code: str) -> Unit:
-    unit = session.scalar(select(Unit).where(Unit.code == code))
+def _existing_unit(session: Session, code: str, lock: bool = False) -> Unit:
+    query = select(Unit).where(Unit.code == code)
+    unit = session.scalar(query.with_for_update() if lock else query)
     if unit is None:
         known = list(session.scalars(select(Unit.code)))
         raise InputError(f"unknown unit '{code}': a unit is created when its first user is added (matcher users "
