@@ -1,7 +1,7 @@
 """The service-gap report: which recommended insatser a unit could not offer, or only after a wait, and which
 plan items were delivered below the programme's dose. Counts per insats; no case leaves here.
 
-How it counts, for a unit and a period (dates inclusive, by the day a recommendation was saved, UTC):
+How it counts, for a unit and a period (dates inclusive, by the Swedish calendar day a recommendation was saved):
 
 - recommended: the cases with at least one saved recommendation in the period that had the insats in its
   top k. Each case counts once per insats, with the insats' status in the unit's catalogue version in force
@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from matcher.availability import status
 from matcher.dose import check_dose
@@ -26,6 +27,7 @@ from matcher.local_catalogue import StoredCatalogue
 from matcher.rulebase import RuleBase
 
 STATUSES = ("offered", "waiting", "not_offered", "unlisted")
+SWEDEN = ZoneInfo("Europe/Stockholm")  # whose calendar days a period counts
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def gap_report(rules: RuleBase, unit: str, start: dt.date, end: dt.date, top_k: 
                recommendations: Sequence[StoredRecommendation], catalogues: Sequence[StoredCatalogue],
                items: Sequence[PlanItemRecord], today: dt.date) -> GapReport:
     """The report from the unit's stored rows (recommendations in saving order, catalogues by version)."""
-    end_catalogue = _in_force(catalogues, dt.datetime.combine(end, dt.time.max, dt.UTC))
+    end_catalogue = _in_force(catalogues, dt.datetime.combine(end, dt.time.max, SWEDEN))
     rows: dict[str, GapRow] = {}
 
     def row(iid: str) -> GapRow:
@@ -102,8 +104,8 @@ def gap_report(rules: RuleBase, unit: str, start: dt.date, end: dt.date, top_k: 
     counted: set[tuple[int, str]] = set()
     cases: dict[int, bool] = {}  # case -> synthetic
     for rec in recommendations:
-        saved = _utc(rec.saved_at)
-        if not start <= saved.date() <= end:
+        saved = _aware(rec.saved_at)
+        if not start <= saved.astimezone(SWEDEN).date() <= end:
             continue
         cases[rec.case_id] = rec.synthetic
         in_force = _in_force(catalogues, saved)
@@ -135,11 +137,11 @@ def gap_report(rules: RuleBase, unit: str, start: dt.date, end: dt.date, top_k: 
                      sorted(rows.values(), key=lambda r: (-r.total, order.get(r.intervention, len(order)))))
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """In UTC: SQLite gives back naive datetimes (the store writes UTC), PostgreSQL the session's time zone."""
-    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes (the store writes UTC); PostgreSQL aware ones in its session's zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _in_force(catalogues: Sequence[StoredCatalogue], moment: dt.datetime) -> StoredCatalogue | None:
-    saved = [c for c in catalogues if _utc(c.saved_at) <= moment]
+    saved = [c for c in catalogues if _aware(c.saved_at) <= moment]
     return saved[-1] if saved else None

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from matcher import InputError
 from matcher.auth import AccessDenied, Principal
 from matcher.gap_export import gap_charts, gap_csv, gap_pdf, gap_text
-from matcher.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
+from matcher.gaps import SWEDEN, GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.local_catalogue import (
     Licence,
     LocalCatalogue,
@@ -53,8 +53,9 @@ def people(store) -> dict[str, Principal]:
 # ------------------------------------------------------------------ seeding by hand
 
 
-def _utc(*when: int) -> dt.datetime:
-    return dt.datetime(*when, tzinfo=dt.UTC)
+def _local(*when: int) -> dt.datetime:
+    """A moment in Swedish time, as the store keeps it (UTC)."""
+    return dt.datetime(*when, tzinfo=SWEDEN).astimezone(dt.UTC)
 
 
 def _offer(insats: str, waiting_weeks: float | None = None, **fields: Any) -> Offer:
@@ -116,8 +117,8 @@ def seeded(store, people) -> CaseStore:
     S1 (SYD) at 10 Feb: mst 1, fft 2.
     """
     anna, sven, mona = people["anna"], people["sven"], people["mona"]
-    _save_catalogue(store, mona, "NORR", V1, _utc(2026, 1, 10, 9))
-    _save_catalogue(store, mona, "NORR", V2, _utc(2026, 2, 15, 12))
+    _save_catalogue(store, mona, "NORR", V1, _local(2026, 1, 10, 9))
+    _save_catalogue(store, mona, "NORR", V2, _local(2026, 2, 15, 12))
     c1 = _case(store, anna, [_item("fft", "active", dt.date(2026, 1, 1), sessions=3, hours=10),
                              _item("mdft", "completed", dt.date(2025, 12, 1), hours=7)])
     c2 = _case(store, anna, [_item("fft", "active", dt.date(2026, 1, 1), sessions=2),
@@ -129,13 +130,13 @@ def seeded(store, people) -> CaseStore:
                              _item("connect", "completed", dt.date(2025, 11, 1), sessions=9),
                              _item("fft", "active", dt.date(2026, 2, 28), sessions=0)])
     s1 = _case(store, sven, [_item("fft", "completed", dt.date(2025, 9, 1), sessions=0, hours=0)])
-    _recommend(store, anna, c1, ["mst", "mdft", "fft", "pmto"], _utc(2026, 2, 1, 0, 0, 0))
-    _recommend(store, anna, c1, ["mst", "pmto", "fft"], _utc(2026, 2, 20, 8))
-    _recommend(store, anna, c2, ["mdft", "mst", "sis-homecoming"], _utc(2026, 2, 15, 12))
-    _recommend(store, anna, c3, ["mst", "fft", "art"], _utc(2026, 2, 28, 23, 59, 59))
-    _recommend(store, anna, c4, ["fft"], _utc(2026, 1, 31, 23, 59, 59))
-    _recommend(store, anna, c4, ["fft"], _utc(2026, 3, 1, 0, 0, 0))
-    _recommend(store, sven, s1, ["mst", "fft"], _utc(2026, 2, 10, 10))
+    _recommend(store, anna, c1, ["mst", "mdft", "fft", "pmto"], _local(2026, 2, 1, 0, 0, 0))
+    _recommend(store, anna, c1, ["mst", "pmto", "fft"], _local(2026, 2, 20, 8))
+    _recommend(store, anna, c2, ["mdft", "mst", "sis-homecoming"], _local(2026, 2, 15, 12))
+    _recommend(store, anna, c3, ["mst", "fft", "art"], _local(2026, 2, 28, 23, 59, 59))
+    _recommend(store, anna, c4, ["fft"], _local(2026, 1, 31, 23, 59, 59))
+    _recommend(store, anna, c4, ["fft"], _local(2026, 3, 1, 0, 0, 0))
+    _recommend(store, sven, s1, ["mst", "fft"], _local(2026, 2, 10, 10))
     return store
 
 
@@ -185,7 +186,7 @@ def test_the_report_counts_each_case_once_per_insats_at_its_first_recommendation
 
 def test_a_later_catalogue_change_does_not_rewrite_history(seeded, people) -> None:
     before = _february(seeded, people["nora"])
-    _save_catalogue(seeded, people["mona"], "NORR", V3, _utc(2026, 3, 5, 9))
+    _save_catalogue(seeded, people["mona"], "NORR", V3, _local(2026, 3, 5, 9))
     after = _february(seeded, people["nora"])
     assert (after.catalogue_version, _rows(after)) == (2, _rows(before)) == (2, FEB_ROWS)
     march = seeded.gap_report(people["nora"], "NORR", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 3, today=LATER)
@@ -194,7 +195,7 @@ def test_a_later_catalogue_change_does_not_rewrite_history(seeded, people) -> No
         ("fft", "offered", 1)]  # C4 on 1 March, under v2; v3 offers fft again from 5 March
 
 
-def test_the_period_is_inclusive_by_the_day_in_utc(seeded, people) -> None:
+def test_the_period_is_inclusive_by_the_swedish_day(seeded, people) -> None:
     nora = people["nora"]
     last_of_january = seeded.gap_report(nora, "NORR", dt.date(2026, 1, 31), dt.date(2026, 1, 31), 3, today=LATER)
     first_of_march = seeded.gap_report(nora, "NORR", dt.date(2026, 3, 1), dt.date(2026, 3, 1), 3, today=LATER)
@@ -239,16 +240,19 @@ def test_another_units_cases_are_never_counted(seeded, people) -> None:
 
 
 @pytest.mark.skipif(not PG, reason="a PostgreSQL session time zone; TEST_DATABASE_URL is not set")
-def test_the_day_is_the_utc_day_whatever_the_database_session_time_zone(rules) -> None:
-    with postgres_schema("%20-ctimezone%3DEurope/Stockholm") as engine:
+def test_the_day_is_the_swedish_day_whatever_the_database_session_time_zone(rules) -> None:
+    # 03:00 on 1 March in Sweden is still 28 February in New York, the database session's time zone here
+    with postgres_schema("%20-ctimezone%3DAmerica/New_York") as engine:
         upgrade(engine)
         store = CaseStore(engine, rules, key=KEY, passwords=FAST)
         store.add_user(None, "admin", "admin-password", "admin")
         for name, role in [("anna", "social_worker"), ("nora", "manager")]:
             store.add_user(store.login("admin", "admin-password"), name, f"{name}-password", role, "NORR")
         anna, nora = store.login("anna", "anna-password"), store.login("nora", "nora-password")
-        _recommend(store, anna, _case(store, anna), ["mst"], _utc(2026, 2, 28, 23, 30))
-        assert store.gap_report(nora, "NORR", *FEB, 3, today=LATER).cases == 1
+        _recommend(store, anna, _case(store, anna), ["mst"], _local(2026, 3, 1, 3, 0))
+        assert store.gap_report(nora, "NORR", *FEB, 3, today=LATER).cases == 0
+        march = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+        assert store.gap_report(nora, "NORR", *march, 3, today=LATER).cases == 1
 
 
 # ------------------------------------------------------------------ who may read it, and bad input
@@ -310,9 +314,9 @@ def _small_report(rules) -> GapReport:
     """One case, recommended mst (waiting 4 weeks) and fft (not offered); its fft completed with 6 of 10 sessions."""
     catalogue = LocalCatalogue(unit="NORR", offers=[_offer("mst", 4), _not_offered("fft")])
     return gap_report(rules, "NORR", *FEB, 3,
-                      [StoredRecommendation(1, _utc(2026, 2, 10, 9), {"recommendations": [
+                      [StoredRecommendation(1, _local(2026, 2, 10, 9), {"recommendations": [
                           {"id": "mst", "rank": 1}, {"id": "fft", "rank": 2}]})],
-                      [StoredCatalogue(catalogue, 1, _utc(2026, 1, 2, 9), "mona", "first")],
+                      [StoredCatalogue(catalogue, 1, _local(2026, 1, 2, 9), "mona", "first")],
                       [PlanItemRecord(1, "fft", "completed", dt.date(2025, 10, 1), dt.date(2026, 2, 15), 6, 30)],
                       today=LATER)
 
@@ -416,8 +420,8 @@ def test_report_gaps_command(monkeypatch, capsys, cli_data, rules) -> None:
     _cli_users(monkeypatch, capsys)
     case_store = CaseStore(connect(), rules)  # the CLI's database; seeded by hand as above
     anna, mona = case_store.login("anna", "anna-password"), case_store.login("mona", "mona-password")
-    _save_catalogue(case_store, mona, "NORR", V1, _utc(2026, 1, 10, 9))
-    _recommend(case_store, anna, _case(case_store, anna), ["mst", "mdft", "fft"], _utc(2026, 1, 20, 9))
+    _save_catalogue(case_store, mona, "NORR", V1, _local(2026, 1, 10, 9))
+    _recommend(case_store, anna, _case(case_store, anna), ["mst", "mdft", "fft"], _local(2026, 1, 20, 9))
     gaps = ("report", "gaps", "--unit", "NORR", "--from", "2026-01-01", "--to", "2026-01-31", "--as", "nora")
 
     code, out, _ = run_cli(monkeypatch, capsys, *gaps, "--top", "2", "--format", "csv", **_as("nora"))
