@@ -37,10 +37,10 @@ def status(offer: Offer | None) -> str:
     return "waiting" if offer.waiting_weeks else "offered"
 
 
-def availability(result: MatchResult, n: int, catalogue: LocalCatalogue, version: int, on: dt.date,
+def availability(result: MatchResult, n: int, catalogue: LocalCatalogue, version: int | None, on: dt.date,
                  lang: str = "sv") -> dict[str, Any]:
-    """Case n's recommendations against version ``version`` of the unit's catalogue at ``on``:
-    {unit, catalogue_version, on, items: {insats id: entry}}."""
+    """Case n's recommendations against the unit's catalogue at ``on``: {unit, catalogue_version, on, items:
+    {insats id: entry}}; ``version`` is the saved version, None for a catalogue file not saved in the store."""
     rules = result.rules
     case = result.detail(n)
     items = {}
@@ -57,6 +57,13 @@ def availability(result: MatchResult, n: int, catalogue: LocalCatalogue, version
             entry["alternative"] = nearest_alternative(rules, case, i, catalogue, lang)
         items[iid] = entry
     return {"unit": catalogue.unit, "catalogue_version": version, "on": on.isoformat(), "items": items}
+
+
+def caption(available: dict[str, Any], lang: str) -> str:
+    """Which catalogue the availability comes from, and that it does not change the ranking."""
+    if available["catalogue_version"] is None:
+        return t(lang, "availability.file", unit=available["unit"])
+    return t(lang, "availability.version", unit=available["unit"], version=available["catalogue_version"])
 
 
 def offer_text(rules: RuleBase, iid: str, offer: Offer | None, unit: str, lang: str) -> str:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from matcher import cli_catalogue, cli_models, cli_rules, cli_store
+from matcher.availability import availability
 from matcher.cards import intervention_card
 from matcher.cases import case_json_schema, read_cases
 from matcher.engine import match
 from matcher.errors import InputError, RuleBaseError
 from matcher.explain import explain
 from matcher.i18n import DEFAULT_LANG, LANGS
+from matcher.local_catalogue import load_catalogue
 from matcher.registry import active_model
 from matcher.render import card_text, result_text
 from matcher.rulebase import RuleBase, load_rule_base
@@ -39,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "json"), default="text")
     rec.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     rec.add_argument("--rules", type=Path, default=None, help="rule base folder (default: rules/)")
+    rec.add_argument("--catalogue", type=Path, default=None,
+                     help="a unit's local catalogue file: say beside each recommendation whether the unit offers it")
     rec.set_defaults(run=_recommend)
 
     cli_rules.register(sub)
@@ -76,10 +81,13 @@ def _rules(path: Path | None) -> RuleBase:
 def _recommend(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     cases = read_cases(args.cases, rules)
+    catalogue = load_catalogue(args.catalogue, rules) if args.catalogue else None
     result = match(cases, rules, active_model(rules), top_k=args.top)
     many = args.cases.suffix.lower() in (".jsonl", ".csv") or len(cases) > 1
     for n in range(len(result)):
         res = explain(result, n, args.lang)
+        if catalogue is not None:
+            res["availability"] = availability(result, n, catalogue, None, dt.date.today(), args.lang)
         if args.format == "json":
             print(json.dumps(res, ensure_ascii=False, indent=None if many else 2))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from matcher.availability import caption
 from matcher.i18n import t
 from matcher.scoring import TERMS
 
@@ -18,6 +19,8 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     names = {p["factor"]: p["name"] for p in risk["points"]}
     lines.append(t(lang, "text.need_profile") + ": " + ", ".join(names[f] for f in risk["need_profile"]))
     lines += ["", t(lang, "text.recommendations")]
+    if "availability" in res:
+        lines.append(caption(res["availability"], lang))
     if not res["recommendations"]:
         lines.append("  " + t(lang, "text.no_recommendations"))
     for rec in res["recommendations"]:
@@ -25,6 +28,8 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
         lines.append(t(lang, "text.score_line", rank=rec["rank"], name=rec["name"], score=f"{rec['score']:.2f}",
                        terms=terms))
         lines += [f"   - {reason}" for reason in rec["reasons"]]
+        if "availability" in res:
+            lines += _availability_lines(res["availability"]["items"][rec["id"]])
     lines += ["", t(lang, "text.not_recommended")]
     for item in res["not_recommended"]:
         lines.append(f"  {item['name']}: " + " ".join(item["reasons"]))
@@ -34,6 +39,15 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     short = {**res["version"], "rule_base": res["version"]["rule_base"][:19]}
     lines += ["", t(lang, "text.version", **short), t(lang, "text.decision_note")]
     return "\n".join(lines)
+
+
+def _availability_lines(entry: dict[str, Any]) -> list[str]:
+    lines = [f"   [{entry['label']}] {entry['text']}"]
+    if "fidelity_warning" in entry:
+        lines.append(f"   ! {entry['fidelity_warning']}")
+    if "alternative" in entry:
+        lines.append(f"   > {entry['alternative']['text']}")
+    return lines
 
 
 def card_text(card: dict[str, Any], lang: str = "sv") -> str:

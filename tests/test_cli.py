@@ -33,6 +33,36 @@ def test_recommend_text_is_swedish_by_default(capsys) -> None:
     assert out.startswith("Ärende EX-01 (syntetiskt exempel)\nRisknivå: låg")
 
 
+def test_recommend_with_a_catalogue_says_what_the_unit_offers_without_changing_the_ranking(capsys) -> None:
+    case, catalogue = str(EXAMPLES / "02-high-risk-15-engaged-family.json"), str(EXAMPLES / "catalogue-DEMO.yaml")
+    assert main(["recommend", case, "--format", "json", "--top", "3"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["recommend", case, "--format", "json", "--top", "3", "--catalogue", catalogue]) == 0
+    res = json.loads(capsys.readouterr().out)
+    available = res.pop("availability")
+    assert res == plain
+    assert (available["unit"], available["catalogue_version"]) == ("DEMO", None)
+    assert {iid: entry["status"] for iid, entry in available["items"].items()} == {
+        "mst": "not_offered", "mdft": "waiting", "fft": "offered"}
+    assert available["items"]["mst"]["alternative"]["id"] == "mdft"
+    assert main(["recommend", case, "--top", "1", "--catalogue", catalogue, "--lang", "en"]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert "Availability from a catalogue file for DEMO (not a saved version). It does not change the ranking." in text
+    assert ("   [not offered locally] Multisystemic Therapy (MST) is not offered in DEMO. Inget licensierat MST-team "
+            "i kommunen (syntetiskt exempel).") in text
+    assert any(line.startswith("   > Nearest alternative offered locally: Multidimensional Family Therapy (MDFT).")
+               for line in text)
+
+
+def test_recommend_with_a_bad_catalogue_exits_2_naming_the_place(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "catalogue.yaml"
+    bad.write_text("unit: NORR\noffers:\n  - insats: msst\n    offered: false\n", encoding="utf-8")
+    assert main(["recommend", str(EXAMPLES / "01-low-risk-13.json"), "--catalogue", str(bad)]) == 2
+    assert capsys.readouterr().err == (f"matcher: 1 problem in the local catalogue {bad}:\n{bad}:3: offers[0].insats: "
+                                       f"unknown insats 'msst' (the ids are the file names in rules/interventions/); "
+                                       f"did you mean 'mst'?\n")
+
+
 def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text('{"context": {"age": 15, "placement": "home", "caregiver_engaged": true}, '

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from matcher.availability import caption
 from matcher.scoring import TERMS
 from ui.context import Page, synthetic_badge
 
@@ -62,7 +63,7 @@ def show(ctx: Page, res: dict[str, Any]) -> None:
         st.info(ctx.t("text.no_recommendations"))
     available = res.get("availability")
     if available:
-        st.caption(ctx.t("availability.version", unit=available["unit"], version=available["catalogue_version"]))
+        st.caption(caption(available, ctx.lang))
     for rec in res["recommendations"]:
         with st.container(border=True):
             terms = " + ".join(f"{ctx.t(f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
