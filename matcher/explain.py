@@ -13,7 +13,7 @@ import numpy as np
 from matcher.conditions import failed_parts, holds, met_parts
 from matcher.engine import CaseDetail, MatchResult
 from matcher.factors import RISK_LEVELS, UNRATED
-from matcher.i18n import t
+from matcher.i18n import number, t
 from matcher.rulebase import CompiledIntervention, RuleBase
 from matcher.scoring import TERMS, scoring_tables
 
@@ -65,7 +65,7 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
         if i in top:
             continue
         if case.eligible[i]:
-            reasons = [t(lang, "why_not.ranked_lower", score=f"{case.score[i]:.2f}",
+            reasons = [t(lang, "why_not.ranked_lower", score=number(lang, float(case.score[i]), 2),
                          rank=eligible_order.index(i) + 1, k=result.top.shape[1])]
         else:
             reasons = _why_not(rules, case, i, level, lang)

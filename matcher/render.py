@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from matcher.availability import caption
-from matcher.i18n import t
+from matcher.i18n import number, t
 from matcher.scoring import TERMS
 
 
@@ -13,9 +13,9 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     lines = [t(lang, "text.case", case_id=res["case_id"]) + (f" {t(lang, 'text.synthetic')}" if res["synthetic"]
                                                               else "")]
     risk = res["risk"]
-    lines.append(t(lang, "text.risk", level=risk["label"], score=f"{risk['score']:g}"))
+    lines.append(t(lang, "text.risk", level=risk["label"], score=number(lang, risk["score"])))
     lines.append(t(lang, "text.points") + ": " + ", ".join(
-        f"{p['name']} ({p['rating']}) {p['points']:+g}" for p in risk["points"]))
+        f"{p['name']} ({p['rating']}) {number(lang, p['points'], sign=True)}" for p in risk["points"]))
     names = {p["factor"]: p["name"] for p in risk["points"]}
     lines.append(t(lang, "text.need_profile") + ": " + ", ".join(names[f] for f in risk["need_profile"]))
     lines += ["", t(lang, "text.recommendations")]
@@ -24,8 +24,8 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     if not res["recommendations"]:
         lines.append("  " + t(lang, "text.no_recommendations"))
     for rec in res["recommendations"]:
-        terms = " + ".join(f"{t(lang, f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
-        lines.append(t(lang, "text.score_line", rank=rec["rank"], name=rec["name"], score=f"{rec['score']:.2f}",
+        terms = " + ".join(f"{t(lang, f'term.{name}')} {number(lang, rec['terms'][name], 2)}" for name in TERMS)
+        lines.append(t(lang, "text.score_line", rank=rec["rank"], name=rec["name"], score=number(lang, rec["score"], 2),
                        terms=terms))
         lines += [f"   - {reason}" for reason in rec["reasons"]]
         if "availability" in res:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.availability import caption
+from matcher.i18n import number
 from matcher.scoring import TERMS
 from ui.context import Page, synthetic_badge
 
@@ -52,7 +53,7 @@ def availability_note(ctx: Page, entry: dict[str, Any]) -> None:
 def show(ctx: Page, res: dict[str, Any]) -> None:
     """The result; with an ``availability`` entry (``matcher.availability``), each card says what the unit offers."""
     risk = res["risk"]
-    st.subheader(ctx.t("text.risk", level=risk["label"], score=f"{risk['score']:g}") + synthetic_badge(
+    st.subheader(ctx.t("text.risk", level=risk["label"], score=number(ctx.lang, risk["score"])) + synthetic_badge(
         ctx, res["synthetic"]))
     with st.expander(ctx.t("text.points")):
         st.dataframe(pd.DataFrame(risk["points"]), hide_index=True, key="points-table")
@@ -66,8 +67,9 @@ def show(ctx: Page, res: dict[str, Any]) -> None:
         st.caption(caption(available, ctx.lang))
     for rec in res["recommendations"]:
         with st.container(border=True):
-            terms = " + ".join(f"{ctx.t(f'term.{name}')} {rec['terms'][name]:.2f}" for name in TERMS)
-            st.markdown(f"**{rec['rank']}. {rec['name']}** – {ctx.t('ui.score')} {rec['score']:.2f} ({terms})")
+            terms = " + ".join(f"{ctx.t(f'term.{name}')} {number(ctx.lang, rec['terms'][name], 2)}" for name in TERMS)
+            st.markdown(f"**{rec['rank']}. {rec['name']}** – {ctx.t('ui.score')} {number(ctx.lang, rec['score'], 2)} "
+                        f"({terms})")
             st.altair_chart(term_chart(ctx, rec), width="stretch")
             st.caption(evidence_badge(ctx, rec))
             if available:

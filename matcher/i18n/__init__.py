@@ -25,7 +25,8 @@ def t(lang: str, key: str, **values: Any) -> str:
     return catalogue(lang)[key].format(**values)
 
 
-def number(lang: str, value: float) -> str:
-    """A number as a reader of ``lang`` writes it: 3,5 in Swedish, 3.5 in English."""
-    text = f"{value:g}"
+def number(lang: str, value: float, decimals: int | None = None, sign: bool = False) -> str:
+    """A number as a reader of ``lang`` writes it: 3,5 in Swedish, 3.5 in English; with ``decimals`` places
+    (else as short as it is) and a + before a positive number when ``sign``."""
+    text = f"{value:{'+' if sign else ''}{f'.{decimals}f' if decimals is not None else 'g'}}"
     return text.replace(".", ",") if lang == "sv" else text
