@@ -48,6 +48,9 @@ class Offer(Strict):
     def _offered_says_by_whom(self) -> Offer:
         if self.offered and self.provider is None:
             raise ValueError(f"an offered insats needs a provider, one of {', '.join(PROVIDERS)}")
+        if self.offered and self.capacity == 0:
+            raise ValueError("an offered insats needs at least one place; while it has none, list it with "
+                             "offered: false")
         return self
 
     def licensed(self, on: dt.date) -> bool:

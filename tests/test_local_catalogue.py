@@ -127,6 +127,17 @@ def test_an_impossible_date_is_reported_together_with_the_other_problems(rules, 
         f"expected range of 1-12; found '2026-13-01'"])
 
 
+def test_an_offered_insats_without_places_is_refused(rules, tmp_path) -> None:
+    path = _write(tmp_path, "unit: NORR\noffers:\n  - insats: fft\n    offered: true\n    provider: own\n"
+                            "    capacity: 0\n  - insats: mst\n    offered: false\n    capacity: 0\n")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path, rules)
+    assert str(caught.value).splitlines()[1] == (
+        f"{path}:3: offers[0]: an offered insats needs at least one place; while it has none, list it with offered: "
+        f"false; found {{'insats': 'fft', 'offered': True, 'provider': 'own', 'capacity': 0}}")
+    assert len(caught.value.problems) == 1  # an insats not offered may say it has no places
+
+
 def test_a_missing_file_and_a_file_that_is_not_a_mapping(rules, tmp_path) -> None:
     missing = tmp_path / "nowhere.yaml"
     with pytest.raises(InputError, match=f"^{re.escape(str(missing))}: no such catalogue file$"):
