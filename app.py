@@ -3,9 +3,9 @@
 import streamlit as st
 
 from matcher.i18n import LANGS, t
-from ui.context import USER
-from ui.login import login_page, logout
-from ui.pages import pages_for
+from ui.shared.context import USER
+from ui.shared.login import login_page, logout
+from ui.shared.pages import pages_for
 
 st.set_page_config(page_title="Insatsmatch", page_icon="🧭", layout="wide")
 lang = st.sidebar.radio("Språk / Language", LANGS, format_func=lambda code: t(code, "ui.language_name"), key="lang")

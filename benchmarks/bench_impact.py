@@ -16,10 +16,10 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from matcher.population import synthetic_batch
-from matcher.registry import active_model
-from matcher.rulebase import default_rules_dir, load_rule_base
-from matcher.rulediff import impact, translate
+from matcher.authoring.diff import impact, translate
+from matcher.modelling.population import synthetic_batch
+from matcher.modelling.registry import active_model
+from matcher.rulebase.loading import default_rules_dir, load_rule_base
 
 
 def run(quick: bool) -> dict[str, object]:

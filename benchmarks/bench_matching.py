@@ -1,7 +1,7 @@
 """Matching throughput and memory at N = 1,000 / 100,000 / 1,000,000, single-case latency, and comparisons.
 
 Input: a synthetic N x (F + C) int8 case matrix, column-major, drawn column by column with numpy
-(``matcher.population.synthetic_batch``, the generative process of ``matcher.synth``; cast to int8,
+(``matcher.modelling.population.synthetic_batch``, the generative process of ``matcher.modelling.synth``; cast to int8,
 which holds every code). Encoding a million cases through pydantic is not part of matching, so the
 bulk figures time ``match_matrix`` on that matrix; the single-case figures time the public path
 (``encode_cases`` of one dict, ``match``, ``explain``) on synthetic case dicts.
@@ -25,13 +25,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from benchmarks.percase import ZenMatcher, python_loop
-from matcher.cases import encode_cases
-from matcher.engine import MatchResult, match, match_matrix
-from matcher.explain import explain
-from matcher.population import synthetic_batch
-from matcher.risk import load_scorecard
-from matcher.rulebase import RuleBase, load_rule_base
-from matcher.synth import synthetic_cases
+from matcher.engine.cases import encode_cases
+from matcher.engine.explain import explain
+from matcher.engine.matching import MatchResult, match, match_matrix
+from matcher.engine.risk import load_scorecard
+from matcher.modelling.population import synthetic_batch
+from matcher.modelling.synth import synthetic_cases
+from matcher.rulebase.loading import RuleBase, load_rule_base
 
 SIZES = (1_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 20_000)

@@ -14,12 +14,12 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from matcher.evaluate import evaluate_model
-from matcher.public_data import CATALAN_TARGET, HUNAN_TARGET, load_public
-from matcher.risk import load_scorecard
-from matcher.rulebase import load_rule_base
-from matcher.train import train
-from matcher.training_data import frame_sha256, training_data
+from matcher.engine.risk import load_scorecard
+from matcher.modelling.evaluate import evaluate_model
+from matcher.modelling.public_data import CATALAN_TARGET, HUNAN_TARGET, load_public
+from matcher.modelling.train import train
+from matcher.modelling.training_data import frame_sha256, training_data
+from matcher.rulebase.loading import load_rule_base
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"catalonia": ("catalonia_juvenile_recidivism.csv", CATALAN_TARGET, ["nationality", "sex"]),

@@ -1,8 +1,8 @@
-"""The rule editor's waits (ui/rules_edit.py): checking an edited file, the rule tests, and the impact preview.
+"""The rule editor's waits (ui/rules/edit.py): checking an edited file, the rule tests, and the impact preview.
 
 The edit is the one a methodologist might make (MST only up to age 15). Measured with time.perf_counter, best
 of 3 (1 in quick mode): checking = copying the rule base, loading it and linting all of it
-(``matcher.ruleedit.candidate``); rule tests = ``run_rule_tests`` on the edited copy; synthetic impact = drawing
+(``matcher.authoring.edit.candidate``); rule tests = ``run_rule_tests`` on the edited copy; synthetic impact = drawing
 the page's default population (10,000 cases, labelled synthetic) and ``rulediff.impact`` with its examples;
 stored-case impact = ``CaseStore.stored_case_impact`` over stored cases in a temporary SQLite store (each case
 one synthetic assessment).
@@ -24,15 +24,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from argon2 import PasswordHasher
 
 from matcher.auth import Passwords
-from matcher.population import synthetic_batch
-from matcher.registry import active_model
-from matcher.rulebase import default_rules_dir, load_rule_base
-from matcher.rulediff import impact, translate
-from matcher.ruleedit import candidate, current_text
-from matcher.ruletests import run_rule_tests
+from matcher.authoring.diff import impact, translate
+from matcher.authoring.edit import candidate, current_text
+from matcher.authoring.rule_tests import run_rule_tests
+from matcher.modelling.population import synthetic_batch
+from matcher.modelling.registry import active_model
+from matcher.modelling.synth import synthetic_cases
+from matcher.rulebase.loading import default_rules_dir, load_rule_base
 from matcher.store.db import connect, upgrade
 from matcher.store.service import CaseStore
-from matcher.synth import synthetic_cases
 
 POPULATION = 10_000  # the page's default size
 

@@ -10,10 +10,10 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from matcher.rulebase import load_rule_base
-from matcher.synth import TARGET, synthetic_training
-from matcher.train import train
-from matcher.training_data import frame_sha256, training_data
+from matcher.modelling.synth import TARGET, synthetic_training
+from matcher.modelling.train import train
+from matcher.modelling.training_data import frame_sha256, training_data
+from matcher.rulebase.loading import load_rule_base
 
 
 def run(quick: bool) -> dict[str, object]:

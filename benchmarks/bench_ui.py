@@ -19,16 +19,16 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from matcher.auth import Role
-from tests.apptest import app_as, use_demo_database
+from tests.ui.apptest import app_as, use_demo_database
 
 
 def run(quick: bool) -> dict[str, object]:
     reruns = 5 if quick else 40
     with tempfile.TemporaryDirectory() as tmp:
         use_demo_database(Path(tmp))
-        at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
+        at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py")
         at.button(key="open-case").click().run()
-        at.switch_page("ui/recommend.py").run()
+        at.switch_page("ui/case_work/recommend.py").run()
         times = []
         for _ in range(reruns):
             start = time.perf_counter()

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from matcher.conditions import ORDER_OPS, Leaf, Node
-from matcher.risk import Scorecard
-from matcher.rulebase import RuleBase
-from matcher.scoring import scoring_tables
+from matcher.engine.risk import Scorecard
+from matcher.engine.scoring import scoring_tables
+from matcher.rulebase.conditions import ORDER_OPS, Leaf, Node
+from matcher.rulebase.loading import RuleBase
 
 PY_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
           "!=": operator.ne}

@@ -8,14 +8,14 @@ Typical use::
     explain(result, 0, lang="sv")
 """
 
-from matcher.cards import intervention_card
-from matcher.cases import CaseBatch, case_json_schema, encode_cases, read_cases
-from matcher.engine import MatchResult, Version, match, match_matrix
+from matcher.engine.cards import intervention_card
+from matcher.engine.cases import CaseBatch, case_json_schema, encode_cases, read_cases
+from matcher.engine.explain import explain
+from matcher.engine.matching import MatchResult, Version, match, match_matrix
+from matcher.engine.render import card_text, result_text
+from matcher.engine.risk import RiskModel, RiskScores, Scorecard, load_scorecard
 from matcher.errors import InputError, Problem, RuleBaseError
-from matcher.explain import explain
-from matcher.render import card_text, result_text
-from matcher.risk import RiskModel, RiskScores, Scorecard, load_scorecard
-from matcher.rulebase import RuleBase, load_rule_base
+from matcher.rulebase.loading import RuleBase, load_rule_base
 
 __all__ = [
     "CaseBatch",

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from matcher.cases import CaseBatch
-from matcher.engine import MatchResult, match
+from matcher.engine.cases import CaseBatch
+from matcher.engine.explain import explain
+from matcher.engine.matching import MatchResult, match
+from matcher.engine.risk import RiskModel
 from matcher.errors import InputError
-from matcher.explain import explain
-from matcher.risk import RiskModel
-from matcher.rulebase import RuleBase, load_rule_base
+from matcher.rulebase.loading import RuleBase, load_rule_base
 
 EXAMPLES_PER_CHANGE = 2
 

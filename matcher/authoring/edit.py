@@ -3,7 +3,7 @@
 folder only when that copy loads with no lint error.
 
 A served rule file is only ever replaced whole (a temporary file renamed over it), so a failed save leaves the
-previous file in place; ``ui/loading.py`` keeps serving the last good rule base in any case.
+previous file in place; ``ui/shared/loading.py`` keeps serving the last good rule base in any case.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from matcher.auth import Action, Principal, authorize
+from matcher.authoring.json_schema import HEADER
+from matcher.authoring.lint import Finding, lint
 from matcher.errors import InputError, Problem, RuleBaseError
-from matcher.rulebase import RuleBase, load_rule_base
-from matcher.ruledoc import HEADER
-from matcher.rulelint import Finding, lint
-from matcher.schema import Intervention
+from matcher.rulebase.loading import RuleBase, load_rule_base
+from matcher.rulebase.schema import Intervention
+from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.service import CaseStore, ConflictError
-from matcher.yamlsource import did_you_mean
 
 # The fields the form edits; conditions, targets, evidence and warnings are edited as YAML.
 FORM_FIELDS = ("name.sv", "name.en", "summary.sv", "summary.en", "type", "actor", "age.min", "age.max",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matcher.schema import Intervention
+from matcher.rulebase.schema import Intervention
 
 SCHEMA_FILE = "schema/intervention.schema.json"  # relative to the rules folder
 HEADER = "# yaml-language-server: $schema=../schema/intervention.schema.json"

@@ -17,12 +17,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel
 
-from matcher.conditions import Node, evaluate
 from matcher.errors import Problem
-from matcher.factors import UNRATED
-from matcher.rulebase import CompiledIntervention, RuleBase
-from matcher.schema import AllOf, AnyOf, Condition, NotOf, Text
-from matcher.yamlsource import load_yaml
+from matcher.rulebase.conditions import Node, evaluate
+from matcher.rulebase.factors import UNRATED
+from matcher.rulebase.loading import CompiledIntervention, RuleBase
+from matcher.rulebase.schema import AllOf, AnyOf, Condition, NotOf, Text
+from matcher.rulebase.yamlsource import load_yaml
 
 MAX_GRID = 2_000_000
 MIN_TRANSLATED_LENGTH = 25  # shorter texts (acronyms, terms) may well be the same in both languages

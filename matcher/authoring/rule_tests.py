@@ -13,14 +13,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from matcher.cases import encode_cases
-from matcher.engine import match
+from matcher.engine.cases import encode_cases
+from matcher.engine.explain import explain
+from matcher.engine.matching import match
+from matcher.engine.risk import RiskModel
 from matcher.errors import InputError, Problem
-from matcher.explain import explain
-from matcher.risk import RiskModel
-from matcher.rulebase import RuleBase, validation_problems
-from matcher.schema import ScenarioFile
-from matcher.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
+from matcher.rulebase.loading import RuleBase, validation_problems
+from matcher.rulebase.schema import ScenarioFile
+from matcher.rulebase.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matcher import cli_catalogue, cli_models, cli_rules, cli_store
-from matcher.availability import availability
-from matcher.cards import intervention_card
-from matcher.cases import case_json_schema, read_cases
-from matcher.engine import match
+from matcher.cli import catalogue as cli_catalogue
+from matcher.cli import models as cli_models
+from matcher.cli import rules as cli_rules
+from matcher.cli import store as cli_store
+from matcher.engine.cards import intervention_card
+from matcher.engine.cases import case_json_schema, read_cases
+from matcher.engine.explain import explain
+from matcher.engine.matching import match
+from matcher.engine.render import card_text, result_text
 from matcher.errors import InputError, RuleBaseError
-from matcher.explain import explain
 from matcher.i18n import DEFAULT_LANG, LANGS
-from matcher.local_catalogue import load_catalogue
-from matcher.registry import active_model
-from matcher.render import card_text, result_text
-from matcher.rulebase import RuleBase, load_rule_base
+from matcher.local.availability import availability
+from matcher.local.catalogue import load_catalogue
+from matcher.modelling.registry import active_model
+from matcher.rulebase.loading import RuleBase, load_rule_base
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,6 +108,3 @@ def _schema(args: argparse.Namespace) -> int:
     return cli_rules.emit(json.dumps(case_json_schema(_rules(args.rules)), ensure_ascii=False, indent=2) + "\n",
                           args.out)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,13 +7,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from matcher.cli_rules import emit
-from matcher.cli_store import acting_parser, guarded, login, store
+from matcher.cli.rules import emit
+from matcher.cli.store import acting_parser, guarded, login, store
+from matcher.documents.gap_report import gap_csv, gap_pdf, gap_text
 from matcher.errors import InputError
-from matcher.gap_export import gap_csv, gap_pdf, gap_text
 from matcher.i18n import DEFAULT_LANG, LANGS
-from matcher.local_catalogue import catalogue_yaml, load_catalogue
-from matcher.rulebase import load_rule_base
+from matcher.local.catalogue import catalogue_yaml, load_catalogue
+from matcher.rulebase.loading import load_rule_base
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from matcher.engine.risk import RiskModel, load_scorecard
 from matcher.errors import InputError
-from matcher.evaluate import evaluate_model
-from matcher.public_data import SOURCES, load_public
-from matcher.registry import (
+from matcher.modelling.evaluate import evaluate_model
+from matcher.modelling.public_data import SOURCES, load_public
+from matcher.modelling.registry import (
     card_of,
     default_models_dir,
     entry,
@@ -21,13 +22,12 @@ from matcher.registry import (
     read_registry,
     retire,
 )
-from matcher.registry import register as register_model
-from matcher.report import html_page, markdown, write_plots
-from matcher.risk import RiskModel, load_scorecard
-from matcher.rulebase import load_rule_base
-from matcher.synth import write_synthetic
-from matcher.train import CUT_POINTS, MODEL_KINDS, train
-from matcher.training_data import read_training
+from matcher.modelling.registry import register as register_model
+from matcher.modelling.report import html_page, markdown, write_plots
+from matcher.modelling.synth import write_synthetic
+from matcher.modelling.train import CUT_POINTS, MODEL_KINDS, train
+from matcher.modelling.training_data import read_training
+from matcher.rulebase.loading import load_rule_base
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,18 +7,18 @@ import json
 import sys
 from pathlib import Path
 
-from matcher.cases import read_cases
-from matcher.cli_store import acting_parser, guarded, login, store
+from matcher.authoring.diff import as_html, as_text, impact, load_pair, translate
+from matcher.authoring.json_schema import rule_json_schema
+from matcher.authoring.lint import lint
+from matcher.authoring.rule_tests import run_rule_tests
+from matcher.cli.store import acting_parser, guarded, login, store
+from matcher.engine.cases import read_cases
 from matcher.errors import InputError, RuleBaseError
-from matcher.population import synthetic_batch
-from matcher.registry import active_model
-from matcher.rulebase import default_rules_dir, load_rule_base
-from matcher.rulediff import as_html, as_text, impact, load_pair, translate
-from matcher.ruledoc import rule_json_schema
-from matcher.rulelint import lint
-from matcher.ruletests import run_rule_tests
+from matcher.modelling.population import synthetic_batch
+from matcher.modelling.registry import active_model
+from matcher.rulebase.loading import default_rules_dir, load_rule_base
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

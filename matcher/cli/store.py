@@ -16,7 +16,7 @@ from pathlib import Path
 
 from matcher.auth import AccessDenied, Principal, Role
 from matcher.errors import InputError
-from matcher.rulebase import load_rule_base
+from matcher.rulebase.loading import load_rule_base
 from matcher.store.db import connect, current_revision, database_url, upgrade
 from matcher.store.service import CaseStore, ConflictError
 

@@ -13,10 +13,10 @@ import matplotlib.pyplot as plt
 from fpdf import FPDF
 from matplotlib.ticker import MaxNLocator
 
-from matcher.gaps import STATUSES, GapReport
+from matcher.documents.plan import FONTS
 from matcher.i18n import number, t
-from matcher.plan_export import FONTS
-from matcher.rulebase import RuleBase
+from matcher.local.gaps import STATUSES, GapReport
+from matcher.rulebase.loading import RuleBase
 
 COLUMNS = ("insats", "name", "recommended", "offered", "waiting", "not_offered", "unlisted", "mean_wait_weeks",
            "max_wait_weeks", "dose_compared", "under_dosed", "under_dose_rate", "dose_not_recorded", "status_at_end")

@@ -16,7 +16,7 @@ import matplotlib
 from fpdf import FPDF
 
 from matcher.i18n import t
-from matcher.rulebase import RuleBase
+from matcher.rulebase.loading import RuleBase
 from matcher.store.service import SharedItem
 
 LANG = "sv"

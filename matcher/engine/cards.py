@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, get_args
 
-from matcher.conditions import Node, in_words
+from matcher.engine.explain import evidence_entry
 from matcher.errors import InputError
-from matcher.explain import evidence_entry
 from matcher.i18n import number, t
-from matcher.rulebase import CompiledIntervention, RuleBase
-from matcher.schema import InterventionType, Strength
-from matcher.yamlsource import did_you_mean
+from matcher.rulebase.conditions import Node, in_words
+from matcher.rulebase.loading import CompiledIntervention, RuleBase
+from matcher.rulebase.schema import InterventionType, Strength
+from matcher.rulebase.yamlsource import did_you_mean
 
 TYPES: tuple[str, ...] = get_args(InterventionType)
 STRENGTHS: tuple[str, ...] = get_args(Strength)

@@ -20,9 +20,9 @@ import numpy as np
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from matcher.errors import InputError
-from matcher.factors import UNRATED
-from matcher.rulebase import RuleBase
-from matcher.yamlsource import did_you_mean, format_path
+from matcher.rulebase.factors import UNRATED
+from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.yamlsource import did_you_mean, format_path
 
 FORBID = ConfigDict(extra="forbid")
 TRUE_WORDS = {"true", "yes", "ja", "1"}

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from matcher.conditions import failed_parts, holds, met_parts
-from matcher.engine import CaseDetail, MatchResult
-from matcher.factors import RISK_LEVELS, UNRATED
+from matcher.engine.matching import CaseDetail, MatchResult
+from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
-from matcher.rulebase import CompiledIntervention, RuleBase
-from matcher.scoring import TERMS, scoring_tables
+from matcher.rulebase.conditions import failed_parts, holds, met_parts
+from matcher.rulebase.factors import RISK_LEVELS, UNRATED
+from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
 SHOWN_NEEDS = 3
 

@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 if TYPE_CHECKING:
-    from matcher.kernel_tables import KernelTables
+    from matcher.engine.kernel_tables import KernelTables
 
 # The tree program's operations. They live here, not in kernel_tables: numba's cache of a compiled function
 # is renewed when this file changes, and the values are compiled in.

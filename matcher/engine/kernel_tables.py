@@ -1,4 +1,4 @@
-"""The rule base as flat arrays for the compiled matching loop (``matcher.kernel``).
+"""The rule base as flat arrays for the compiled matching loop (``matcher.engine.kernel``).
 
 The loop works on blocks of 64 cases with one bit per case in a 64-bit word ("bit planes"): leaf l
 is register l, one word per block, and a condition tree is a straight program of word operations over
@@ -18,10 +18,10 @@ from functools import cache
 
 import numpy as np
 
-from matcher.conditions import SET_OPS, Leaf, Node
-from matcher.kernel import AND, CONST, COPY, NOT, OR
-from matcher.rulebase import RuleBase
-from matcher.scoring import scoring_tables
+from matcher.engine.kernel import AND, CONST, COPY, NOT, OR
+from matcher.engine.scoring import scoring_tables
+from matcher.rulebase.conditions import SET_OPS, Leaf, Node
+from matcher.rulebase.loading import RuleBase
 
 LOWEST, HIGHEST = -(2**62), 2**62  # beyond every code
 

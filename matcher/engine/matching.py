@@ -3,7 +3,7 @@
 cases -> risk (points, level) -> leaf results -> eligibility -> terms -> score -> top-k.
 One case is a batch of one; the page, the command line and bulk runs all call ``match_matrix``.
 A batch is worked through in chunks: the risk model scores a chunk (numpy), then the compiled loop
-(``matcher.kernel``) does the rest case by case. What is kept per case is small and columnar (top-k,
+(``matcher.engine.kernel``) does the rest case by case. What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
 eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
 from the case's row and its stored bits (``MatchResult.detail``); the compiled loop repeats that
@@ -17,13 +17,13 @@ from functools import cached_property
 
 import numpy as np
 
-from matcher.cases import CaseBatch
-from matcher.conditions import evaluate, holds
-from matcher.kernel import match_cases
-from matcher.kernel_tables import kernel_tables
-from matcher.risk import RiskModel, RiskScores
-from matcher.rulebase import RuleBase
-from matcher.scoring import TERMS, match_terms, need, scoring_tables
+from matcher.engine.cases import CaseBatch
+from matcher.engine.kernel import match_cases
+from matcher.engine.kernel_tables import kernel_tables
+from matcher.engine.risk import RiskModel, RiskScores
+from matcher.engine.scoring import TERMS, match_terms, need, scoring_tables
+from matcher.rulebase.conditions import evaluate, holds
+from matcher.rulebase.loading import RuleBase
 
 CHUNK = 4096  # cases per step: the risk model's points for a chunk (540 kB) stay in the cache for the compiled loop
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from matcher.availability import caption
+from matcher.engine.scoring import TERMS
 from matcher.i18n import number, t
-from matcher.scoring import TERMS
+from matcher.local.availability import caption
 
 
 def result_text(res: dict[str, Any], lang: str = "sv") -> str:

@@ -14,10 +14,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher.errors import Problem, RuleBaseError
-from matcher.factors import RISK_LEVELS, FactorCatalogue
-from matcher.yamlsource import YamlSyntaxError, did_you_mean, load_yaml
+from matcher.rulebase.factors import RISK_LEVELS, FactorCatalogue
+from matcher.rulebase.yamlsource import YamlSyntaxError, did_you_mean, load_yaml
 
-BASELINE = Path(__file__).resolve().parents[1] / "models" / "baseline" / "scorecard.yaml"
+BASELINE = Path(__file__).resolve().parents[2] / "models" / "baseline" / "scorecard.yaml"
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scoreca
 
 @dataclass(frozen=True)
 class TrainedModel:
-    """A trained additive estimator (models_additive.py) over some catalogue factors.
+    """A trained additive estimator (matcher.modelling.additive) over some catalogue factors.
 
     ``columns`` are the catalogue columns of the estimator's features; factors outside the model get 0
     points. The level follows the probability: ``cut_points`` are where moderate, then high, begin.

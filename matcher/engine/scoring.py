@@ -14,8 +14,8 @@ from functools import cache
 
 import numpy as np
 
-from matcher.factors import RISK_LEVELS
-from matcher.rulebase import RuleBase
+from matcher.rulebase.factors import RISK_LEVELS
+from matcher.rulebase.loading import RuleBase
 
 TERMS = ("need_fit", "intensity_fit", "evidence", "protective_leverage")
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from matcher.engine import CaseDetail, MatchResult
+from matcher.engine.matching import CaseDetail, MatchResult
+from matcher.engine.scoring import scoring_tables
 from matcher.i18n import number, t
-from matcher.local_catalogue import LocalCatalogue, Offer
-from matcher.rulebase import RuleBase
-from matcher.scoring import scoring_tables
+from matcher.local.catalogue import LocalCatalogue, Offer
+from matcher.rulebase.loading import RuleBase
 
 SHOWN_SHARED = 3
 

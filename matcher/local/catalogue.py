@@ -17,9 +17,9 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from matcher.errors import InputError, Problem
-from matcher.rulebase import RuleBase, validation_problems
-from matcher.schema import Strict
-from matcher.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
+from matcher.rulebase.loading import RuleBase, validation_problems
+from matcher.rulebase.schema import Strict
+from matcher.rulebase.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
 
 Provider = Literal["own", "purchased", "region", "civil_society"]
 PROVIDERS: tuple[str, ...] = get_args(Provider)

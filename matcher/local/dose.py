@@ -16,8 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from matcher.rulebase import RuleBase
-from matcher.schema import Dose
+from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.schema import Dose
 
 Measure = Literal["sessions", "hours"]
 DAYS_PER_MONTH = 365.25 / 12

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from matcher.availability import status
-from matcher.dose import check_dose
-from matcher.local_catalogue import StoredCatalogue
-from matcher.rulebase import RuleBase
+from matcher.local.availability import status
+from matcher.local.catalogue import StoredCatalogue
+from matcher.local.dose import check_dose
+from matcher.rulebase.loading import RuleBase
 
 STATUSES = ("offered", "waiting", "not_offered", "unlisted")
 SWEDEN = ZoneInfo("Europe/Stockholm")  # whose calendar days a period counts

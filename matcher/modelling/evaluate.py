@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from matcher.engine.risk import RiskModel, RiskScores
 from matcher.errors import InputError
-from matcher.factors import RISK_LEVELS, UNRATED
-from matcher.fairness import fairness
-from matcher.metrics import auc_with_interval, calibration
-from matcher.risk import RiskModel, RiskScores
-from matcher.rulebase import RuleBase
-from matcher.training_data import TrainingData
+from matcher.modelling.fairness import fairness
+from matcher.modelling.metrics import auc_with_interval, calibration
+from matcher.modelling.training_data import TrainingData
+from matcher.rulebase.factors import RISK_LEVELS, UNRATED
+from matcher.rulebase.loading import RuleBase
 
 HIGH = RISK_LEVELS.index("high")
 

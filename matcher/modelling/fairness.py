@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.metrics import BOOTSTRAP, interval
+from matcher.modelling.metrics import BOOTSTRAP, interval
 
 RATES = ("fpr", "fnr", "ppv", "mean_predicted", "observed")
 

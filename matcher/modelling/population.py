@@ -1,6 +1,6 @@
 """Synthetic populations as encoded case matrices, for bulk runs (impact analysis, benchmarks).
 
-The same generative process as ``matcher.synth.synthetic_cases`` (factors from its latent-severity
+The same generative process as ``matcher.modelling.synth.synthetic_cases`` (factors from its latent-severity
 model; each yes/no fact true with probability 0.4, whole numbers and enum values uniform), drawn
 column by column so that a million cases take a second, not minutes. Every case is labelled synthetic.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.cases import CaseBatch
-from matcher.rulebase import RuleBase
-from matcher.synth import synthetic_ratings
+from matcher.engine.cases import CaseBatch
+from matcher.modelling.synth import synthetic_ratings
+from matcher.rulebase.loading import RuleBase
 
 BOOL_SHARE = 0.4
 

@@ -18,14 +18,14 @@ import joblib
 import numpy as np
 import sklearn
 
+from matcher.engine.risk import RiskModel, TrainedModel, load_scorecard
 from matcher.errors import InputError
 from matcher.i18n import t
-from matcher.risk import RiskModel, TrainedModel, load_scorecard
-from matcher.rulebase import RuleBase
-from matcher.schema import ModelGates
-from matcher.yamlsource import did_you_mean
+from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.schema import ModelGates
+from matcher.rulebase.yamlsource import did_you_mean
 
-DEFAULT_MODELS = Path(__file__).resolve().parents[1] / "models"
+DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def default_models_dir() -> Path:

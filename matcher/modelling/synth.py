@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from matcher.factors import UNRATED
-from matcher.rulebase import RuleBase
+from matcher.rulebase.factors import UNRATED
+from matcher.rulebase.loading import RuleBase
 
 LOADING = 0.6
 RISK_THRESHOLDS = (0.25, 1.05)  # about 40% rated moderate or high, 15% high

@@ -21,13 +21,13 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from matcher.errors import InputError
-from matcher.evaluate import assessment
-from matcher.factors import RISK_LEVELS
-from matcher.models_additive import AdditiveLogistic, IntegerScorecard
-from matcher.registry import sha256
-from matcher.report import write_plots
-from matcher.rulebase import RuleBase
-from matcher.training_data import TrainingData
+from matcher.modelling.additive import AdditiveLogistic, IntegerScorecard
+from matcher.modelling.evaluate import assessment
+from matcher.modelling.registry import sha256
+from matcher.modelling.report import write_plots
+from matcher.modelling.training_data import TrainingData
+from matcher.rulebase.factors import RISK_LEVELS
+from matcher.rulebase.loading import RuleBase
 
 MODEL_KINDS = {"logistic": AdditiveLogistic, "scorecard": IntegerScorecard}
 CUT_POINTS = (0.30, 0.50)  # probability where moderate, then high, begins

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from matcher.errors import InputError
-from matcher.factors import UNRATED
-from matcher.rulebase import RuleBase
-from matcher.yamlsource import did_you_mean
+from matcher.rulebase.factors import UNRATED
+from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.yamlsource import did_you_mean
 
 TRUE_WORDS = {"1", "yes", "ja", "true", "sí", "si"}
 FALSE_WORDS = {"0", "no", "nej", "false"}

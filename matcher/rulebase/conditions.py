@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from matcher.factors import FactorCatalogue
 from matcher.i18n import t
-from matcher.schema import AllOf, AnyOf, Condition, ContextLeaf, FactorLeaf, NotOf
-from matcher.yamlsource import did_you_mean
+from matcher.rulebase.factors import FactorCatalogue
+from matcher.rulebase.schema import AllOf, AnyOf, Condition, ContextLeaf, FactorLeaf, NotOf
+from matcher.rulebase.yamlsource import did_you_mean
 
 ORDER_OPS: dict[str, np.ufunc] = {
     ">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less, "==": np.equal, "!=": np.not_equal,

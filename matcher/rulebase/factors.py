@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.schema import Catalogue, ContextFact, Factor, Instrument, Scale
+from matcher.rulebase.schema import Catalogue, ContextFact, Factor, Instrument, Scale
 
 UNRATED = -1
 RISK_LEVELS = ("low", "moderate", "high")

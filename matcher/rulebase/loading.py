@@ -16,14 +16,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from matcher import schema
-from matcher.conditions import ConditionError, Leaf, LeafTable, Node, compile_condition
 from matcher.errors import Problem, RuleBaseError
-from matcher.factors import FactorCatalogue, InstrumentAdapter
-from matcher.schema import Catalogue, Evidence, Instrument, Intervention, InterventionWarning, Policy, Text
-from matcher.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
+from matcher.rulebase import schema
+from matcher.rulebase.conditions import ConditionError, Leaf, LeafTable, Node, compile_condition
+from matcher.rulebase.factors import FactorCatalogue, InstrumentAdapter
+from matcher.rulebase.schema import Catalogue, Evidence, Instrument, Intervention, InterventionWarning, Policy, Text
+from matcher.rulebase.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
 
-DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules"
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 PREREQUISITE_FACTS = {"caregiver": "caregiver_engaged", "youth_consent": "consent_youth"}
 M = TypeVar("M", bound=BaseModel)
 

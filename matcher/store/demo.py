@@ -14,18 +14,18 @@ import secrets
 from pathlib import Path
 
 from matcher.auth import Principal
-from matcher.availability import availability
-from matcher.cases import encode_cases
-from matcher.engine import match
-from matcher.explain import explain
-from matcher.local_catalogue import LocalCatalogue, load_catalogue
-from matcher.risk import RiskModel
+from matcher.engine.cases import encode_cases
+from matcher.engine.explain import explain
+from matcher.engine.matching import match
+from matcher.engine.risk import RiskModel
+from matcher.local.availability import availability
+from matcher.local.catalogue import LocalCatalogue, load_catalogue
 from matcher.store.service import CaseStore, PlanItemInput
 
 UNIT = "DEMO"
 USERS = (("admin", "admin", None), ("anna", "social_worker", UNIT), ("mona", "methodologist", None),
          ("eva", "evaluator", None), ("maja", "manager", UNIT))
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEEDED_EXAMPLES = ("02-high-risk-15-engaged-family", "05-self-harm", "08-child-9")
 CATALOGUE = EXAMPLES / "catalogue-DEMO.yaml"
 PLAN_STARTED_DAYS_AGO = 60

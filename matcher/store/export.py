@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.cases import encode_cases
-from matcher.factors import UNRATED
-from matcher.rulebase import RuleBase
+from matcher.engine.cases import encode_cases
+from matcher.modelling.synth import TARGET
+from matcher.rulebase.factors import UNRATED
+from matcher.rulebase.loading import RuleBase
 from matcher.store.tables import Assessment, Case, FollowUp
-from matcher.synth import TARGET
 
 GROUPS = ("sex", "born_abroad")
 AGE_BANDS = ((6, 11), (12, 14), (15, 17), (18, 25))

@@ -23,14 +23,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from matcher.auth import AccessDenied, Action, Passwords, Principal, Role, authorize
-from matcher.cases import encode_cases
+from matcher.authoring.diff import impact, translate
+from matcher.engine.cases import encode_cases
+from matcher.engine.risk import RiskModel
 from matcher.errors import InputError
-from matcher.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.i18n import t
-from matcher.local_catalogue import LocalCatalogue, StoredCatalogue
-from matcher.risk import RiskModel
-from matcher.rulebase import RuleBase, content_hash, rule_files
-from matcher.rulediff import impact, translate
+from matcher.local.catalogue import LocalCatalogue, StoredCatalogue
+from matcher.local.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
+from matcher.rulebase.loading import RuleBase, content_hash, rule_files
+from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
 from matcher.store.db import data_dir, sessions
 from matcher.store.export import ExportSummary, outcome_rows, write_csv
@@ -53,7 +54,6 @@ from matcher.store.tables import (
     User,
     now,
 )
-from matcher.yamlsource import did_you_mean
 
 AGENCIES = ("socialtjanst", "skola", "polis", "sis", "region", "kriminalvarden", "civil_society")
 OUTCOMES = ("accepted", "declined", "overridden")

@@ -218,7 +218,7 @@ class RuleVersion(Base):
 
 
 class CatalogueVersion(Base):
-    """One version of a unit's local service catalogue (``matcher.local_catalogue``), never changed once saved."""
+    """One version of a unit's local service catalogue (``matcher.local.catalogue``), never changed once saved."""
 
     __tablename__ = "catalogue_versions"
     __table_args__ = (UniqueConstraint("unit_id", "version"),)

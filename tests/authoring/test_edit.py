@@ -7,9 +7,9 @@ from argon2 import PasswordHasher
 
 from matcher import InputError
 from matcher.auth import AccessDenied, Passwords
+from matcher.authoring.edit import apply_form, candidate, form_values, save
 from matcher.errors import Problem
-from matcher.rulebase import content_hash
-from matcher.ruleedit import apply_form, candidate, form_values, save
+from matcher.rulebase.loading import content_hash
 from matcher.store.db import connect, upgrade
 from matcher.store.service import CaseStore, ConflictError
 from tests.conftest import RULES

@@ -10,13 +10,13 @@ from argon2 import PasswordHasher
 
 from matcher import load_rule_base, load_scorecard
 from matcher.auth import Passwords
-from matcher.cases import encode_cases
+from matcher.authoring.diff import FieldChange, impact, resolve
+from matcher.authoring.json_schema import HEADER, SCHEMA_FILE, rule_json_schema
+from matcher.authoring.lint import lint
+from matcher.authoring.rule_tests import run_rule_tests
 from matcher.cli import main
+from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
-from matcher.rulediff import FieldChange, impact, resolve
-from matcher.ruledoc import HEADER, SCHEMA_FILE, rule_json_schema
-from matcher.rulelint import lint
-from matcher.ruletests import run_rule_tests
 from matcher.store.db import connect, upgrade
 from matcher.store.service import CaseStore
 from tests.conftest import RULES

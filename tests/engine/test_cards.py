@@ -3,10 +3,10 @@
 import pytest
 
 from matcher import InputError
-from matcher.cards import STRENGTHS, TYPES, evidence_level, find_interventions, intervention_card
+from matcher.engine.cards import STRENGTHS, TYPES, evidence_level, find_interventions, intervention_card
+from matcher.engine.render import card_text
 from matcher.i18n import catalogue
-from matcher.render import card_text
-from matcher.schema import Confidence, Prerequisite
+from matcher.rulebase.schema import Confidence, Prerequisite
 
 
 def test_the_card_says_the_rule_in_words(rules) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from matcher import InputError, encode_cases, read_cases
-from matcher.cases import case_json_schema
-from matcher.factors import UNRATED
+from matcher.engine.cases import case_json_schema
+from matcher.rulebase.factors import UNRATED
 
 CONTEXT = {"age": 15, "placement": "home", "caregiver_engaged": True}
 

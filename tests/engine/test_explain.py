@@ -1,7 +1,7 @@
 """Golden explanation texts for the example cases, in Swedish and English, and the JSON contract.
 
-To accept a deliberate change in wording, run `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_explain.py`
-and read the diff of tests/golden/ before committing it.
+To accept a deliberate change in wording, run `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/engine/test_explain.py`
+and read the diff of tests/engine/golden/ before committing it.
 """
 
 import os

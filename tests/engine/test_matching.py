@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from matcher import encode_cases, explain, match
-from matcher.factors import RISK_LEVELS
-from matcher.scoring import TERMS
-from matcher.synth import synthetic_cases
+from matcher.engine.scoring import TERMS
+from matcher.modelling.synth import synthetic_cases
+from matcher.rulebase.factors import RISK_LEVELS
 
 FAMILY_TYPES = ("family_therapy", "parent_training")
 

@@ -1,13 +1,13 @@
-"""The compiled loop (matcher.kernel) against the numpy evaluation: the ranking, eligibility and leaf bits,
+"""The compiled loop (matcher.engine.kernel) against the numpy evaluation: the ranking, eligibility and leaf bits,
 in chunks and blocks of any size (same as one batch)."""
 
 import numpy as np
 import pytest
 
 from matcher import encode_cases, explain, match
-from matcher.engine import evaluation, match_matrix
-from matcher.population import synthetic_batch
-from matcher.synth import synthetic_cases
+from matcher.engine.matching import evaluation, match_matrix
+from matcher.modelling.population import synthetic_batch
+from matcher.modelling.synth import synthetic_cases
 
 
 def _brute(score, eligible, priority, k):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from matcher import RuleBaseError, encode_cases, load_scorecard
-from matcher.factors import RISK_LEVELS
+from matcher.rulebase.factors import RISK_LEVELS
 from tests.conftest import SHARED_DATA
 
 CONTEXT = {"age": 15, "placement": "home", "caregiver_engaged": True}

@@ -1,4 +1,4 @@
-"""Availability beside each recommendation (``matcher.availability``): a status per recommended insats from the
+"""Availability beside each recommendation (``matcher.local.availability``): a status per recommended insats from the
 unit's local catalogue, the nearest offered alternative for one the unit cannot give, and the fidelity warning
 for a licensed programme offered without a valid licence. Availability never changes the ranking.
 
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from matcher import encode_cases, explain, match
-from matcher.availability import availability, fidelity_warning, nearest_alternative
-from matcher.engine import MatchResult
-from matcher.local_catalogue import Licence, LocalCatalogue, Offer
+from matcher.engine.matching import MatchResult
+from matcher.local.availability import availability, fidelity_warning, nearest_alternative
+from matcher.local.catalogue import Licence, LocalCatalogue, Offer
 from tests.conftest import EXAMPLES
 
 ON = dt.date(2026, 3, 1)

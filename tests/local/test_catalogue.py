@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from matcher import InputError
-from matcher.local_catalogue import (
+from matcher.local.catalogue import (
     FIELDS,
     CatalogueError,
     Licence,

@@ -1,4 +1,4 @@
-"""Delivered dose against the rule base's target dose (``matcher.dose``), with the expected figures worked out by
+"""Delivered dose against the rule base's target dose (``matcher.local.dose``), with the expected figures worked out by
 hand from rules/interventions/*.yaml and ``policy.dose.flag_below: 0.8``:
 
 - fft: sessions min 10, hours min 30, months max 6 -> due evenly over 6 x 365.25 / 12 = 182.625 days;
@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from matcher.dose import DoseCheck, check_dose
+from matcher.local.dose import DoseCheck, check_dose
 
 START = dt.date(2026, 1, 1)
 

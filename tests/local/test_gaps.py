@@ -1,5 +1,6 @@
-"""The service-gap report (``matcher.gaps``, ``CaseStore.gap_report``, ``matcher.gap_export``, ``matcher report
-gaps``) and the catalogue commands, on the real store: SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
+"""The service-gap report (``matcher.local.gaps``, ``CaseStore.gap_report``, ``matcher.documents.gap_report``,
+``matcher report gaps``) and the catalogue commands, on the real store: SQLite, and PostgreSQL when
+TEST_DATABASE_URL is set.
 
 The store is seeded by hand: catalogue versions and recommendations get their times written directly (a Core
 UPDATE, which the ORM's never-changed guard does not see), so the counts below can be worked out by hand.
@@ -14,9 +15,8 @@ from sqlalchemy import select, update
 
 from matcher import InputError
 from matcher.auth import AccessDenied, Principal
-from matcher.gap_export import gap_charts, gap_csv, gap_pdf, gap_text
-from matcher.gaps import SWEDEN, GapReport, PlanItemRecord, StoredRecommendation, gap_report
-from matcher.local_catalogue import (
+from matcher.documents.gap_report import gap_charts, gap_csv, gap_pdf, gap_text
+from matcher.local.catalogue import (
     Licence,
     LocalCatalogue,
     Offer,
@@ -24,6 +24,7 @@ from matcher.local_catalogue import (
     catalogue_yaml,
     load_catalogue,
 )
+from matcher.local.gaps import SWEDEN, GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.store.db import connect, upgrade
 from matcher.store.service import CaseStore, PlanItemInput
 from matcher.store.tables import CatalogueVersion, Recommendation, Unit

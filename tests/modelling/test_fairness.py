@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from matcher.fairness import group_table
-from matcher.metrics import auc, calibration
+from matcher.modelling.fairness import group_table
+from matcher.modelling.metrics import auc, calibration
 
 # group a: 4 without the outcome (1 flagged), 2 with it (1 flagged)
 # group b: 2 without the outcome (1 flagged), 2 with it (2 flagged)

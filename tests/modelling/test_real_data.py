@@ -2,10 +2,10 @@
 
 import pytest
 
-from matcher.evaluate import evaluate_model
-from matcher.public_data import CATALAN_TARGET, HUNAN_TARGET, load_public
-from matcher.train import train
-from matcher.training_data import frame_sha256, training_data
+from matcher.modelling.evaluate import evaluate_model
+from matcher.modelling.public_data import CATALAN_TARGET, HUNAN_TARGET, load_public
+from matcher.modelling.train import train
+from matcher.modelling.training_data import frame_sha256, training_data
 from tests.conftest import SHARED_DATA
 
 CATALAN = SHARED_DATA / "catalonia_juvenile_recidivism.csv"

@@ -7,12 +7,20 @@ import pytest
 
 from matcher import InputError, Scorecard, encode_cases, explain, match
 from matcher.cli import main
-from matcher.registry import active_model, default_models_dir, load_model, promote, read_registry, register, sha256
-from matcher.risk import TrainedModel
-from matcher.schema import ModelGates
-from matcher.synth import TARGET, synthetic_training
-from matcher.train import train
-from matcher.training_data import frame_sha256, training_data
+from matcher.engine.risk import TrainedModel
+from matcher.modelling.registry import (
+    active_model,
+    default_models_dir,
+    load_model,
+    promote,
+    read_registry,
+    register,
+    sha256,
+)
+from matcher.modelling.synth import TARGET, synthetic_training
+from matcher.modelling.train import train
+from matcher.modelling.training_data import frame_sha256, training_data
+from matcher.rulebase.schema import ModelGates
 from tests.conftest import EXAMPLES
 
 LENIENT = ModelGates(min_auc=0.6, max_calibration_error=0.05, max_fpr_gap=0.2)

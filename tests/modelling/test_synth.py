@@ -3,7 +3,7 @@
 import pandas as pd
 
 from matcher.cli import main
-from matcher.synth import COEFFICIENTS, TARGET, synthetic_training
+from matcher.modelling.synth import COEFFICIENTS, TARGET, synthetic_training
 
 
 def test_same_seed_same_rows_and_every_row_is_labelled_synthetic(rules) -> None:

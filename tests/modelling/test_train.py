@@ -7,11 +7,11 @@ import pytest
 from scipy.stats import spearmanr
 
 from matcher.errors import InputError
-from matcher.factors import UNRATED
-from matcher.registry import card_of, entry, load_model, plots_of, read_registry, register
-from matcher.synth import COEFFICIENTS, TARGET, synthetic_training
-from matcher.train import STEPS, train
-from matcher.training_data import frame_sha256, training_data
+from matcher.modelling.registry import card_of, entry, load_model, plots_of, read_registry, register
+from matcher.modelling.synth import COEFFICIENTS, TARGET, synthetic_training
+from matcher.modelling.train import STEPS, train
+from matcher.modelling.training_data import frame_sha256, training_data
+from matcher.rulebase.factors import UNRATED
 
 GROUPS = ["sex", "born_abroad"]
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from matcher import InputError
-from matcher.factors import UNRATED
-from matcher.training_data import read_training
+from matcher.modelling.training_data import read_training
+from matcher.rulebase.factors import UNRATED
 
 
 def _csv(tmp_path: Path, text: str) -> Path:

@@ -5,8 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from matcher.conditions import ConditionError, LeafTable, compile_condition, evaluate, failed_parts, met_parts
-from matcher.schema import Intervention
+from matcher.rulebase.conditions import ConditionError, LeafTable, compile_condition, evaluate, failed_parts, met_parts
+from matcher.rulebase.schema import Intervention
 
 
 def _cond(raw):

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select, text
 
 from matcher import InputError
 from matcher.auth import AccessDenied, Principal, Role
-from matcher.local_catalogue import LocalCatalogue
+from matcher.local.catalogue import LocalCatalogue
 from matcher.store import audit as audit_module
 from matcher.store.db import current_revision, upgrade
 from matcher.store.service import CaseStore, ConflictError, PlanItemInput
@@ -398,7 +398,7 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
     store.export_outcomes(eva, tmp_path / "again.csv", min_group=5)
     assert not set(pd.read_csv(tmp_path / "again.csv")["case_id"]) & set(df["case_id"])  # new ids each export
     assert df["peer_delinquency"].tolist() == [0, 1, 2, 0, 1, 2] and df["history_of_violence"].isna().all()
-    from matcher.training_data import read_training
+    from matcher.modelling.training_data import read_training
 
     data = read_training(out, rules, "reoffended_12m", features=["peer_delinquency"], groups=["sex", "born_abroad"])
     assert (len(data.y), data.features) == (6, ("peer_delinquency",))  # the evaluators can train on it

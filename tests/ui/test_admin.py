@@ -5,9 +5,9 @@ from sqlalchemy import text
 
 from matcher.auth import Role
 from matcher.store.db import connect
-from tests.apptest import app_as, use_demo_database
+from tests.ui.apptest import app_as, use_demo_database
 
-PAGES = ["ui/users.py", "ui/audit.py"]
+PAGES = ["ui/admin/users.py", "ui/admin/audit.py"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,13 +34,13 @@ def test_every_admin_page_renders_in_both_languages(page: str, lang: str) -> Non
     at = app_as(Role.ADMIN, page, lang)
     assert not at.exception
     assert not at.error
-    assert at.title[0].value == {"sv": {"ui/users.py": "Användare", "ui/audit.py": "Granskningslogg"},
-                                 "en": {"ui/users.py": "Users", "ui/audit.py": "Audit log"}}[lang][page]
+    assert at.title[0].value == {"sv": {"ui/admin/users.py": "Användare", "ui/admin/audit.py": "Granskningslogg"},
+                                 "en": {"ui/admin/users.py": "Users", "ui/admin/audit.py": "Audit log"}}[lang][page]
 
 
 
 def test_the_demo_users_are_listed() -> None:
-    at = app_as(Role.ADMIN, "ui/users.py", "en")
+    at = app_as(Role.ADMIN, "ui/admin/users.py", "en")
     assert _users(at) == {"admin": {"Role": "admin", "Unit": "", "Active": "yes"},
                           "anna": {"Role": "social worker", "Unit": "DEMO", "Active": "yes"},
                           "eva": {"Role": "evaluator", "Unit": "", "Active": "yes"},
@@ -50,7 +50,7 @@ def test_the_demo_users_are_listed() -> None:
 
 
 def test_add_change_and_disable_a_user_with_errors_as_messages() -> None:
-    at = app_as(Role.ADMIN, "ui/users.py", "en")
+    at = app_as(Role.ADMIN, "ui/admin/users.py", "en")
     _add(at, "nils", "social_worker", "", "long-enough-password")
     assert at.error[0].value.endswith("user nils: a social worker needs a unit (--unit CODE)")
     _add(at, "nils", "social_worker", "NORR", "short")
@@ -84,7 +84,7 @@ def test_add_change_and_disable_a_user_with_errors_as_messages() -> None:
 
 
 def test_the_audit_log_is_newest_first_filtered_by_actor_and_case_and_paged() -> None:
-    at = app_as(Role.ADMIN, "ui/audit.py", "en")
+    at = app_as(Role.ADMIN, "ui/admin/audit.py", "en")
     log = at.dataframe[0].value
     assert list(log.columns) == ["No.", "Time (UTC)", "User", "Action", "Case", "Detail"]
     assert list(log["No."]) == sorted(log["No."], reverse=True)
@@ -108,7 +108,7 @@ def test_the_audit_log_is_newest_first_filtered_by_actor_and_case_and_paged() ->
 
 
 def test_verify_says_intact_then_names_every_problem_after_tampering() -> None:
-    at = app_as(Role.ADMIN, "ui/audit.py", "en")
+    at = app_as(Role.ADMIN, "ui/admin/audit.py", "en")
     at.button(key="audit-verify").click().run()
     assert at.success[0].value == "The log is intact: no entry was changed, inserted or deleted."
     engine = connect()

@@ -4,8 +4,8 @@ last good rule base kept serving after a broken change."""
 import pytest
 
 from matcher.auth import Role
-from tests.apptest import PASSWORD, app_as, use_demo_database
-from ui.pages import PAGES, pages_for
+from tests.ui.apptest import PASSWORD, app_as, use_demo_database
+from ui.shared.pages import PAGES, pages_for
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -34,8 +34,8 @@ def test_a_wrong_password_is_a_message_and_the_right_one_logs_in() -> None:
 
 
 def test_the_first_run_seeded_one_user_per_role_and_synthetic_cases() -> None:
-    from ui.context import case_store
-    from ui.loading import served
+    from ui.shared.context import case_store
+    from ui.shared.loading import served
 
     rules, _, _ = served()
     store = case_store(rules.content_hash, rules)
@@ -77,11 +77,11 @@ def test_logout_returns_to_the_login_page() -> None:
 def test_a_broken_rule_change_keeps_the_last_good_rule_base_serving(edited_rules, monkeypatch) -> None:
     root = edited_rules("interventions/mst.yaml", "months: {min: 3, max: 5}", "months: {min: 3, max: 6}")
     monkeypatch.setenv("INSATSMATCH_RULES", str(root))
-    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py")
     assert not at.warning
     edited_rules("interventions/mst.yaml", "intensity: high", "intensity: extreme")
     at.button(key="open-case").click().run()
-    at.switch_page("ui/recommend.py").run()
+    at.switch_page("ui/case_work/recommend.py").run()
     assert not at.exception
     assert at.warning[0].value.startswith("En ändring i regelbasen kunde inte läsas; den senast fungerande")
     assert "rules/interventions/mst.yaml:12: intensity: Input should be" in at.warning[0].value

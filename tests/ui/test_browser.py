@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.apptest import PASSWORD
 from tests.conftest import ROOT
+from tests.ui.apptest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

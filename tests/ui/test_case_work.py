@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from matcher.auth import Role
-from tests.apptest import app_as, use_demo_database
+from tests.ui.apptest import app_as, use_demo_database
 
-PAGES = ["ui/cases.py", "ui/assess.py", "ui/recommend.py", "ui/plan.py", "ui/follow_up.py"]
+PAGES = [f"ui/case_work/{name}.py" for name in ("cases", "assess", "recommend", "plan", "follow_up")]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -16,7 +16,7 @@ def demo(tmp_path_factory):
 
 
 def _with_case(page: str, lang: str = "sv"):
-    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py", lang)
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py", lang)
     at.button(key="open-case").click().run()  # the first (synthetic, seeded) case
     return at.switch_page(page).run()
 
@@ -37,7 +37,7 @@ def test_a_page_without_a_case_points_to_the_case_list(page: str) -> None:
 
 
 def test_seeded_cases_are_labelled_synthetic() -> None:
-    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py")
     assert not at.exception
     options = at.selectbox(key="case-select").options
     assert len(options) >= 3 and all(option.endswith("(syntetiskt exempel)") for option in options)
@@ -45,11 +45,11 @@ def test_seeded_cases_are_labelled_synthetic() -> None:
 
 def test_the_main_flow_from_assessment_to_follow_up() -> None:
     # AppTest does not follow a page's own st.switch_page into the next run, so the test follows it explicitly
-    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py")
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py")
     at.button(key="FormSubmitter:new-case-Skapa ärende").click().run()
     code = at.session_state["case"]
     assert at.title[0].value == "Bedömning"
-    at.switch_page("ui/assess.py").run()
+    at.switch_page("ui/case_work/assess.py").run()
     # assessment: a 15-year-old at high risk with a caregiver who takes part
     at.number_input(key="form-ctx-age").set_value(15)
     at.checkbox(key="form-ctx-caregiver_engaged").check()
@@ -59,7 +59,7 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     at.button(key="FormSubmitter:assessment-form-Spara bedömning och visa rekommendationer").click().run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Rekommendationer"
-    at.switch_page("ui/recommend.py").run()
+    at.switch_page("ui/case_work/recommend.py").run()
     assert at.subheader[0].value.startswith("Risknivå: hög")
     first = next(m.value for m in at.markdown if m.value.startswith("**1. "))
     assert first.startswith("**1. Multisystemisk terapi (MST)**")
@@ -79,11 +79,11 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     assert at.title[0].value == "Plan och samtycke"
     decided = at.session_state["decided"]
     assert recommended[0] in decided and recommended[1] not in decided
-    at.switch_page("ui/plan.py").run()
+    at.switch_page("ui/case_work/plan.py").run()
     assert not at.exception
     assert at.session_state["case"] == code
     # follow-up: six months later, no new offences, a reassessment with lower peer delinquency
-    at.switch_page("ui/follow_up.py").run()
+    at.switch_page("ui/case_work/follow_up.py").run()
     at.number_input(key="follow-offences").set_value(0)
     at.checkbox(key="follow-reassess").check()
     at.radio(key="follow-f-peer_delinquency").set_value(1)
@@ -104,8 +104,8 @@ def _keys(at, prefix: str) -> list[str]:
 
 def test_consent_and_export_on_the_plan_page() -> None:
     from matcher.store.service import PlanItemInput
-    from ui.context import case_store
-    from ui.loading import served
+    from ui.shared.context import case_store
+    from ui.shared.loading import served
 
     rules, _, _ = served()
     store = case_store(rules.content_hash, rules)
@@ -115,7 +115,7 @@ def test_consent_and_export_on_the_plan_page() -> None:
     store.save_plan(anna, code, [PlanItemInput("mst", "socialtjanst", "färre konflikter", today, today),
                                  PlanItemInput("school-support", "skola", "närvaro", today, today)],
                     store.plan(anna, code).version)
-    at = _with_case("ui/plan.py")
+    at = _with_case("ui/case_work/plan.py")
     assert not at.exception
     assert _shown(at) == {"socialtjänsten": "ja", "skolan": "nej"}
     at.radio(key="consent-by").set_value("youth")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from matcher.auth import Role
-from tests.apptest import app_as, use_demo_database
 from tests.conftest import EXAMPLES, RULES
+from tests.ui.apptest import app_as, use_demo_database
 
 READERS = [Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.ADMIN, Role.MANAGER]
 FFT_WARNING = ("Funktionell familjeterapi (FFT) erbjuds utan giltig licens eller certifiering (FFT-certifiering "
@@ -27,7 +27,7 @@ def demo(tmp_path_factory):
 
 
 def _first_case(page: str, lang: str = "sv"):
-    at = app_as(Role.SOCIAL_WORKER, "ui/cases.py", lang)
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py", lang)
     at.button(key="open-case").click().run()  # the seeded case 02-high-risk-15-engaged-family
     return at.switch_page(page).run()
 
@@ -38,7 +38,7 @@ def _table(at, column: str):
 
 
 def test_each_recommendation_says_what_the_unit_offers_without_changing_the_ranking() -> None:
-    at = _first_case("ui/recommend.py")
+    at = _first_case("ui/case_work/recommend.py")
     assert not at.exception
     ranked = [m.value.split("**")[1] for m in at.markdown if m.value.startswith("**") and ". " in m.value[:6]]
     assert ranked == ["1. Multisystemisk terapi (MST)", "2. Multidimensionell familjeterapi (MDFT)",
@@ -63,14 +63,14 @@ def test_each_recommendation_says_what_the_unit_offers_without_changing_the_rank
 def test_the_catalogue_page_renders_for_every_role_that_may_read_it_in_both_languages() -> None:
     for role in READERS:
         for lang in ("sv", "en"):
-            at = app_as(role, "ui/catalogue.py", lang)
+            at = app_as(role, "ui/local_offer/catalogue.py", lang)
             assert not at.exception, (role, lang)
             assert not at.error, (role, lang)
             assert at.caption[0].value == {"sv": "Enhet: DEMO", "en": "Unit: DEMO"}[lang]  # the only unit
 
 
 def test_readers_see_the_table_and_the_licence_warnings_editors_get_the_editor() -> None:
-    at = app_as(Role.SOCIAL_WORKER, "ui/catalogue.py")
+    at = app_as(Role.SOCIAL_WORKER, "ui/local_offer/catalogue.py")
     table = _table(at, "Erbjuds")
     assert list(table["Insats"])[:2] == ["Multisystemisk terapi (MST)", "Funktionell familjeterapi (FFT)"]
     assert list(table["Erbjuds"])[:2] == ["nej", "ja"]
@@ -79,12 +79,12 @@ def test_readers_see_the_table_and_the_licence_warnings_editors_get_the_editor()
                                   "certifiering (ingen licens eller certifiering är registrerad).")
                for w in at.warning)
     assert "catalogue-editor" not in [d.key for d in at.dataframe]
-    editor = app_as(Role.METHODOLOGIST, "ui/catalogue.py")
+    editor = app_as(Role.METHODOLOGIST, "ui/local_offer/catalogue.py")
     assert "catalogue-editor" in [d.key for d in editor.dataframe]
 
 
 def test_saving_the_table_unchanged_keeps_the_version() -> None:
-    at = app_as(Role.METHODOLOGIST, "ui/catalogue.py")
+    at = app_as(Role.METHODOLOGIST, "ui/local_offer/catalogue.py")
     at.text_input(key="catalogue-reason").input("kontroll")
     at.button(key="catalogue-save").click().run()
     assert not at.exception and not at.error
@@ -94,7 +94,7 @@ def test_saving_the_table_unchanged_keeps_the_version() -> None:
 def test_a_file_is_read_in_as_a_new_version_and_a_bad_file_saves_nothing() -> None:
     text = (EXAMPLES / "catalogue-DEMO.yaml").read_text(encoding="utf-8").replace("waiting_weeks: 6",
                                                                                     "waiting_weeks: 10")
-    at = app_as(Role.ADMIN, "ui/catalogue.py")
+    at = app_as(Role.ADMIN, "ui/local_offer/catalogue.py")
     at.file_uploader(key="catalogue-file").set_value(("ny-katalog.yaml", text.encode(), "application/yaml")).run()
     at.text_input(key="catalogue-file-reason").input("MDFT-avtalet har längre kö")
     at.button(key="catalogue-file-save").click().run()
@@ -110,7 +110,7 @@ def test_a_file_is_read_in_as_a_new_version_and_a_bad_file_saves_nothing() -> No
         "trasig.yaml:6: synthetic: unknown key 'synthetic'\n"
         "trasig.yaml:33: offers[3].insats: unknown insats 'pmt0' (the ids are the file names in "
         "rules/interventions/); did you mean 'pmto'?")
-    at = app_as(Role.ADMIN, "ui/catalogue.py")
+    at = app_as(Role.ADMIN, "ui/local_offer/catalogue.py")
     assert at.caption[1].value.startswith("Version 2, sparad ")
     assert at.caption[1].value.endswith(" av admin: MDFT-avtalet har längre kö")
     history = _table(at, "Version")
@@ -119,7 +119,7 @@ def test_a_file_is_read_in_as_a_new_version_and_a_bad_file_saves_nothing() -> No
 
 def test_a_file_for_another_unit_is_refused() -> None:
     text = (EXAMPLES / "catalogue-DEMO.yaml").read_text(encoding="utf-8").replace("unit: DEMO", "unit: NORR")
-    at = app_as(Role.METHODOLOGIST, "ui/catalogue.py")
+    at = app_as(Role.METHODOLOGIST, "ui/local_offer/catalogue.py")
     at.file_uploader(key="catalogue-file").set_value(("norr.yaml", text.encode(), "application/yaml")).run()
     at.text_input(key="catalogue-file-reason").input("fel fil")
     at.button(key="catalogue-file-save").click().run()
@@ -132,7 +132,7 @@ def test_a_saved_catalogue_that_no_longer_fits_the_rule_base_is_pointed_out_by_r
     shutil.copytree(RULES, root)
     (root / "interventions" / "art.yaml").unlink()  # the methodologists removed ART after the catalogue was saved
     monkeypatch.setenv("INSATSMATCH_RULES", str(root))
-    at = app_as(Role.METHODOLOGIST, "ui/catalogue.py")
+    at = app_as(Role.METHODOLOGIST, "ui/local_offer/catalogue.py")
     assert not at.exception
     assert at.warning[0].value == (
         "Den sparade katalogen passar inte längre regelbasen (den har ändrats sedan katalogen sparades). Rätta "
@@ -141,13 +141,13 @@ def test_a_saved_catalogue_that_no_longer_fits_the_rule_base_is_pointed_out_by_r
 
 
 def test_the_plan_records_delivered_dose_and_the_follow_up_flags_under_dosing() -> None:
-    at = _first_case("ui/plan.py")
+    at = _first_case("ui/case_work/plan.py")
     assert not at.exception
     editor = next(d for d in at.dataframe if d.key == "plan-editor")
     assert list(editor.value.columns)[-2:] == ["sessions_delivered", "hours_delivered"]
     labels = {column["label"] for column in json.loads(editor.proto.columns).values() if "label" in column}
     assert {"Tillfällen givna", "Timmar givna"} <= labels
-    at.switch_page("ui/follow_up.py").run()
+    at.switch_page("ui/case_work/follow_up.py").run()
     assert not at.exception
     table = _table(at, "Borde ha getts")
     assert table.to_dict("records") == [
@@ -164,7 +164,7 @@ def test_the_plan_records_delivered_dose_and_the_follow_up_flags_under_dosing() 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_the_gap_page_counts_the_seeded_cases_and_offers_csv_and_pdf(lang: str) -> None:
-    at = app_as(Role.MANAGER, "ui/gaps.py", lang)
+    at = app_as(Role.MANAGER, "ui/local_offer/gaps.py", lang)
     assert not at.exception and not at.error
     name, recommended, not_offered, waiting = (
         {"sv": "Insats", "en": "Insats"}[lang], {"sv": "Rekommenderad", "en": "Recommended"}[lang],
@@ -183,7 +183,7 @@ def test_the_gap_page_is_only_for_managers() -> None:
     for role in (Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.EVALUATOR, Role.ADMIN):
         at = app_as(role)
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page("ui/gaps.py")
+            at.switch_page("ui/local_offer/gaps.py")
 
 
 def test_the_demo_catalogue_file_is_labelled_synthetic() -> None:

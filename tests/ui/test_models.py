@@ -6,11 +6,11 @@ import shutil
 import pytest
 
 from matcher.auth import Role
-from matcher.registry import read_registry
-from tests.apptest import app_as, use_demo_database
+from matcher.modelling.registry import read_registry
 from tests.conftest import ROOT
+from tests.ui.apptest import app_as, use_demo_database
 
-PAGES = ["ui/models.py", "ui/train.py"]
+PAGES = ["ui/models/registry.py", "ui/models/train.py"]
 SHIPPED = "logistic-20261122-4276f2cb"
 
 
@@ -36,13 +36,14 @@ def _frame(at, title: str):
 def test_every_evaluator_page_renders_in_both_languages(page: str, lang: str) -> None:
     at = app_as(Role.EVALUATOR, page, lang)
     assert not at.exception
-    assert at.title[0].value == {"sv": {"ui/models.py": "Modeller", "ui/train.py": "Träna modell"},
-                                 "en": {"ui/models.py": "Models", "ui/train.py": "Train a model"}}[lang][page]
+    titles = {"sv": {"ui/models/registry.py": "Modeller", "ui/models/train.py": "Träna modell"},
+              "en": {"ui/models/registry.py": "Models", "ui/models/train.py": "Train a model"}}
+    assert at.title[0].value == titles[lang][page]
 
 
 
 def test_the_card_shows_figures_with_intervals_fairness_and_named_points() -> None:
-    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
     assert not at.exception
     registry = _frame(at, "Last event")
     assert registry.to_dict("records") == [{"Model": SHIPPED, "Status": "candidate", "Synthetic data": "",
@@ -62,14 +63,14 @@ def test_the_card_shows_figures_with_intervals_fairness_and_named_points() -> No
 
 
 def test_the_points_table_names_factors_in_swedish() -> None:
-    at = app_as(Role.EVALUATOR, "ui/models.py")
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py")
     assert not at.exception
     points = _frame(at, "Poäng")
     assert points.iloc[1].to_dict() == {"Faktor": "Tidigare våld", "Bedömning": "hög", "Poäng": 0.0502}
 
 
 def test_without_an_active_model_the_candidate_is_compared_with_the_baseline() -> None:
-    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
     compare = _frame(at, "baseline-scorecard-1").set_index("Figure")
     assert compare.loc["AUC (95% interval)"].to_dict() == {SHIPPED: "0.637 (0.594–0.675)",
                                                            "baseline-scorecard-1": "not trained"}
@@ -78,7 +79,7 @@ def test_without_an_active_model_the_candidate_is_compared_with_the_baseline() -
 
 
 def test_promotion_needs_a_reason_and_forcing_past_the_gates_is_recorded(models) -> None:
-    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
     at.button(key="models-promote-submit").click().run()
     assert at.error[-1].value == "Write a reason; it is kept in the registry."
     at.text_area(key="models-promote-reason").input("better calibrated on the Catalan data")
@@ -103,13 +104,13 @@ def test_promotion_needs_a_reason_and_forcing_past_the_gates_is_recorded(models)
 def test_a_tampered_card_is_refused_with_a_message(models) -> None:
     card = models / SHIPPED / "card.json"
     card.write_text(card.read_text().replace('"auc": 0.6372', '"auc": 0.9'))
-    at = app_as(Role.EVALUATOR, "ui/models.py", "en")
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
     assert not at.exception
     assert "card.json: SHA-256" in at.error[0].value and "does not match the registry" in at.error[0].value
 
 
 def test_training_on_synthetic_data_shows_progress_and_the_new_candidates_card(models) -> None:
-    at = app_as(Role.EVALUATOR, "ui/train.py", "en")
+    at = app_as(Role.EVALUATOR, "ui/models/train.py", "en")
     at.number_input(key="train-rows").set_value(600).run()
     assert at.multiselect(key="train-groups").value == ["sex", "born_abroad"]
     assert at.main.caption[1].value.endswith("outcome reoffended_12m. (synthetic data)")
@@ -130,7 +131,7 @@ def test_training_on_synthetic_data_shows_progress_and_the_new_candidates_card(m
 
 
 def test_bad_outcome_data_is_a_message_naming_file_column_and_line_and_the_page_keeps_working() -> None:
-    at = app_as(Role.EVALUATOR, "ui/train.py", "en")
+    at = app_as(Role.EVALUATOR, "ui/models/train.py", "en")
     at.radio(key="train-source").set_value("upload").run()
     assert at.info[0].value == "Upload a file, or choose synthetic data."
     at.file_uploader(key="train-upload").upload("outcomes.csv", b"peer_delinquency,impulsivity,reoffended\n"

@@ -7,11 +7,11 @@ import pytest
 
 from matcher import load_rule_base
 from matcher.auth import Role
-from matcher.rulebase import content_hash
+from matcher.rulebase.loading import content_hash
 from matcher.store.db import connect
 from matcher.store.service import CaseStore
-from tests.apptest import DEMO_USERS, app_as, use_demo_database
 from tests.conftest import RULES
+from tests.ui.apptest import DEMO_USERS, app_as, use_demo_database
 
 READERS = [Role.METHODOLOGIST, Role.SOCIAL_WORKER, Role.EVALUATOR]
 MST = (RULES / "interventions" / "mst.yaml").read_text(encoding="utf-8")
@@ -33,7 +33,7 @@ def _number(at, label: str):
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("role", READERS)
 def test_the_rule_base_renders_for_everyone_who_may_read_rules(role: Role, lang: str) -> None:
-    at = app_as(role, "ui/rules_browse.py", lang)
+    at = app_as(role, "ui/rules/browse.py", lang)
     assert at.title[0].value == {"sv": "Regelbasen", "en": "The rule base"}[lang]
     assert at.caption[1].value == {"sv": "37 av 37 insatser matchar.", "en": "37 of 37 insatser match."}[lang]
     assert not at.error
@@ -42,7 +42,7 @@ def test_the_rule_base_renders_for_everyone_who_may_read_rules(role: Role, lang:
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_the_rule_editor_renders_and_checks_the_file(lang: str) -> None:
-    at = app_as(Role.METHODOLOGIST, "ui/rules_edit.py", lang)
+    at = app_as(Role.METHODOLOGIST, "ui/rules/edit.py", lang)
     assert at.title[0].value == {"sv": "Ändra regler", "en": "Change rules"}[lang]
     assert at.success[0].value.startswith({"sv": "Regelbasen med din ändring är giltig",
                                            "en": "The rule base with your change is valid"}[lang])
@@ -51,7 +51,7 @@ def test_the_rule_editor_renders_and_checks_the_file(lang: str) -> None:
 
 
 def test_search_and_filters_narrow_the_list_and_a_card_reads_the_rule_in_words() -> None:
-    at = app_as(Role.METHODOLOGIST, "ui/rules_browse.py", "en")
+    at = app_as(Role.METHODOLOGIST, "ui/rules/browse.py", "en")
     at.multiselect(key="rules_browse_types").select("family_therapy")
     at.multiselect(key="rules_browse_strengths").select("strong").run()
     assert at.caption[1].value == "3 of 37 insatser match."
@@ -73,7 +73,7 @@ def test_search_and_filters_narrow_the_list_and_a_card_reads_the_rule_in_words()
 
 
 def test_a_do_not_offer_entry_shows_its_warning_first_and_an_empty_search_says_so() -> None:
-    at = app_as(Role.SOCIAL_WORKER, "ui/rules_browse.py")
+    at = app_as(Role.SOCIAL_WORKER, "ui/rules/browse.py")
     at.text_input(key="rules_browse_search").input("scared straight").run()
     assert at.error[0].value.startswith("VARNING – ska inte erbjudas: Socialstyrelsen avråder från "
                                         "avskräckningsprogram av typen Scared Straight")
@@ -85,7 +85,7 @@ def test_a_do_not_offer_entry_shows_its_warning_first_and_an_empty_search_says_s
 
 
 def test_a_form_change_is_checked_tested_and_its_impact_shown_before_saving() -> None:
-    at = app_as(Role.METHODOLOGIST, "ui/rules_edit.py")
+    at = app_as(Role.METHODOLOGIST, "ui/rules/edit.py")
     at.selectbox(key="rules_edit_pick").set_value("mst").run()
     _number(at, "Högsta ålder").set_value(14)
     _button(at, "För in i texten").click().run()
@@ -113,7 +113,7 @@ def test_a_form_change_is_checked_tested_and_its_impact_shown_before_saving() ->
 
 def test_a_broken_edit_shows_where_and_cannot_be_saved_and_the_page_keeps_working() -> None:
     before = content_hash(RULES)
-    at = app_as(Role.METHODOLOGIST, "ui/rules_edit.py")
+    at = app_as(Role.METHODOLOGIST, "ui/rules/edit.py")
     at.selectbox(key="rules_edit_pick").set_value("mst").run()
     at.text_area(key="rules_edit_text_mst").input(MST.replace("intensity: high", "intensity: extreme")).run()
     assert at.error[0].value == "Regelbasen med din ändring har 1 fel och kan inte sparas:"
@@ -136,7 +136,7 @@ def test_saving_needs_a_reason_writes_the_file_and_records_who_and_why(tmp_path,
     shutil.copytree(RULES, root)
     monkeypatch.setenv("INSATSMATCH_RULES", str(root))
     real = content_hash(RULES)
-    at = app_as(Role.METHODOLOGIST, "ui/rules_edit.py")
+    at = app_as(Role.METHODOLOGIST, "ui/rules/edit.py")
     at.selectbox(key="rules_edit_pick").set_value("mst").run()
     edited = MST.replace("max: 17}", "max: 16}", 1)
     at.text_area(key="rules_edit_text_mst").input(edited).run()
@@ -154,7 +154,7 @@ def test_saving_needs_a_reason_writes_the_file_and_records_who_and_why(tmp_path,
     assert (log[0]["hash"], log[0]["author"], log[0]["reason"]) == (saved, "mona", "MST up to 16 in our municipality")
     assert at.text_area(key="rules_edit_text_mst").value == edited  # editing goes on from the saved file
     assert content_hash(RULES) == real  # the real rules/ is never touched
-    browse = app_as(Role.SOCIAL_WORKER, "ui/rules_browse.py", "en")
+    browse = app_as(Role.SOCIAL_WORKER, "ui/rules/browse.py", "en")
     browse.number_input(key="rules_browse_age").set_value(17).run()
     assert "mst" not in browse.selectbox(key="rules_browse_pick").options  # the app serves the saved rule base
     assert not at.exception and not browse.exception

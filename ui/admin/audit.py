@@ -7,7 +7,7 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from ui.context import page, report
+from ui.shared.context import page, report
 
 SIZES = (25, 50, 100, 500)
 

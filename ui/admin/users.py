@@ -10,7 +10,7 @@ import streamlit as st
 from matcher import InputError
 from matcher.auth import AccessDenied, Role
 from matcher.store.service import ConflictError
-from ui.context import page, report
+from ui.shared.context import page, report
 
 DONE = "users.done"
 ROLES = [r.value for r in Role]

@@ -10,9 +10,9 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from ui.case_choice import current_case
-from ui.context import page, report
-from ui.forms import context_inputs, factor_inputs, savry_inputs
+from ui.shared.case_choice import current_case
+from ui.shared.context import page, report
+from ui.shared.forms import context_inputs, factor_inputs, savry_inputs
 
 ctx = page()
 st.title(ctx.t("ui.page.assess"))
@@ -28,7 +28,7 @@ def save(case: dict[str, Any], instrument: str, assessed_on: dt.date) -> None:
     try:
         version = ctx.store.add_assessment(ctx.user, code, {**case, "case_id": code}, assessed_on, instrument)
         st.session_state["assessment-saved"] = version
-        st.switch_page("ui/recommend.py")
+        st.switch_page("ui/case_work/recommend.py")
     except (InputError, AccessDenied) as exc:
         report(ctx, exc)
 

@@ -7,8 +7,8 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from ui.case_choice import CASE
-from ui.context import page, report
+from ui.shared.case_choice import CASE
+from ui.shared.context import page, report
 
 ctx = page()
 st.title(ctx.t("ui.page.cases"))
@@ -25,7 +25,7 @@ if cases:
                               c for c in cases if c["code"] == code)["synthetic"] else ""))
     if st.button(ctx.t("ui.cases.open_button"), key="open-case", type="primary"):
         st.session_state[CASE] = chosen
-        st.switch_page("ui/assess.py")
+        st.switch_page("ui/case_work/assess.py")
 else:
     st.info(ctx.t("ui.cases.none"))
 
@@ -43,7 +43,7 @@ with left, st.form("new-case"):
             code = ctx.store.create_case(ctx.user, personnummer=pnr.strip() or None, sex=sex or None,
                                          born_abroad={"yes": True, "no": False}.get(abroad))
             st.session_state[CASE] = code
-            st.switch_page("ui/assess.py")
+            st.switch_page("ui/case_work/assess.py")
         except (InputError, AccessDenied) as exc:
             report(ctx, exc)
 with right, st.form("find-case"):

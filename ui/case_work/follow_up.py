@@ -10,12 +10,12 @@ import streamlit as st
 
 from matcher import InputError, encode_cases
 from matcher.auth import AccessDenied
-from matcher.dose import check_dose
-from matcher.factors import UNRATED
 from matcher.i18n import number
-from ui.case_choice import current_case
-from ui.context import Page, page, report
-from ui.forms import factor_inputs
+from matcher.local.dose import check_dose
+from matcher.rulebase.factors import UNRATED
+from ui.shared.case_choice import current_case
+from ui.shared.context import Page, page, report
+from ui.shared.forms import factor_inputs
 
 
 def labels(ctx: Page, fact_id: str) -> dict[str, str]:

@@ -10,10 +10,10 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from matcher.plan_export import plan_lines, plan_markdown, plan_pdf
+from matcher.documents.plan import plan_lines, plan_markdown, plan_pdf
 from matcher.store.service import AGENCIES, ITEM_STATUSES, ConflictError, PlanItemInput
-from ui.case_choice import current_case
-from ui.context import Page, page, report
+from ui.shared.case_choice import current_case
+from ui.shared.context import Page, page, report
 
 COLUMNS = ["intervention", "actor", "goal", "start_on", "follow_up_on", "status", "sessions_delivered",
            "hours_delivered"]

@@ -10,10 +10,10 @@ import streamlit as st
 
 from matcher import InputError, encode_cases, explain, match
 from matcher.auth import AccessDenied
-from matcher.availability import availability
-from ui.case_choice import current_case
-from ui.context import Page, page, report
-from ui.result_view import show
+from matcher.local.availability import availability
+from ui.shared.case_choice import current_case
+from ui.shared.context import Page, page, report
+from ui.shared.result_view import show
 
 OUTCOMES = ("accepted", "declined")
 
@@ -79,7 +79,7 @@ def decide(ctx: Page, code: str, version: int, res: dict[str, Any]) -> None:
                 rec_id = ctx.store.save_recommendation(ctx.user, code, version, res)
                 ctx.store.record_decision(ctx.user, code, rec_id, items, youth_view, youth_goals, guardian_view)
                 st.session_state["decided"] = [iid for iid, outcome, _ in items if outcome != "declined"]
-                st.switch_page("ui/plan.py")
+                st.switch_page("ui/case_work/plan.py")
             except (InputError, AccessDenied) as exc:
                 report(ctx, exc)
 
@@ -91,7 +91,7 @@ code = current_case(ctx)
 history = ctx.store.assessments(ctx.user, code)
 if not history:
     st.info(ctx.t("ui.recommend.no_assessment"))
-    st.page_link("ui/assess.py", label=ctx.t("ui.page.assess"), icon=":material/edit_note:")
+    st.page_link("ui/case_work/assess.py", label=ctx.t("ui.page.assess"), icon=":material/edit_note:")
     st.stop()
 latest = history[-1]
 case = latest["data"]

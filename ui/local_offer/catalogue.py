@@ -14,9 +14,9 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import PERMISSIONS, AccessDenied, Action
-from matcher.availability import fidelity_warning
 from matcher.errors import Problem
-from matcher.local_catalogue import (
+from matcher.local.availability import fidelity_warning
+from matcher.local.catalogue import (
     FIELDS,
     PROVIDERS,
     CatalogueError,
@@ -27,8 +27,8 @@ from matcher.local_catalogue import (
     parse_catalogue,
     table_rows,
 )
-from ui.context import Page, page, report
-from ui.unit_choice import current_unit
+from ui.shared.context import Page, page, report
+from ui.shared.unit_choice import current_unit
 
 
 def labels(ctx: Page) -> dict[str, dict[str, str]]:

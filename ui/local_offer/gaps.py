@@ -10,9 +10,9 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from matcher.gap_export import COLUMNS, gap_charts, gap_csv, gap_pdf, gap_rows, heading
-from ui.context import page, report
-from ui.unit_choice import current_unit
+from matcher.documents.gap_report import COLUMNS, gap_charts, gap_csv, gap_pdf, gap_rows, heading
+from ui.shared.context import page, report
+from ui.shared.unit_choice import current_unit
 
 ctx = page()
 st.title(ctx.t("ui.page.gaps"))

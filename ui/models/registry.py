@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from matcher import InputError
-from matcher.registry import (
+from matcher.engine.risk import load_scorecard
+from matcher.modelling.registry import (
     card_of,
     default_models_dir,
     entry,
@@ -16,9 +17,8 @@ from matcher.registry import (
     read_registry,
     retire,
 )
-from matcher.risk import load_scorecard
-from ui.context import page, report
-from ui.model_card import gates_text, show_card, side_by_side, synthetic_label, when
+from ui.shared.context import page, report
+from ui.shared.model_card import gates_text, show_card, side_by_side, synthetic_label, when
 
 DONE = "models.done"
 
@@ -54,7 +54,7 @@ st.dataframe(pd.DataFrame([{ctx.t("ui.models.model"): e["id"],
 st.caption(ctx.t("ui.models.baseline_note", id=baseline.id))
 if not listed:
     st.info(ctx.t("ui.models.none"))
-    st.page_link("ui/train.py", label=ctx.t("ui.page.train"), icon=":material/model_training:")
+    st.page_link("ui/models/train.py", label=ctx.t("ui.page.train"), icon=":material/model_training:")
     st.stop()
 
 by_id = {e["id"]: e for e in listed}

@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from matcher import InputError, RuleBase
-from matcher.registry import card_of, default_models_dir, entry, read_registry, register
-from matcher.synth import TARGET, synthetic_training
-from matcher.train import CUT_POINTS, FOLDS, MODEL_KINDS, train
-from matcher.training_data import frame_sha256, read_frame, training_data
-from ui.context import page, report
-from ui.model_card import show_card, synthetic_label
+from matcher.modelling.registry import card_of, default_models_dir, entry, read_registry, register
+from matcher.modelling.synth import TARGET, synthetic_training
+from matcher.modelling.train import CUT_POINTS, FOLDS, MODEL_KINDS, train
+from matcher.modelling.training_data import frame_sha256, read_frame, training_data
+from ui.shared.context import page, report
+from ui.shared.model_card import show_card, synthetic_label
 
 TRAINED = "train.model"
 SYNTHETIC_GROUPS = ("sex", "born_abroad")
@@ -113,5 +113,5 @@ if trained:
         report(ctx, exc)
         st.stop()
     st.success(ctx.t("ui.train.done", id=trained, status=ctx.t(f"ui.models.status.{item['status']}")))
-    st.page_link("ui/models.py", label=ctx.t("ui.train.to_models"), icon=":material/analytics:")
+    st.page_link("ui/models/registry.py", label=ctx.t("ui.train.to_models"), icon=":material/analytics:")
     show_card(ctx, models, item, card)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from matcher.cards import STRENGTHS, TYPES, find_interventions, intervention_card
-from ui.context import page
-from ui.rule_card import show_card
+from matcher.engine.cards import STRENGTHS, TYPES, find_interventions, intervention_card
+from ui.shared.context import page
+from ui.shared.rule_card import show_card
 
 ctx = page()
 rules = ctx.rules

@@ -12,18 +12,18 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from matcher.cards import TYPES, intervention_card
-from matcher.population import synthetic_batch
-from matcher.registry import active_model
-from matcher.risk import RiskModel
-from matcher.rulebase import content_hash, default_rules_dir
-from matcher.rulediff import field_changes, impact, translate
-from matcher.ruleedit import FORM_FIELDS, Candidate, apply_form, candidate, current_text, form_values, save
-from matcher.ruletests import run_rule_tests
-from matcher.schema import Actor, Intensity, Prerequisite
+from matcher.authoring.diff import field_changes, impact, translate
+from matcher.authoring.edit import FORM_FIELDS, Candidate, apply_form, candidate, current_text, form_values, save
+from matcher.authoring.rule_tests import run_rule_tests
+from matcher.engine.cards import TYPES, intervention_card
+from matcher.engine.risk import RiskModel
+from matcher.modelling.population import synthetic_batch
+from matcher.modelling.registry import active_model
+from matcher.rulebase.loading import content_hash, default_rules_dir
+from matcher.rulebase.schema import Actor, Intensity, Prerequisite
 from matcher.store.service import ConflictError
-from ui.context import Page, page, report
-from ui.rule_card import do_not_offer_warning, show_card
+from ui.shared.context import Page, page, report
+from ui.shared.rule_card import do_not_offer_warning, show_card
 
 SYNTHETIC_SEED = 1
 ACTORS, INTENSITIES, PREREQUISITES = get_args(Actor), get_args(Intensity), get_args(Prerequisite)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.context import Page
+from ui.shared.context import Page
 
 CASE = "case"
 
@@ -14,7 +14,7 @@ def current_case(ctx: Page) -> str:
     code = st.session_state.get(CASE)
     if code is None:
         st.info(ctx.t("ui.case.choose_first"))
-        st.page_link("ui/cases.py", label=ctx.t("ui.page.cases"), icon=":material/folder_open:")
+        st.page_link("ui/case_work/cases.py", label=ctx.t("ui.page.cases"), icon=":material/folder_open:")
         st.stop()
     st.caption(ctx.t("ui.case.current", code=code))
     return str(code)

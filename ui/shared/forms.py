@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.context import Page
+from ui.shared.context import Page
 
 NOT_RATED = None
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import streamlit as st
 
 from matcher import InputError, RiskModel, RuleBase, RuleBaseError, load_rule_base
-from matcher.registry import active_model, default_models_dir, registry_digest
-from matcher.rulebase import content_hash, default_rules_dir
+from matcher.modelling.registry import active_model, default_models_dir, registry_digest
+from matcher.rulebase.loading import content_hash, default_rules_dir
 
 _last_good: dict[str, tuple[RuleBase, RiskModel]] = {}
 

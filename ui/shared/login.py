@@ -7,8 +7,8 @@ import streamlit as st
 
 from matcher.auth import AccessDenied
 from matcher.i18n import t
-from ui.context import USER, case_store
-from ui.loading import served
+from ui.shared.context import USER, case_store
+from ui.shared.loading import served
 
 
 def oidc_configured() -> bool:

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from matcher.registry import gate_failures, plots_of
-from matcher.report import FAIRNESS_COLUMNS, cell
-from matcher.risk import Scorecard
-from matcher.rulebase import RuleBase
-from matcher.schema import ModelGates
-from ui.context import Page
+from matcher.engine.risk import Scorecard
+from matcher.modelling.registry import gate_failures, plots_of
+from matcher.modelling.report import FAIRNESS_COLUMNS, cell
+from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.schema import ModelGates
+from ui.shared.context import Page
 
 
 def synthetic_label(ctx: Page, synthetic: bool) -> str:

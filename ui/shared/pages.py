@@ -6,19 +6,19 @@ from matcher.auth import PERMISSIONS, Action, Role
 
 # (script, title message key, icon, the action the page needs)
 PAGES: tuple[tuple[str, str, str, Action], ...] = (
-    ("ui/cases.py", "ui.page.cases", ":material/folder_open:", Action.CASE_READ),
-    ("ui/assess.py", "ui.page.assess", ":material/edit_note:", Action.CASE_WRITE),
-    ("ui/recommend.py", "ui.page.recommend", ":material/explore:", Action.CASE_READ),
-    ("ui/plan.py", "ui.page.plan", ":material/handshake:", Action.CASE_READ),
-    ("ui/follow_up.py", "ui.page.follow_up", ":material/trending_up:", Action.CASE_READ),
-    ("ui/gaps.py", "ui.page.gaps", ":material/query_stats:", Action.REPORTS_READ),
-    ("ui/rules_browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
-    ("ui/rules_edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
-    ("ui/models.py", "ui.page.models", ":material/analytics:", Action.MODELS_MANAGE),
-    ("ui/train.py", "ui.page.train", ":material/model_training:", Action.MODELS_MANAGE),
-    ("ui/users.py", "ui.page.users", ":material/group:", Action.USERS_MANAGE),
-    ("ui/audit.py", "ui.page.audit", ":material/verified_user:", Action.AUDIT_READ),
-    ("ui/catalogue.py", "ui.page.catalogue", ":material/storefront:", Action.CATALOGUE_READ),
+    ("ui/case_work/cases.py", "ui.page.cases", ":material/folder_open:", Action.CASE_READ),
+    ("ui/case_work/assess.py", "ui.page.assess", ":material/edit_note:", Action.CASE_WRITE),
+    ("ui/case_work/recommend.py", "ui.page.recommend", ":material/explore:", Action.CASE_READ),
+    ("ui/case_work/plan.py", "ui.page.plan", ":material/handshake:", Action.CASE_READ),
+    ("ui/case_work/follow_up.py", "ui.page.follow_up", ":material/trending_up:", Action.CASE_READ),
+    ("ui/local_offer/gaps.py", "ui.page.gaps", ":material/query_stats:", Action.REPORTS_READ),
+    ("ui/rules/browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
+    ("ui/rules/edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
+    ("ui/models/registry.py", "ui.page.models", ":material/analytics:", Action.MODELS_MANAGE),
+    ("ui/models/train.py", "ui.page.train", ":material/model_training:", Action.MODELS_MANAGE),
+    ("ui/admin/users.py", "ui.page.users", ":material/group:", Action.USERS_MANAGE),
+    ("ui/admin/audit.py", "ui.page.audit", ":material/verified_user:", Action.AUDIT_READ),
+    ("ui/local_offer/catalogue.py", "ui.page.catalogue", ":material/storefront:", Action.CATALOGUE_READ),
 )
 
 

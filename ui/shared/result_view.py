@@ -9,10 +9,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from matcher.availability import caption
+from matcher.engine.scoring import TERMS
 from matcher.i18n import number
-from matcher.scoring import TERMS
-from ui.context import Page, synthetic_badge
+from matcher.local.availability import caption
+from ui.shared.context import Page, synthetic_badge
 
 
 def term_chart(ctx: Page, rec: dict[str, Any]) -> alt.Chart:
@@ -51,7 +51,8 @@ def availability_note(ctx: Page, entry: dict[str, Any]) -> None:
 
 
 def show(ctx: Page, res: dict[str, Any]) -> None:
-    """The result; with an ``availability`` entry (``matcher.availability``), each card says what the unit offers."""
+    """The result; with an ``availability`` entry (``matcher.local.availability``), each card says what the unit
+    offers."""
     risk = res["risk"]
     st.subheader(ctx.t("text.risk", level=risk["label"], score=number(ctx.lang, risk["score"])) + synthetic_badge(
         ctx, res["synthetic"]))

@@ -1,4 +1,4 @@
-"""An intervention's card on screen (matcher.cards.intervention_card): a do-not-offer warning first, then the
+"""An intervention's card on screen (matcher.engine.cards.intervention_card): a do-not-offer warning first, then the
 facts, the conditions in words, what it targets, the evidence with sources, and its warnings."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from matcher.i18n import number
-from ui.context import Page
+from ui.shared.context import Page
 
 
 def do_not_offer_warning(ctx: Page, card: dict[str, Any]) -> None:

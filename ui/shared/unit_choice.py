@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.context import Page
+from ui.shared.context import Page
 
 
 def current_unit(ctx: Page) -> str:

@@ -1,0 +1,1 @@
+"""Page scripts run by st.navigation (app.py); see ui/shared/pages.py."""
