@@ -26,6 +26,10 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
+class ConflictError(Exception):
+    """Someone else saved the same record first; nothing was overwritten."""
+
+
 class RuleBaseError(Exception):
     """A rule base that cannot be used; carries every problem found, not just the first."""
 

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from pydantic import ValidationError
@@ -26,11 +26,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from matcher.auth import Action, Principal, authorize
 from matcher.authoring.json_schema import HEADER
 from matcher.authoring.lint import Finding, lint
-from matcher.errors import InputError, Problem, RuleBaseError
+from matcher.errors import ConflictError, InputError, Problem, RuleBaseError
 from matcher.rulebase.loading import RuleBase, load_rule_base
 from matcher.rulebase.schema import Intervention
 from matcher.rulebase.yamlsource import did_you_mean
-from matcher.store.service import CaseStore, ConflictError
+
+
+class RuleRecorder(Protocol):
+    """Where a saved rule base is recorded as a version: the case store (``CaseStore.save_rules``)."""
+
+    def save_rules(self, who: Principal, root: Path, reason: str) -> tuple[str, bool]: ...
+
 
 # The fields the form edits; conditions, targets, evidence and warnings are edited as YAML.
 FORM_FIELDS = ("name.sv", "name.en", "summary.sv", "summary.en", "type", "actor", "age.min", "age.max",
@@ -96,7 +102,7 @@ def candidate(root: Path, intervention_id: str, text: str) -> Candidate:
     return Candidate(intervention_id, text, rules, (), tuple(lint(rules)), folder)
 
 
-def save(store: CaseStore, who: Principal, root: Path, intervention_id: str, text: str, base: str,
+def save(store: RuleRecorder, who: Principal, root: Path, intervention_id: str, text: str, base: str,
          reason: str) -> tuple[str, bool]:
     """Write the edited file into ``root`` and record the rule base as a version (who, when, why).
 

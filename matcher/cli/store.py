@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from matcher.auth import AccessDenied, Principal, Role
-from matcher.errors import InputError
+from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import load_rule_base
 from matcher.store.db import connect, current_revision, database_url, upgrade
-from matcher.store.service import CaseStore, ConflictError
+from matcher.store.service import CaseStore
 
 
 def acting_parser() -> argparse.ArgumentParser:

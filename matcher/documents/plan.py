@@ -17,7 +17,7 @@ from fpdf import FPDF
 
 from matcher.i18n import t
 from matcher.rulebase.loading import RuleBase
-from matcher.store.service import SharedItem
+from matcher.store.plans import SharedItem
 
 LANG = "sv"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"

@@ -59,6 +59,8 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
            need_factors, target_start, target_factor, target_weight, leverage_start, leverage_factor,
            leverage_weight, leverage_divisor, intensity_fit, evidence, need_weight,
            leverage_policy_weight, top, leaf_bits):
+    """One numba-compiled pass over the cases (one function on purpose: a call per step would cost more than
+    the step; see the module docstring and benchmarks/README.md)."""
     n_cases, n_leaves, n_items = columns.shape[1], len(leaf_column), len(eligible)
     n_levels, k = allowed.shape[0], top.shape[1]
     held = np.zeros((n_leaves, BLOCK), dtype=np.uint8)  # 0 / 1 per leaf and case of the block

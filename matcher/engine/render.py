@@ -6,7 +6,6 @@ from typing import Any
 
 from matcher.engine.scoring import TERMS
 from matcher.i18n import number, t
-from matcher.local.availability import caption
 
 
 def result_text(res: dict[str, Any], lang: str = "sv") -> str:
@@ -68,3 +67,10 @@ def card_text(card: dict[str, Any], lang: str = "sv") -> str:
     lines += [f"  - {e['clearinghouse']}: {e['rating']} ({e['source']}, {e['read']})" for e in card["evidence"]]
     lines += [f"  ! {w['message']}" for w in card["warnings"] if w["code"] != "do_not_offer"]
     return "\n".join(lines)
+
+
+def caption(available: dict[str, Any], lang: str) -> str:
+    """Which catalogue the availability comes from, and that it does not change the ranking."""
+    if available["catalogue_version"] is None:
+        return t(lang, "availability.file", unit=available["unit"])
+    return t(lang, "availability.version", unit=available["unit"], version=available["catalogue_version"])

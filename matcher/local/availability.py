@@ -59,13 +59,6 @@ def availability(result: MatchResult, n: int, catalogue: LocalCatalogue, version
     return {"unit": catalogue.unit, "catalogue_version": version, "on": on.isoformat(), "items": items}
 
 
-def caption(available: dict[str, Any], lang: str) -> str:
-    """Which catalogue the availability comes from, and that it does not change the ranking."""
-    if available["catalogue_version"] is None:
-        return t(lang, "availability.file", unit=available["unit"])
-    return t(lang, "availability.version", unit=available["unit"], version=available["catalogue_version"])
-
-
 def offer_text(rules: RuleBase, iid: str, offer: Offer | None, unit: str, lang: str) -> str:
     name = rules.interventions[rules.index(iid)].model.name.get(lang)
     if offer is None:

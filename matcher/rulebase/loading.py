@@ -256,6 +256,17 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
     priority_node = compiled(iv.priority.when, ("priority", "when")) if iv.priority else None
     priority = (priority_node, iv.priority.reason) if iv.priority and priority_node else None
 
+    problems += _factor_problems(doc, iv, cat)
+    best = _best_evidence(doc, iv, policy, problems)
+    if problems:
+        return problems
+    return CompiledIntervention(iv, eligibility, tuple(contraindications), priority, tuple(warnings),
+                                best[0] if best else 0.0, best[1] if best else None)
+
+
+def _factor_problems(doc: YamlDoc, iv: Intervention, cat: FactorCatalogue) -> list[Problem]:
+    """Targets must be dynamic risk factors (needs an insats can change); leverages protective factors."""
+    problems = []
     for field, kind in (("targets", "risk"), ("leverages", "protective")):
         for name in getattr(iv, field):
             if name not in cat.factor_index:
@@ -268,6 +279,12 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
                     else "a protective factor"
                 problems.append(doc.problem((field, name), f"'{name}' is a {'dynamic' if factor.dynamic else 'static'}"
                                                            f" {factor.kind} factor; {field} takes {expected}"))
+    return problems
+
+
+def _best_evidence(doc: YamlDoc, iv: Intervention, policy: Policy,
+                   problems: list[Problem]) -> tuple[float, Evidence] | None:
+    """The strongest counted evidence entry; unknown clearinghouses and rating words are added to ``problems``."""
     best: tuple[float, Evidence] | None = None
     for i, entry in enumerate(iv.evidence):
         ratings = policy.evidence_ratings.get(entry.clearinghouse)
@@ -285,7 +302,4 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
             strength = policy.evidence_strength[ratings[entry.rating]]
             if strength > (best[0] if best else 0.0):
                 best = (strength, entry)
-    if problems:
-        return problems
-    return CompiledIntervention(iv, eligibility, tuple(contraindications), priority, tuple(warnings),
-                                best[0] if best else 0.0, best[1] if best else None)
+    return best

@@ -20,7 +20,8 @@ from matcher.engine.matching import match
 from matcher.engine.risk import RiskModel
 from matcher.local.availability import availability
 from matcher.local.catalogue import LocalCatalogue, load_catalogue
-from matcher.store.service import CaseStore, PlanItemInput
+from matcher.store.plans import PlanItemInput
+from matcher.store.service import CaseStore
 
 UNIT = "DEMO"
 USERS = (("admin", "admin", None), ("anna", "social_worker", UNIT), ("mona", "methodologist", None),

@@ -8,10 +8,10 @@ from argon2 import PasswordHasher
 from matcher import InputError
 from matcher.auth import AccessDenied, Passwords
 from matcher.authoring.edit import apply_form, candidate, form_values, save
-from matcher.errors import Problem
+from matcher.errors import ConflictError, Problem
 from matcher.rulebase.loading import content_hash
 from matcher.store.db import connect, upgrade
-from matcher.store.service import CaseStore, ConflictError
+from matcher.store.service import CaseStore
 from tests.conftest import RULES
 
 MST = (RULES / "interventions" / "mst.yaml").read_text(encoding="utf-8")

@@ -26,7 +26,8 @@ from matcher.local.catalogue import (
 )
 from matcher.local.gaps import SWEDEN, GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.store.db import connect, upgrade
-from matcher.store.service import CaseStore, PlanItemInput
+from matcher.store.plans import PlanItemInput
+from matcher.store.service import CaseStore
 from matcher.store.tables import CatalogueVersion, Recommendation, Unit
 from tests.conftest import EXAMPLES, FAST, KEY, PG, postgres_schema, run_cli
 

@@ -9,10 +9,12 @@ from sqlalchemy import inspect, select, text
 
 from matcher import InputError
 from matcher.auth import AccessDenied, Principal, Role
+from matcher.errors import ConflictError
 from matcher.local.catalogue import LocalCatalogue
 from matcher.store import audit as audit_module
 from matcher.store.db import current_revision, upgrade
-from matcher.store.service import CaseStore, ConflictError, PlanItemInput
+from matcher.store.plans import PlanItemInput
+from matcher.store.service import CaseStore
 from matcher.store.tables import AuditEntry
 
 DAY = dt.date(2026, 1, 15)

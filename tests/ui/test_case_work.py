@@ -103,7 +103,7 @@ def _keys(at, prefix: str) -> list[str]:
 
 
 def test_consent_and_export_on_the_plan_page() -> None:
-    from matcher.store.service import PlanItemInput
+    from matcher.store.plans import PlanItemInput
     from ui.shared.context import case_store
     from ui.shared.loading import served
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied, Role
-from matcher.store.service import ConflictError
+from matcher.errors import ConflictError
 from ui.shared.context import page, report
 
 DONE = "users.done"

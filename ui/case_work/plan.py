@@ -11,7 +11,8 @@ import streamlit as st
 from matcher import InputError
 from matcher.auth import AccessDenied
 from matcher.documents.plan import plan_lines, plan_markdown, plan_pdf
-from matcher.store.service import AGENCIES, ITEM_STATUSES, ConflictError, PlanItemInput
+from matcher.errors import ConflictError
+from matcher.store.plans import AGENCIES, ITEM_STATUSES, PlanItemInput
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report
 

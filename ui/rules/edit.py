@@ -17,11 +17,11 @@ from matcher.authoring.edit import FORM_FIELDS, Candidate, apply_form, candidate
 from matcher.authoring.rule_tests import run_rule_tests
 from matcher.engine.cards import TYPES, intervention_card
 from matcher.engine.risk import RiskModel
+from matcher.errors import ConflictError
 from matcher.modelling.population import synthetic_batch
 from matcher.modelling.registry import active_model
 from matcher.rulebase.loading import content_hash, default_rules_dir
 from matcher.rulebase.schema import Actor, Intensity, Prerequisite
-from matcher.store.service import ConflictError
 from ui.shared.context import Page, page, report
 from ui.shared.rule_card import do_not_offer_warning, show_card
 

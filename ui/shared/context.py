@@ -15,10 +15,11 @@ from sqlalchemy import Engine
 
 from matcher import InputError, RiskModel, RuleBase, RuleBaseError
 from matcher.auth import AccessDenied, Principal
+from matcher.errors import ConflictError
 from matcher.i18n import t
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import announce, demo_enabled, seed
-from matcher.store.service import CaseStore, ConflictError
+from matcher.store.service import CaseStore
 from ui.shared.loading import served
 
 USER = "user"

@@ -9,9 +9,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from matcher.engine.render import caption
 from matcher.engine.scoring import TERMS
 from matcher.i18n import number
-from matcher.local.availability import caption
 from ui.shared.context import Page, synthetic_badge
 
 

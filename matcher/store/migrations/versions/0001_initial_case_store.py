@@ -18,6 +18,7 @@ GENESIS = "0" * 64  # the prev_hash of the first audit entry
 
 
 def upgrade() -> None:
+    """The tables as first generated: one table definition after another, kept whole as a migration must be."""
     audit_head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,0 +1,88 @@
+"""Follow-ups (Socialstyrelsen's outcomes, reassessments) and the pseudonymised outcome export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from matcher.auth import Action, Principal, authorize
+from matcher.engine.cases import encode_cases
+from matcher.errors import InputError
+from matcher.rulebase.yamlsource import did_you_mean
+from matcher.store.core import StoreCore
+from matcher.store.export import ExportSummary, outcome_rows, write_csv
+from matcher.store.export import columns as export_columns
+from matcher.store.tables import (
+    Assessment,
+    FollowUp,
+)
+
+
+class FollowUpRecords(StoreCore):
+    """Follow-ups and the outcome export."""
+
+
+    def add_follow_up(self, who: Principal, code: str, followed_up_on: dt.date, new_offences: int,
+                      school_work_status: str, substance_use_level: str, placement: str,
+                      completed: Sequence[str] = (), dropped: Sequence[str] = (), youth_rating: int | None = None,
+                      reassessment: dict[str, Any] | None = None) -> int:
+        cat = self.rules.catalogue
+        for name, value in (("school_work_status", school_work_status),
+                            ("substance_use_level", substance_use_level), ("placement", placement)):
+            values = cat.fact(name).values or []
+            if value not in values:
+                raise InputError(f"follow-up: {name} must be one of {', '.join(values)}; found {value!r}"
+                                 f"{did_you_mean(value, values)}")
+        if new_offences < 0:
+            raise InputError(f"follow-up: new_offences must be 0 or more; found {new_offences}")
+        if youth_rating is not None and not 1 <= youth_rating <= 10:
+            raise InputError(f"follow-up: the young person's rating must be 1-10; found {youth_rating}")
+        for insats in (*completed, *dropped):
+            if insats not in self.rules.ids:
+                raise InputError(f"follow-up: unknown intervention '{insats}'{did_you_mean(insats, self.rules.ids)}")
+        if reassessment is not None:
+            encode_cases([(f"case {code} reassessment", reassessment)], self.rules)
+        with self._tx(who, "follow_up.add", code, followed_up_on.isoformat()) as session:
+            case = self._case(session, who, code, Action.CASE_WRITE)
+            user_id = self._user_id(session, who)
+            assessment_id = None
+            if reassessment is not None:
+                version = (session.scalar(select(func.max(Assessment.version))
+                                          .where(Assessment.case_id == case.id)) or 0) + 1
+                assessment = Assessment(case_id=case.id, version=version, assessed_on=followed_up_on,
+                                        instrument="reassessment", assessed_by=user_id, data=reassessment)
+                session.add(assessment)
+                session.flush()
+                assessment_id = assessment.id
+            row = FollowUp(case_id=case.id, followed_up_on=followed_up_on, assessment_id=assessment_id,
+                           new_offences=new_offences, school_work_status=school_work_status,
+                           substance_use_level=substance_use_level, placement=placement, completed=list(completed),
+                           dropped=list(dropped), youth_rating=youth_rating, recorded_by=user_id)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def follow_ups(self, who: Principal, code: str) -> list[dict[str, Any]]:
+        with self._tx(who, "follow_up.read", code) as session:
+            case = self._case(session, who, code, Action.CASE_READ)
+            rows = session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)
+                                   .order_by(FollowUp.followed_up_on, FollowUp.id))
+            return [{"followed_up_on": f.followed_up_on, "new_offences": f.new_offences,
+                     "school_work_status": f.school_work_status, "substance_use_level": f.substance_use_level,
+                     "placement": f.placement, "completed": f.completed, "dropped": f.dropped,
+                     "youth_rating": f.youth_rating, "reassessed": f.assessment_id is not None} for f in rows]
+
+
+    def export_outcomes(self, who: Principal, path: Path, min_group: int = 5) -> ExportSummary:
+        """Pseudonymised rows in the training format, for evaluators (``export.py``)."""
+        if min_group < 1:
+            raise InputError(f"export: the minimum group size must be at least 1; found {min_group}")
+        with self._tx(who, "export.outcomes", detail=f"min_group={min_group}") as session:
+            authorize(who, Action.EXPORT_OUTCOMES)
+            rows, summary = outcome_rows(session, self.rules, min_group)
+            write_csv(path, rows, export_columns(self.rules))
+        return summary

@@ -1,0 +1,82 @@
+"""Users: add, list, change role, disable, and login by password or by an identity provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from matcher.auth import AccessDenied, Action, Principal, Role, authorize
+from matcher.errors import InputError
+from matcher.store.core import UNIT_ROLES, StoreCore, role_of, unit_named, user_named
+from matcher.store.tables import (
+    User,
+)
+
+
+class UserRecords(StoreCore):
+    """The users of Insatsmatch and their roles."""
+
+
+    def has_users(self) -> bool:
+        with self._sessions() as session:
+            return bool(session.scalar(select(func.count(User.id))))
+
+    def add_user(self, who: Principal | None, username: str, password: str, role: str,
+                 unit: str | None = None) -> None:
+        """Add a user; without ``who`` only the very first user (an admin) may be added."""
+        role_ = role_of(role)
+        actor = who.username if who else "bootstrap"
+        with self._tx(who or actor, "user.add", detail=f"{username} as {role_}") as session:
+            if who is None:
+                if session.scalar(select(func.count(User.id))) or role_ is not Role.ADMIN:
+                    raise AccessDenied("only the first user can be added without logging in, and it must be "
+                                       "an admin")
+            else:
+                authorize(who, Action.USERS_MANAGE)
+            if role_ in UNIT_ROLES and not unit:
+                raise InputError(f"user {username}: a {role_.value.replace('_', ' ')} needs a unit (--unit CODE)")
+            if session.scalar(select(User).where(User.username == username)):
+                raise InputError(f"user {username} already exists; use set-role to change the role")
+            session.add(User(username=username, password_hash=self.passwords.hash(password), role=role_.value,
+                             unit=unit_named(session, unit) if unit else None))
+
+    def list_users(self, who: Principal) -> list[dict[str, Any]]:
+        with self._tx(who, "user.list") as session:
+            authorize(who, Action.USERS_MANAGE)
+            return [{"username": u.username, "role": u.role, "unit": u.unit.code if u.unit else "",
+                     "active": u.active} for u in session.scalars(select(User).order_by(User.username))]
+
+    def set_role(self, who: Principal, username: str, role: str, unit: str | None = None) -> None:
+        role_ = role_of(role)
+        with self._tx(who, "user.set_role", detail=f"{username} to {role_}") as session:
+            authorize(who, Action.USERS_MANAGE)
+            user = user_named(session, username)
+            if role_ in UNIT_ROLES and not (unit or user.unit):
+                raise InputError(f"user {username}: a {role_.value.replace('_', ' ')} needs a unit (--unit CODE)")
+            user.role = role_.value
+            if unit:
+                user.unit = unit_named(session, unit)
+
+    def disable_user(self, who: Principal, username: str) -> None:
+        with self._tx(who, "user.disable", detail=username) as session:
+            authorize(who, Action.USERS_MANAGE)
+            if username == who.username:
+                raise InputError("you cannot disable yourself; ask another admin")
+            user_named(session, username).active = False
+
+    def login(self, username: str, password: str) -> Principal:
+        with self._sessions() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            ok = self.passwords.verify(user.password_hash if user else None, password)
+            if not ok or user is None or not user.active:
+                raise AccessDenied("unknown user, wrong password or disabled account")
+            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None)
+
+    def principal(self, username: str) -> Principal:
+        """The user an external identity provider (OIDC) vouched for; refused unless active here."""
+        with self._sessions() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None or not user.active:
+                raise AccessDenied(f"'{username}' is not an active user of Insatsmatch; ask an admin to add it")
+            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None)
