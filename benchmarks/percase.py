@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from matcher.engine.risk import Scorecard
-from matcher.engine.scoring import scoring_tables
+from matcher.engine.scoring import NOT_SCORED, scoring_tables
 from matcher.rulebase.conditions import ORDER_OPS, Leaf, Node
 from matcher.rulebase.loading import RuleBase
 
@@ -37,6 +37,11 @@ class _Plan:
         self.point_weights = [float(w) for w in model.weights]
         self.cuts = [float(c) for c in model.cut_points]
         self.need = [bool(m) for m in tables.need_mask]
+        welfare = set(tables.welfare_columns.tolist())  # welfare needs: rating x policy points, not the model's
+        self.need_weights = [float(rules.policy.welfare_need_points) if f in welfare else pw
+                             for f, pw in enumerate(self.point_weights)]
+        self.age_column = rules.catalogue.context_index["age"]
+        self.min_age = rules.policy.risk_score_min_age
         self.protective = [bool(m) for m in tables.protective_mask]
         items = range(len(rules.interventions))
         self.targets = [[(f, float(tables.targets[f, i])) for f in np.flatnonzero(tables.targets[:, i])] for i in items]
@@ -77,7 +82,8 @@ def python_loop(values: np.ndarray, rules: RuleBase, model: Scorecard, k: int) -
         ratings = row[: plan.n_factors]
         points = [max(r, 0) * pw for r, pw in zip(ratings, plan.point_weights, strict=True)]
         level = sum(sum(points) >= c for c in plan.cuts)
-        needs = [max(p, 0.0) if m else 0.0 for p, m in zip(points, plan.need, strict=True)]
+        level = NOT_SCORED if row[plan.age_column] < plan.min_age else level  # the intensity gate's level
+        needs = [max(r, 0) * nw if m else 0.0 for r, nw, m in zip(ratings, plan.need_weights, plan.need, strict=True)]
         total = sum(needs)
         leaves = [_leaf(leaf, row) for leaf in rules.leaves.leaves]
         ranked = []
@@ -122,21 +128,22 @@ def zen_decision(rules: RuleBase, model: Scorecard) -> dict[str, Any]:
 
     expressions = [
         ("risk", " + ".join(f"{positive(f)} * {pw}" for f, pw in enumerate(plan.point_weights) if pw)),
-        ("level", f"$.risk >= {plan.cuts[1]} ? 2 : ($.risk >= {plan.cuts[0]} ? 1 : 0)"),
-        ("need", " + ".join(f"{positive(f)} * {plan.point_weights[f]}" for f in range(plan.n_factors)
-                            if plan.need[f] and plan.point_weights[f] > 0) or "0"),
+        ("level", f"c{plan.age_column} < {plan.min_age} ? {NOT_SCORED} : ($.risk >= {plan.cuts[1]} ? 2 : "
+                  f"($.risk >= {plan.cuts[0]} ? 1 : 0))"),
+        ("need", " + ".join(f"{positive(f)} * {plan.need_weights[f]}" for f in range(plan.n_factors)
+                            if plan.need[f] and plan.need_weights[f] > 0) or "0"),
     ]
     for i, iv in enumerate(rules.interventions):
         allowed = " or ".join(f"$.level == {lvl}" for lvl in range(len(plan.allowed)) if plan.allowed[lvl][i])
         parts = [_zen_condition(iv.eligibility, rules), f"({allowed or 'false'})"]
         parts += [f"not ({_zen_condition(node, rules)})" for node, _ in iv.contraindications]
         eligible = "false" if iv.model.do_not_offer else " and ".join(parts)
-        need_sum = " + ".join(f"{positive(f)} * {plan.point_weights[f] * t}" for f, t in plan.targets[i]
-                              if plan.need[f] and plan.point_weights[f] > 0) or "0"
+        need_sum = " + ".join(f"{positive(f)} * {plan.need_weights[f] * t}" for f, t in plan.targets[i]
+                              if plan.need[f] and plan.need_weights[f] > 0) or "0"
         lev_total = plan.leverage_totals[i]
         leverage = " + ".join(f"(c{f} > 0 ? {t} : 0)" for f, t in plan.leverages[i] if plan.protective[f])
-        intensity = " : ".join(f"$.level == {lvl} ? {plan.intensity[lvl][i]}" for lvl in range(2)) \
-            + f" : {plan.intensity[2][i]}"
+        intensity = " : ".join(f"$.level == {lvl} ? {plan.intensity[lvl][i]}" for lvl in range(NOT_SCORED)) \
+            + f" : {plan.intensity[NOT_SCORED][i]}"
         score = (f"{w.need_fit} * ($.need > 0 ? ({need_sum}) / $.need : 0) + ({intensity}) + {plan.evidence[i]}"
                  + (f" + {w.protective_leverage} * ({leverage}) / {lev_total}" if leverage and lev_total else ""))
         expressions += [(f"e{i}", eligible), (f"s{i}", score)]

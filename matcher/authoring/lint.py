@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,71 +86,102 @@ def _texts(model: object, where: tuple = ()) -> Iterator[tuple[tuple, Text]]:
 def _conditions(rules: RuleBase, iv: CompiledIntervention) -> Iterator[tuple[Severity, tuple, str]]:
     model = iv.model
     eligibility = iv.eligibility
-    own = eligibility.children[-1] if model.eligibility is not None else None
     contras = [node for node, _ in iv.contraindications]
-    nodes = [eligibility, *contras, *(n for n, _ in iv.warnings if n is not None),
-             *([iv.priority[0]] if iv.priority else [])]
-    grid = _grid(rules, nodes, list(model.targets))
-    if grid is None:
+    if model.eligibility is not None:
+        yield from _never_or_always(rules, eligibility.children[-1], model.eligibility, ("eligibility",))
+    for i, node in enumerate(contras):
+        yield from _never_or_always(rules, node, model.contraindications[i].when, ("contraindications", i, "when"))
+    admitted = _possible(rules, [(eligibility, True)])
+    if admitted is not True:
+        yield _unchecked(("age",), admitted) if admitted else (
+            "error", ("age",), "no case can be eligible: the age range, the prerequisites and the eligibility "
+                               "condition exclude each other")
         return
-    leaves = rules.leaves.evaluate(grid)
-
-    def holds(node: Node) -> np.ndarray:
-        return evaluate(node, leaves)
-
-    if own is not None and model.eligibility is not None:
-        yield from _never_or_always(own, model.eligibility, ("eligibility",), holds)
-    for i, (node, _reason) in enumerate(iv.contraindications):
-        yield from _never_or_always(node, model.contraindications[i].when, ("contraindications", i, "when"), holds)
-    admitted = holds(eligibility)
-    if not admitted.any():
-        yield "error", ("age",), "no case can be eligible: the age range, the prerequisites and the " \
-                                 "eligibility condition exclude each other"
-        return
-    contraindicated = np.logical_or.reduce([holds(n) for n in contras]) if contras else np.zeros_like(admitted)
-    if not (admitted & ~contraindicated).any():
-        yield "error", ("contraindications",), "the contraindications exclude every case the eligibility admits"
+    offered = [(eligibility, True), *((node, False) for node in contras)]
+    answer = _possible(rules, offered)
+    if answer is not True:
+        yield _unchecked(("contraindications",), answer) if answer else (
+            "error", ("contraindications",), "the contraindications exclude every case the eligibility admits")
         return
     for i, node in enumerate(contras):
-        if not (admitted & holds(node)).any():
-            yield "warning", ("contraindications", i, "when"), "can never apply to a case the eligibility " \
-                                                               "admits; remove it or correct it"
-    cat = rules.catalogue
+        answer = _possible(rules, [(eligibility, True), (node, True)])
+        if answer is not True:
+            yield _unchecked(("contraindications", i, "when"), answer) if answer else (
+                "warning", ("contraindications", i, "when"), "can never apply to a case the eligibility admits; "
+                                                             "remove it or correct it")
     for name in model.targets:
-        needs = grid[:, cat.factor_index[name]] >= 1
-        if not (admitted & ~contraindicated & needs).any():
-            yield "error", ("targets", name), f"no eligible case can have this need: the eligibility excludes " \
-                                              f"'{name}' rated moderate or high"
+        answer = _possible(rules, offered, rules.catalogue.factor_index[name])
+        if answer is not True:
+            yield _unchecked(("targets", name), answer) if answer else (
+                "error", ("targets", name), f"no eligible case can have this need: the eligibility excludes "
+                                            f"'{name}' rated moderate or high")
 
 
-def _never_or_always(node: Node, cond: Condition, where: tuple, holds: Callable[[Node], np.ndarray]) \
+def _unchecked(where: tuple, combinations: int) -> tuple[Severity, tuple, str]:
+    return "warning", where, f"not checked: {combinations:,} combinations of the values this check uses exceed " \
+                             f"the limit of {MAX_GRID:,}; simplify the conditions or check this by hand"
+
+
+def _possible(rules: RuleBase, terms: list[tuple[Node, bool]], need: int | None = None) -> bool | int:
+    """Whether some case gives every tree its wanted value (and rates factor column ``need`` moderate or high).
+
+    Trees that share no column are independent, so each group of trees linked by shared columns is tried on its
+    own grid: the conjunction holds for some case exactly when every group's part does. Returns the number of
+    combinations instead when a group's grid would exceed MAX_GRID."""
+    groups: list[tuple[set[int], list[tuple[Node, bool]]]] = []
+    pieces = [({rules.leaves.leaves[i].column for i in _leaves(node)}, [(node, wanted)]) for node, wanted in terms]
+    for columns, members in [*pieces, *([({need}, [])] if need is not None else [])]:
+        joined = [g for g in groups if g[0] & columns]
+        groups = [g for g in groups if not g[0] & columns]
+        groups.append((columns.union(*(g[0] for g in joined)), [t for g in joined for t in g[1]] + members))
+    for columns, members in groups:
+        grid = _grid(rules, columns, [leaf for node, _ in members for leaf in _leaves(node)])
+        if isinstance(grid, int):
+            return grid
+        leaves = rules.leaves.evaluate(grid)
+        ok = np.ones(len(grid), dtype=bool)
+        for node, wanted in members:
+            ok &= evaluate(node, leaves) == wanted
+        if need is not None and need in columns:
+            ok &= grid[:, need] >= 1
+        if not ok.any():
+            return False
+    return True
+
+
+def _never_or_always(rules: RuleBase, node: Node, cond: Condition, where: tuple) \
         -> Iterator[tuple[Severity, tuple, str]]:
-    value = holds(node)
-    if not value.any():
+    can_hold, can_fail = _possible(rules, [(node, True)]), _possible(rules, [(node, False)])
+    if can_hold is not True and can_hold is not False:
+        yield _unchecked(where, can_hold)
+        return
+    if not can_hold:
         yield "error", where, "can never hold for any case"
         return
-    if value.all():
+    if can_fail is False:
         yield "error", where, "always holds, whatever the case; it decides nothing"
         return
     if isinstance(cond, AllOf | AnyOf):
         items = cond.all if isinstance(cond, AllOf) else cond.any
         key = "all" if isinstance(cond, AllOf) else "any"
         for i, (child, child_cond) in enumerate(zip(node.children, items, strict=True)):
-            yield from _never_or_always(child, child_cond, (*where, key, i), holds)
+            yield from _never_or_always(rules, child, child_cond, (*where, key, i))
     elif isinstance(cond, NotOf):
-        yield from _never_or_always(node.children[0], cond.not_, (*where, "not"), holds)
+        yield from _never_or_always(rules, node.children[0], cond.not_, (*where, "not"))
 
 
-def _columns(rules: RuleBase, node: Node) -> set[int]:
+def _leaves(node: Node) -> set[int]:
     if node.kind == "leaf":
-        return {rules.leaves.leaves[node.leaf].column}
-    return set().union(*(_columns(rules, child) for child in node.children))
+        return {node.leaf}
+    return set().union(*(_leaves(child) for child in node.children))
 
 
-def _grid(rules: RuleBase, nodes: list[Node], targets: list[str]) -> np.ndarray | None:
-    """Every combination of the values the involved columns can take; None when there are too many."""
+def _grid(rules: RuleBase, column_set: set[int], leaf_ids: list[int]) -> np.ndarray | int:
+    """Every combination of the values these columns can take (for a whole number, its bounds and the values
+    either side of each threshold the given leaves use); their number when there are too many."""
     cat = rules.catalogue
-    columns = sorted(set().union(*(_columns(rules, n) for n in nodes)) | {cat.factor_index[t] for t in targets})
+    used = [rules.leaves.leaves[i] for i in sorted(set(leaf_ids))]
+    columns = sorted(column_set)
     domains = []
     for column in columns:
         if column < len(cat.factors):
@@ -162,14 +193,13 @@ def _grid(rules: RuleBase, nodes: list[Node], targets: list[str]) -> np.ndarray 
         elif fact.type == "enum":
             domains.append(list(range(len(fact.values or []))))
         else:
-            cuts = {v + d for leaf in rules.leaves.leaves if leaf.column == column for v in leaf.values
-                    for d in (-1, 0, 1)}
+            cuts = {v + d for leaf in used if leaf.column == column for v in leaf.values for d in (-1, 0, 1)}
             low, high = int(fact.min or 0), int(fact.max or 0)
             domains.append(sorted({low, high} | {c for c in cuts if low <= c <= high}))
     sizes = [len(d) for d in domains]
     total = int(np.prod(sizes, dtype=np.float64))
     if total > MAX_GRID:
-        return None
+        return total
     grid = np.empty((total, cat.n_columns), dtype=np.int16, order="F")
     grid[:] = cat.default_row()
     for k, (column, domain) in enumerate(zip(columns, domains, strict=True)):  # itertools.product's order

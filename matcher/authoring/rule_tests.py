@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from matcher.engine.cases import encode_cases
 from matcher.engine.explain import explain
@@ -19,8 +19,31 @@ from matcher.engine.matching import match
 from matcher.engine.risk import RiskModel
 from matcher.errors import InputError, Problem
 from matcher.rulebase.loading import RuleBase, validation_problems
-from matcher.rulebase.schema import ScenarioFile
+from matcher.rulebase.schema import Strict
 from matcher.rulebase.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
+
+# ---------------------------------------------------------------- scenario files (rules/tests/*.yaml)
+
+
+class ScenarioExpectation(Strict):
+    top: list[str] = Field(default_factory=list)  # each must be among the recommendations
+    excluded: list[str] = Field(default_factory=list)  # none may be among the recommendations
+    first: str | None = None  # must be ranked first
+    act_first: list[str] = Field(default_factory=list)  # each must be among the act-first actions
+    no_act_first: bool = False  # the act-first list must be empty
+    not_eligible: dict[str, str] = Field(default_factory=dict)  # insats id -> a part of the reason it is not eligible
+
+
+class Scenario(Strict):
+    name: str = Field(min_length=1)
+    source: str = Field(min_length=1)  # the statement it pins and where it comes from
+    top_k: int | None = Field(default=None, ge=1, le=20)  # run at this --top (default: the policy's)
+    case: dict[str, Any]
+    expect: ScenarioExpectation
+
+
+class ScenarioFile(Strict):
+    scenarios: list[Scenario] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,10 @@ class _Check:
     top: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     first: str | None = None
+    top_k: int | None = None  # judged as if run at this --top (the ranking is cut; act-first never is)
+    act_first: tuple[str, ...] = ()
+    no_act_first: bool = False
+    not_eligible: tuple[tuple[str, str], ...] = ()  # (insats, a part of the reason it is not eligible)
 
 
 def run_rule_tests(rules: RuleBase, model: RiskModel) -> Report:
@@ -120,15 +147,22 @@ def _scenarios(rules: RuleBase, path: Path) -> tuple[list[_Check], list[Problem]
     for i, scenario in enumerate(parsed.scenarios):
         expect = scenario.expect
         named = [("top", x) for x in expect.top] + [("excluded", x) for x in expect.excluded] + \
-            ([("first", expect.first)] if expect.first else [])
+            ([("first", expect.first)] if expect.first else []) + [("not_eligible", x) for x in expect.not_eligible]
         unknown = [(key, x) for key, x in named if x not in rules.ids]
+        actions = [a.model.id for a in rules.act_first]
+        for name in expect.act_first:
+            if name not in actions:
+                problems.append(doc.problem(("scenarios", i, "expect", "act_first"),
+                                            f"unknown act-first action '{name}'{did_you_mean(name, actions)}"))
         for key, name in unknown:
             problems.append(doc.problem(("scenarios", i, "expect", key), f"unknown intervention '{name}'"
                                                                           f"{did_you_mean(name, rules.ids)}"))
         if not unknown:
             line = doc.lines.get(("scenarios", i))
             checks.append(_Check(f"{display}:{line}: {scenario.name}", scenario.case, scenario.source,
-                                 top=tuple(expect.top), excluded=tuple(expect.excluded), first=expect.first))
+                                 top=tuple(expect.top), excluded=tuple(expect.excluded), first=expect.first,
+                                 top_k=scenario.top_k, act_first=tuple(expect.act_first),
+                                 no_act_first=expect.no_act_first, not_eligible=tuple(expect.not_eligible.items())))
     return checks, problems
 
 
@@ -142,7 +176,13 @@ def _judge(check: _Check, res: dict[str, Any], eligible: bool | None) -> Failure
         words = {True: "eligible", False: "not eligible"}
         return Failure(check.where, words[bool(check.expect_eligible)], words[bool(eligible)], check.because,
                        reasons[check.intervention])
-    why = []
+    recommended = recommended[: check.top_k or len(recommended)]
+    why = _act_first_problems(check, [a["id"] for a in res["act_first"]])
+    eligible_ids = {r["id"] for r in res["recommendations"]}
+    for iid, part in check.not_eligible:
+        text = " ".join(reasons[iid])
+        if iid in eligible_ids or part not in text:
+            why.append(f"{iid} is not excluded for '{part}': {text}")
     missing = [x for x in check.top if x not in recommended]
     present = [x for x in check.excluded if x in recommended]
     why += [f"{x} not recommended: {' '.join(reasons[x])}" for x in missing]
@@ -159,8 +199,20 @@ def _judge(check: _Check, res: dict[str, Any], eligible: bool | None) -> Failure
         expected.append(f"not recommended {', '.join(check.excluded)}")
     if check.first:
         expected.append(f"{check.first} first")
+    if check.act_first or check.no_act_first:
+        expected.append(f"act first: {', '.join(check.act_first) or 'nothing'}")
+    if check.not_eligible:
+        expected.append(f"not eligible: {', '.join(iid for iid, _part in check.not_eligible)}")
     return Failure(check.where, "; ".join(expected), f"recommended {', '.join(recommended) or 'nothing'}",
                    check.because, why)
+
+
+def _act_first_problems(check: _Check, actions: list[str]) -> list[str]:
+    why = [f"act-first action {x} not triggered (triggered: {', '.join(actions) or 'none'})"
+           for x in check.act_first if x not in actions]
+    if check.no_act_first and actions:
+        why.append(f"act-first actions triggered where none were expected: {', '.join(actions)}")
+    return why
 
 
 def _display(rules: RuleBase, path: Path) -> str:

@@ -24,11 +24,14 @@ FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 def plan_lines(code: str, synthetic: bool, items: Sequence[SharedItem], rules: RuleBase,
-               version: dict[str, str] | None, decision: dict[str, Any] | None, today: dt.date) -> list[str]:
-    """The plan as Markdown lines (also the content of the PDF)."""
+               recommendation: dict[str, Any] | None, decision: dict[str, Any] | None, today: dt.date) -> list[str]:
+    """The plan as Markdown lines (also the content of the PDF); the act-first actions of the latest saved
+    recommendation come first, before any insats."""
     names = {iv.id: iv.model.name.get(LANG) for iv in rules.interventions}
     title = t(LANG, "export.title", code=code) + (f" {t(LANG, 'text.synthetic')}" if synthetic else "")
     lines = [f"# {title}", "", t(LANG, "export.date", date=today.isoformat()), ""]
+    lines += _act_first(rules, (recommendation or {}).get("act_first", []))
+    version = recommendation["version"] if recommendation else None
     if decision:
         lines += [f"## {t(LANG, 'export.views')}", "",
                   f"- {t(LANG, 'ui.decision.youth_view')}: {decision['youth_view'] or '-'}",
@@ -53,6 +56,21 @@ def plan_lines(code: str, synthetic: bool, items: Sequence[SharedItem], rules: R
     lines += ["", f"## {t(LANG, 'export.version_title')}", ""]
     lines.append(t(LANG, "text.version", **version) if version else t(LANG, "export.no_version"))
     lines += ["", t(LANG, "text.decision_note")]
+    return lines
+
+
+def _act_first(rules: RuleBase, saved: list[dict[str, Any]]) -> list[str]:
+    """The saved act-first actions in Swedish (from the rule base by id; as saved when the id is gone)."""
+    if not saved:
+        return []
+    current = {a.model.id: a.model for a in rules.act_first}
+    lines = [f"## {t(LANG, 'text.act_first').rstrip(':')}", ""]
+    for entry in saved:
+        action = current.get(entry["id"])
+        trigger, what, who = ((action.trigger.get(LANG), action.action.get(LANG), action.who.get(LANG)) if action
+                              else (entry["trigger"], entry["action"], entry["who"]))
+        when = t(LANG, f"text.act_first_when.{entry['when_by']}")
+        lines += [f"- {trigger} {what} {t(LANG, 'text.act_first_who')}: {who} ({when}).", ""]
     return lines
 
 

@@ -11,7 +11,8 @@ from matcher.errors import InputError
 from matcher.i18n import number, t
 from matcher.rulebase.conditions import Node, in_words
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
-from matcher.rulebase.schema import InterventionType, Strength
+from matcher.rulebase.policy_schema import Strength
+from matcher.rulebase.schema import InterventionType
 from matcher.rulebase.yamlsource import did_you_mean
 
 TYPES: tuple[str, ...] = get_args(InterventionType)
@@ -57,8 +58,10 @@ def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -
         "strength": level,
         "strength_label": t(lang, f"strength.{level}"),
         "eligibility": _eligibility(rules, compiled, lang),
-        "contraindications": [{"when": in_words(node, rules.leaves, lang), "reason": reason.get(lang)}
-                              for node, reason in compiled.contraindications],
+        "contraindications": [{"when": in_words(node, rules.leaves, lang), "reason": contra.reason.get(lang),
+                               "source": contra.source, "url": contra.url,
+                               "confidence_label": t(lang, f"card.confidence.{contra.confidence}")}
+                              for node, contra in compiled.contraindications],
         "priority": {"when": in_words(compiled.priority[0], rules.leaves, lang),
                      "reason": compiled.priority[1].get(lang)} if compiled.priority else None,
         "targets": [{"factor": cat.factor(name).name.get(lang), "weight": weight} for name, weight in
@@ -66,7 +69,7 @@ def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -
         "leverages": [{"factor": cat.factor(name).name.get(lang), "weight": weight} for name, weight in
                       sorted(iv.leverages.items(), key=lambda item: -item[1])],
         "evidence": evidence,
-        "status": [f"{e['clearinghouse']}: {e['rating']}" for e, entry in zip(evidence, iv.evidence, strict=True)
+        "status": [f"{e['clearinghouse']}: {e['rating_label']}" for e, entry in zip(evidence, iv.evidence, strict=True)
                    if entry.clearinghouse in STATUS_CLEARINGHOUSES],
         "warnings": [{"code": w.code, "message": w.message.get(lang),
                       "when": in_words(node, rules.leaves, lang) if node is not None else None}

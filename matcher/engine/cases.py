@@ -103,6 +103,10 @@ def encode_cases(raw_cases: Iterable[tuple[str, Any]], rules: RuleBase) -> CaseB
         except ValidationError as exc:
             errors += [f"{where}: {_message(err, rules)}" for err in exc.errors()]
             continue
+        misfits = _age_misfits(case.context, rules)
+        if misfits:
+            errors += [f"{where}: {m}" for m in misfits]
+            continue
         row = template.copy()
         for fact in cat.context:
             row[cat.context_index[fact.id]] = cat.encode_context(fact, getattr(case.context, fact.id))
@@ -123,6 +127,20 @@ def encode_cases(raw_cases: Iterable[tuple[str, Any]], rules: RuleBase) -> CaseB
         raise InputError("\n".join(shown))
     values = np.asfortranarray(np.vstack(rows)) if rows else np.empty((0, cat.n_columns), np.int16, order="F")
     return CaseBatch(tuple(ids), np.array(synthetic, dtype=bool), values)
+
+
+def _age_misfits(context: Any, rules: RuleBase) -> list[str]:
+    """Enum values that do not fit the age (factors.yaml ``value_ages``), e.g. 'out of school' at 19."""
+    age = context.age
+    out = []
+    for fact in rules.catalogue.context:
+        value = getattr(context, fact.id)
+        limit = fact.value_ages.get(value) if fact.value_ages else None
+        if limit is not None and not limit.min <= age <= limit.max:
+            label = (fact.labels or {}).get("en", fact.values or [])[(fact.values or []).index(value)]
+            out.append(f"context.{fact.id}: '{value}' ({label}) applies from {limit.min} to {limit.max} years; "
+                       f"the case is {age}. Choose the value that fits the age")
+    return out
 
 
 def _message(err: Any, rules: RuleBase) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.engine.act_first import act_first
 from matcher.engine.matching import CaseDetail, MatchResult
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
@@ -23,28 +24,10 @@ SHOWN_NEEDS = 3
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     """The result for case ``n`` in the documented JSON shape (docs/case-format.md)."""
     rules = result.rules
-    cat = rules.catalogue
     case = result.detail(n)
-    row = case.values
     level = RISK_LEVELS[case.level]
-    points = case.points
-    needs = case.needs
     top = case.top
-
-    risk = {
-        "level": level,
-        "label": t(lang, f"risk.{level}"),
-        "score": round(case.risk_score, 2),
-        **({"probability": round(float(p[0]), 3)}
-           if (p := result.model.score(row[None, : len(cat.factors)]).probability) is not None else {}),
-        "points": [
-            {"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang),
-             "points": round(float(points[j]), 2)}
-            for j, f in sorted(enumerate(cat.factors), key=lambda jf: (-abs(points[jf[0]]), jf[0]))
-            if points[j] != 0
-        ],
-        "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable") if needs[j] > 0],
-    }
+    risk = _risk(result, case, lang)
     recommendations = []
     for rank, i in enumerate(top, start=1):
         iv = rules.interventions[i]
@@ -74,10 +57,38 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
         "version": result.version.as_dict(),
+        "act_first": act_first(rules, case.leaf_row, lang),
         "risk": risk,
         "recommendations": recommendations,
         "not_recommended": not_recommended,
         "warnings": _warnings(rules, case, level, lang),
+    }
+
+
+def _risk(result: MatchResult, case: CaseDetail, lang: str) -> dict[str, Any]:
+    """The risk level with its points, the need profile (criminogenic) and the welfare needs beside it."""
+    rules = result.rules
+    cat = rules.catalogue
+    row, points, needs = case.values, case.points, case.needs
+    level = RISK_LEVELS[case.level]
+    probability = result.model.score(row[None, : len(cat.factors)]).probability
+    not_scored = int(row[cat.context_index["age"]]) < rules.policy.risk_score_min_age
+    return {
+        "level": level,
+        "label": t(lang, f"risk.{level}"),
+        "score": round(case.risk_score, 2),
+        **({"probability": round(float(probability[0]), 3)} if probability is not None else {}),
+        "points": [
+            {"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang),
+             "points": round(float(points[j]), 2)}
+            for j, f in sorted(enumerate(cat.factors), key=lambda jf: (-abs(points[jf[0]]), jf[0]))
+            if points[j] != 0
+        ],
+        "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable")
+                         if needs[j] > 0 and cat.factors[j].need == "criminogenic"],
+        "welfare_needs": [{"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang)}
+                          for j, f in enumerate(cat.factors) if f.need == "welfare" and row[j] > 0],
+        **({"note": t(lang, "risk.not_scored_note", age=rules.policy.risk_score_min_age)} if not_scored else {}),
     }
 
 
@@ -95,10 +106,7 @@ def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> li
     if iv.priority and case.priority[i]:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
     reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
-    intensity = t(lang, f"intensity.{iv.model.intensity}")
-    preferred = iv.model.intensity in rules.policy.intensity_matrix[level].preferred  # type: ignore[index]
-    reasons.append(t(lang, "why.intensity_preferred" if preferred else "why.intensity_allowed",
-                     intensity=intensity, level=t(lang, f"risk.{level}")))
+    reasons.append(_intensity_reason(rules, case, i, level, lang))
     reasons.append(_evidence_reason(iv, rules.policy, lang))
     present = [cat.factors[j].name.get(lang) for j in np.flatnonzero(tables.leverages[:, i])
                if row[j] > 0]
@@ -109,20 +117,38 @@ def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> li
     return reasons
 
 
+def _intensity_reason(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> str:
+    """Why the intensity suits: by the crime-risk level (criminogenic insatser), by the clinical need (welfare
+    insatser), or with no score to gate by (below the age the risk score is made for)."""
+    iv = rules.interventions[i]
+    intensity = t(lang, f"intensity.{iv.model.intensity}")
+    if iv.model.indication == "welfare":
+        return t(lang, "why.intensity_welfare", intensity=intensity)
+    if iv.model.type == "legal_sanction":
+        return t(lang, "why.intensity_court", intensity=intensity)
+    if int(case.values[rules.catalogue.context_index["age"]]) < rules.policy.risk_score_min_age:
+        return t(lang, "why.intensity_not_scored", intensity=intensity, age=rules.policy.risk_score_min_age)
+    preferred = iv.model.intensity in rules.policy.intensity_matrix[level].preferred  # type: ignore[index]
+    return t(lang, "why.intensity_preferred" if preferred else "why.intensity_allowed",
+             intensity=intensity, level=t(lang, f"risk.{level}"))
+
+
 def _evidence_reason(iv: CompiledIntervention, policy: Any, lang: str) -> str:
     best = iv.best_evidence
     if best is None:
         return t(lang, "why.evidence_none")
     strength = policy.evidence_ratings[best.clearinghouse][best.rating]
     return t(lang, "why.evidence", strength=t(lang, f"strength.{strength}"),
-             clearinghouse=t(lang, f"clearinghouse.{best.clearinghouse}"), rating=best.rating)
+             clearinghouse=t(lang, f"clearinghouse.{best.clearinghouse}"),
+             rating=t(lang, f"rating.{best.clearinghouse}.{best.rating}"))
 
 
 def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     strength = policy.evidence_ratings[entry.clearinghouse][entry.rating]
     return {
         "clearinghouse": t(lang, f"clearinghouse.{entry.clearinghouse}"),
-        "rating": entry.rating,
+        "rating": entry.rating,  # the clearinghouse's own word; rating_label is how a reader of lang reads it
+        "rating_label": t(lang, f"rating.{entry.clearinghouse}.{entry.rating}"),
         "strength": strength,
         "counted": entry.confidence in policy.counted_confidence,
         "confidence": entry.confidence,
@@ -145,10 +171,10 @@ def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -
     if not case.intensity_allowed[i]:
         reasons.append(t(lang, "why_not.intensity", intensity=t(lang, f"intensity.{iv.model.intensity}"),
                          level=t(lang, f"risk.{level}")))
-    for node, reason in iv.contraindications:
+    for node, contra in iv.contraindications:
         if holds(node, leaf_row):
             facts = "; ".join(met_parts(node, leaf_row, row, rules.leaves, lang))
-            reasons.append(t(lang, "why_not.contraindication", reason=reason.get(lang), facts=facts))
+            reasons.append(t(lang, "why_not.contraindication", reason=contra.reason.get(lang), facts=facts))
     return reasons
 
 
@@ -178,6 +204,8 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[
         if missing:
             out.append(("consent_missing", t(lang, "warning.consent_missing", missing=", ".join(missing),
                                              actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
+    if "region" in actors:  # social services and health care together: a SIP (HSL 2017:30, 16 kap. 4 §)
+        out.append(("sip", t(lang, "warning.sip", actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
     for iv in recommended:
         name = iv.model.name.get(lang)
         if iv.model.group_format and level == "high":

@@ -21,7 +21,7 @@ from matcher.engine.cases import CaseBatch
 from matcher.engine.kernel import match_cases
 from matcher.engine.kernel_tables import kernel_tables
 from matcher.engine.risk import RiskModel, RiskScores
-from matcher.engine.scoring import TERMS, match_terms, need, scoring_tables
+from matcher.engine.scoring import TERMS, gate_levels, match_terms, need, need_points, scoring_tables
 from matcher.rulebase.conditions import evaluate, holds
 from matcher.rulebase.loading import RuleBase
 
@@ -100,7 +100,7 @@ class MatchResult:
         rules, row = self.rules, self.values[n: n + 1]
         points = self.model.score(row[:, : len(rules.catalogue.factors)]).points
         leaf_row = rules.leaves.unpack(self.leaf_bits[n: n + 1])[0]
-        level = self.level[n: n + 1]
+        level = gate_levels(rules, row, self.level[n: n + 1])
         allowed = np.take(scoring_tables(rules).intensity_allowed, level, axis=0, mode="clip")[0]
         # one case: its trees in plain Python (holds), the same truth values as the numpy masks, much sooner
         eligible = np.array([not iv.model.do_not_offer and bool(allowed[i]) and holds(iv.eligibility, leaf_row)
@@ -109,10 +109,10 @@ class MatchResult:
         priority = np.array([bool(eligible[i] and iv.priority and holds(iv.priority[0], leaf_row))
                              for i, iv in enumerate(rules.interventions)], dtype=bool)
         terms, score = scores(rules, row, points, level)
-        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0],
-                          need(points, scoring_tables(rules))[0], [int(i) for i in self.top[n] if i >= 0],
-                          leaf_row, allowed, eligible, priority, {name: term[:, 0] for name, term in terms.items()},
-                          score[:, 0])
+        needs = need(need_points(rules, row[:, : len(rules.catalogue.factors)], points), scoring_tables(rules))
+        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0], needs[0],
+                          [int(i) for i in self.top[n] if i >= 0], leaf_row, allowed, eligible, priority,
+                          {name: term[:, 0] for name, term in terms.items()}, score[:, 0])
 
     # ------------------------------------------------------------ the full matrices, on demand
 
@@ -189,7 +189,8 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         ratings = ratings_buffer[: len(rows) * n_factors].reshape(len(rows), n_factors)
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
-        match_cases(tables, rows, risk.points, risk.level, top[part], leaf_bits[part])
+        match_cases(tables, rows, need_points(rules, ratings, risk.points), gate_levels(rules, rows, risk.level),
+                    top[part], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
@@ -205,6 +206,7 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
                leaf_results: np.ndarray) -> Evaluation:
     """Eligibility, terms and scores of a batch from its rows, risk points and levels, and leaf results."""
     shape = (len(rules.interventions), len(values))
+    level = gate_levels(rules, values, level)
     allowed = np.take(scoring_tables(rules).intensity_allowed.T, level, axis=1, mode="clip")
     eligible = np.empty(shape, dtype=bool)
     priority = np.empty(shape, dtype=bool)
@@ -226,8 +228,9 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
 
 def scores(rules: RuleBase, values: np.ndarray, points: np.ndarray,
            level: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The terms (I x N each) and their sum, the score (I x N float64)."""
-    terms = match_terms(values[:, : len(rules.catalogue.factors)], points, level, rules)
+    """The terms (I x N each) and their sum, the score (I x N float64); ``level`` is the gate level."""
+    ratings = values[:, : len(rules.catalogue.factors)]
+    terms = match_terms(ratings, need_points(rules, ratings, points), level, rules)
     # float64, added in TERMS order: exactly what summing the terms one by one gives
     score = np.add(terms[TERMS[0]], terms[TERMS[1]], dtype=np.float64)
     for name in TERMS[2:]:

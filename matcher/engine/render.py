@@ -11,12 +11,18 @@ from matcher.i18n import number, t
 def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     lines = [t(lang, "text.case", case_id=res["case_id"]) + (f" {t(lang, 'text.synthetic')}" if res["synthetic"]
                                                               else "")]
+    lines += act_first_lines(res["act_first"], lang)
     risk = res["risk"]
     lines.append(t(lang, "text.risk", level=risk["label"], score=number(lang, risk["score"])))
+    if "note" in risk:
+        lines.append(risk["note"])
     lines.append(t(lang, "text.points") + ": " + ", ".join(
         f"{p['name']} ({p['rating']}) {number(lang, p['points'], sign=True)}" for p in risk["points"]))
     names = {p["factor"]: p["name"] for p in risk["points"]}
     lines.append(t(lang, "text.need_profile") + ": " + ", ".join(names[f] for f in risk["need_profile"]))
+    if risk["welfare_needs"]:
+        lines.append(t(lang, "text.welfare_needs") + ": " + ", ".join(f"{w['name']} ({w['rating']})"
+                                                                      for w in risk["welfare_needs"]))
     lines += ["", t(lang, "text.recommendations")]
     if "availability" in res:
         lines.append(caption(res["availability"], lang))
@@ -38,6 +44,18 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     short = {**res["version"], "rule_base": res["version"]["rule_base"][:19]}
     lines += ["", t(lang, "text.version", **short), t(lang, "text.decision_note")]
     return "\n".join(lines)
+
+
+def act_first_lines(actions: list[dict[str, Any]], lang: str) -> list[str]:
+    """The act-first actions, first in every text a person reads (empty when none is triggered)."""
+    if not actions:
+        return []
+    lines = [t(lang, "text.act_first")]
+    for action in actions:
+        lines += [f"  !! {action['trigger']}", f"     {action['action']}",
+                  f"     {t(lang, 'text.act_first_who')}: {action['who']} "
+                  f"({t(lang, 'text.act_first_when.' + action['when_by'])})"]
+    return [*lines, ""]
 
 
 def _availability_lines(entry: dict[str, Any]) -> list[str]:
@@ -62,9 +80,10 @@ def card_text(card: dict[str, Any], lang: str = "sv") -> str:
         lines += [f"    - {part}" for part in card["eligibility"]]
     if card["contraindications"]:
         lines.append(f"  {t(lang, 'card.contraindications')}:")
-        lines += [f"    - {c['when']}: {c['reason']}" for c in card["contraindications"]]
+        lines += [f"    - {c['when']}: {c['reason']} ({t(lang, 'card.source')}: {c['source']}; {c['confidence_label']})"
+                  for c in card["contraindications"]]
     lines.append(f"  {t(lang, 'card.strength')}: {card['strength_label']}")
-    lines += [f"  - {e['clearinghouse']}: {e['rating']} ({e['source']}, {e['read']})" for e in card["evidence"]]
+    lines += [f"  - {e['clearinghouse']}: {e['rating_label']} ({e['source']}, {e['read']})" for e in card["evidence"]]
     lines += [f"  ! {w['message']}" for w in card["warnings"] if w["code"] != "do_not_offer"]
     return "\n".join(lines)
 

@@ -18,6 +18,9 @@ from matcher.rulebase.factors import RISK_LEVELS
 from matcher.rulebase.loading import RuleBase
 
 TERMS = ("need_fit", "intensity_fit", "evidence", "protective_leverage")
+# The gate level of a case below policy.risk_score_min_age: the SAVRY-style score is not for that age, so no
+# intensity is held back by it and every intensity fits (its row in the intensity tables).
+NOT_SCORED = len(RISK_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,10 @@ class ScoringTables:
     leverages: np.ndarray  # F x I leverage weights
     leverage_totals: np.ndarray  # I
     need_mask: np.ndarray  # F: dynamic risk factors
+    welfare_columns: np.ndarray  # the factors marked need: welfare
     protective_mask: np.ndarray  # F
-    intensity_allowed: np.ndarray  # levels x I
-    intensity_fit: np.ndarray  # levels x I
+    intensity_allowed: np.ndarray  # gate levels x I (RISK_LEVELS, then NOT_SCORED)
+    intensity_fit: np.ndarray  # gate levels x I
     evidence: np.ndarray  # I
     need_sum: WeightedSum  # over the need factors' targets
     need_rows: np.ndarray  # rows of need_sum.factors among the need factors
@@ -41,27 +45,43 @@ def scoring_tables(rules: RuleBase) -> ScoringTables:
     n_f, n_i = len(cat.factors), len(rules.interventions)
     targets = np.zeros((n_f, n_i), dtype=np.float32)
     leverages = np.zeros((n_f, n_i), dtype=np.float32)
-    allowed = np.zeros((len(RISK_LEVELS), n_i), dtype=bool)
-    fit = np.zeros((len(RISK_LEVELS), n_i), dtype=np.float32)
+    allowed = np.ones((len(RISK_LEVELS) + 1, n_i), dtype=bool)
+    fit = np.full((len(RISK_LEVELS) + 1, n_i), rules.policy.intensity_fit["preferred"], dtype=np.float32)
     for i, iv in enumerate(rules.interventions):
         for name, weight in iv.model.targets.items():
             targets[cat.factor_index[name], i] = weight
         for name, weight in iv.model.leverages.items():
             leverages[cat.factor_index[name], i] = weight
+        if iv.model.indication == "welfare" or iv.model.type == "legal_sanction":
+            continue  # indicated by a clinical or welfare need, or decided by a court: not gated by crime risk
         for level_code, level in enumerate(RISK_LEVELS):
             rule = rules.policy.intensity_matrix[level]  # type: ignore[index]
             allowed[level_code, i] = iv.model.intensity in rule.allowed
-            if iv.model.intensity in rule.preferred:
-                fit[level_code, i] = rules.policy.intensity_fit["preferred"]
-            elif allowed[level_code, i]:
-                fit[level_code, i] = rules.policy.intensity_fit["allowed"]
+            if iv.model.intensity not in rule.preferred:
+                fit[level_code, i] = rules.policy.intensity_fit["allowed"] if allowed[level_code, i] else 0
     evidence = np.array([iv.evidence_strength for iv in rules.interventions], dtype=np.float32)
     need_mask, protective_mask = cat.mask(kind="risk", dynamic=True), cat.mask(kind="protective")
     need_sum = WeightedSum.of(np.where(need_mask[:, np.newaxis], targets, 0))
     need_rows = np.searchsorted(np.flatnonzero(need_mask), need_sum.factors)
-    return ScoringTables(targets, leverages, leverages.sum(axis=0), need_mask, protective_mask, allowed, fit,
+    welfare = np.array([j for j, f in enumerate(cat.factors) if f.need == "welfare"], dtype=np.intp)
+    return ScoringTables(targets, leverages, leverages.sum(axis=0), need_mask, welfare, protective_mask, allowed, fit,
                          evidence, need_sum, need_rows, WeightedSum.of(np.where(protective_mask[:, np.newaxis],
                                                                                 leverages, 0)))
+
+
+def gate_levels(rules: RuleBase, values: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """The level each case's intensity gate uses: its risk level, or NOT_SCORED below the policy's minimum age."""
+    age = values[:, rules.catalogue.context_index["age"]]
+    return np.where(age < rules.policy.risk_score_min_age, NOT_SCORED, level).astype(level.dtype)
+
+
+def need_points(rules: RuleBase, ratings: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The points the need profile reads: the risk model's for criminogenic factors; for a welfare need, which
+    is no part of the risk score but is a need all the same, its rating times ``policy.welfare_need_points``."""
+    welfare = scoring_tables(rules).welfare_columns
+    out = points.copy()
+    out[:, welfare] = np.maximum(ratings[:, welfare], 0) * points.dtype.type(rules.policy.welfare_need_points)
+    return out
 
 
 def need(points: np.ndarray, tables: ScoringTables) -> np.ndarray:

@@ -93,7 +93,7 @@ def fidelity_warning(rules: RuleBase, iid: str, offer: Offer | None, on: dt.date
 def nearest_alternative(rules: RuleBase, case: CaseDetail, i: int, catalogue: LocalCatalogue,
                         lang: str) -> dict[str, Any]:
     """The offered insats eligible for this case that covers most of what insats i targets for it, or None."""
-    name = rules.interventions[i].model.name.get(lang)
+    name, kind = rules.interventions[i].model.name.get(lang), rules.interventions[i].model.type
     targets = scoring_tables(rules).targets  # F x I
     weight = case.needs if float(case.needs @ targets[:, i]) > 0 else np.ones(len(case.needs))
     wanted = weight * targets[:, i]
@@ -102,8 +102,8 @@ def nearest_alternative(rules: RuleBase, case: CaseDetail, i: int, catalogue: Lo
     best: tuple[float, float, int] | None = None  # (share, score, -index): the largest wins
     for j, iv in enumerate(rules.interventions):
         offer = catalogue.offer(iv.id)
-        if j == i or not case.eligible[j] or offer is None or not offer.offered:
-            continue
+        if j == i or not case.eligible[j] or offer is None or not offer.offered or iv.model.type != kind:
+            continue  # only an insats of the same kind stands in (defector support never by family therapy)
         key = (float(np.minimum(wanted, weight * targets[:, j]).sum() / wanted.sum()), float(case.score[j]), -j)
         if key[0] > 0 and (best is None or key > best):
             best = key

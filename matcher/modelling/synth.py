@@ -19,6 +19,7 @@ from scipy.special import expit
 
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.schema import ContextFact
 
 LOADING = 0.6
 RISK_THRESHOLDS = (0.25, 1.05)  # about 40% rated moderate or high, 15% high
@@ -77,6 +78,16 @@ def synthetic_training(rules: RuleBase, n: int, seed: int) -> pd.DataFrame:
     return pd.concat([frame, factors, pd.DataFrame({TARGET: outcome.astype(np.int8)})], axis=1)
 
 
+def fitting_values(fact: ContextFact, ages: np.ndarray) -> np.ndarray:
+    """N x V: which of an enum fact's values fit each age (``value_ages``; a value without limits fits all)."""
+    fits = np.ones((len(ages), len(fact.values or ())), dtype=bool)
+    for k, value in enumerate(fact.values or ()):
+        limit = fact.value_ages.get(value)
+        if limit is not None:
+            fits[:, k] = (ages >= limit.min) & (ages <= limit.max)
+    return fits
+
+
 def synthetic_cases(rules: RuleBase, n: int, seed: int) -> list[tuple[str, dict[str, Any]]]:
     """Whole cases (factors from the same process, context facts drawn uniformly) for the engine."""
     rng = np.random.default_rng(seed)
@@ -85,13 +96,14 @@ def synthetic_cases(rules: RuleBase, n: int, seed: int) -> list[tuple[str, dict[
     out = []
     for i in range(n):
         context: dict[str, Any] = {}
-        for fact in cat.context:
+        for fact in sorted(cat.context, key=lambda f: f.id != "age"):  # the age first: some values depend on it
             if fact.type == "bool":
                 context[fact.id] = bool(rng.random() < 0.4)
             elif fact.type == "int":
                 context[fact.id] = int(rng.integers(int(fact.min or 0), int(fact.max or 0) + 1))
             else:
-                context[fact.id] = str(rng.choice(list(fact.values or ())))
+                fits = fitting_values(fact, np.array([context["age"]]))[0]
+                context[fact.id] = str(rng.choice([v for v, ok in zip(fact.values or (), fits, strict=True) if ok]))
         factors = {f.id: int(ratings[i, j]) for j, f in enumerate(cat.factors) if ratings[i, j] != UNRATED}
         out.append((f"synthetic[{i}]", {"case_id": f"SYN-{seed}-{i}", "synthetic": True, "context": context,
                                         "factors": factors}))

@@ -260,6 +260,9 @@ def _context_leaf(cond: ContextLeaf, cat: FactorCatalogue) -> Leaf:
         raise ConditionError(("context",), f"unknown context fact '{cond.context}'"
                                            f"{did_you_mean(cond.context, cat.context_index)}")
     fact = cat.fact(cond.context)
+    if not fact.matching:
+        raise ConditionError(("context",), f"'{fact.id}' is recorded for the evaluators' fairness audit only and "
+                                           f"may not be used in a rule; remove the condition")
     values = _values(cond.op, cond.value, "context")
     if fact.type in ("bool", "enum") and cond.op in (">=", ">", "<=", "<"):
         raise ConditionError(("op",), f"op '{cond.op}' cannot order '{fact.id}' ({fact.type}); "

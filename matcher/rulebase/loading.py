@@ -17,14 +17,28 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from matcher.errors import Problem, RuleBaseError
+from matcher.i18n import LANGS, catalogue
 from matcher.rulebase import schema
 from matcher.rulebase.conditions import ConditionError, Leaf, LeafTable, Node, compile_condition
 from matcher.rulebase.factors import FactorCatalogue, InstrumentAdapter
-from matcher.rulebase.schema import Catalogue, Evidence, Instrument, Intervention, InterventionWarning, Policy, Text
+from matcher.rulebase.policy_schema import Policy
+from matcher.rulebase.schema import (
+    ActFirstAction,
+    ActFirstFile,
+    Catalogue,
+    Contraindication,
+    Evidence,
+    Instrument,
+    Intervention,
+    InterventionWarning,
+    Text,
+)
 from matcher.rulebase.yamlsource import YamlDoc, YamlSyntaxError, did_you_mean, load_yaml
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
-PREREQUISITE_FACTS = {"caregiver": "caregiver_engaged", "youth_consent": "consent_youth"}
+# a prerequisite holds when its context fact has this value
+PREREQUISITE_FACTS = {"caregiver": ("caregiver", "takes_part"), "youth_consent": ("consent_youth", True)}
+ACT_FIRST_FILE = "act_first.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -36,15 +50,24 @@ def default_rules_dir() -> Path:
 class CompiledIntervention:
     model: Intervention
     eligibility: Node  # the file's eligibility plus the age range and the prerequisites
-    contraindications: tuple[tuple[Node, Text], ...]
+    contraindications: tuple[tuple[Node, Contraindication], ...]  # with the reason and its source
     priority: tuple[Node, Text] | None
     warnings: tuple[tuple[Node | None, InterventionWarning], ...]
     evidence_strength: float
     best_evidence: Evidence | None  # the counted entry with the highest strength above zero
+    age_range: tuple[int, int]  # min, max as matched: the municipality's limits where the policy sets them
 
     @property
     def id(self) -> str:
         return self.model.id
+
+
+@dataclass(frozen=True)
+class CompiledAction:
+    """An act-first action with its compiled condition."""
+
+    model: ActFirstAction
+    when: Node
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +80,7 @@ class RuleBase:
     leaves: LeafTable
     content_hash: str
     evidence_snapshot: dt.date
+    act_first: tuple[CompiledAction, ...]  # the safety screen run on every case before any ranking
 
     def index(self, intervention_id: str) -> int:
         return next(i for i, iv in enumerate(self.interventions) if iv.id == intervention_id)
@@ -100,17 +124,60 @@ def load_rule_base(root: Path | None = None) -> RuleBase:
                 compiled.append(result)
     if not compiled and not problems:
         problems.append(Problem(_display(root, root / "interventions"), None, "", "no intervention files"))
+    problems += _label_problems(root, policy)
+    actions = _act_first(root, table, problems)
+    ids = {iv.id for iv in compiled}
+    for iid in policy.municipal_age_limits:
+        if iid not in ids and compiled:
+            problems.append(Problem(_display(root, root / "policy.yaml"), None, f"municipal_age_limits.{iid}",
+                                    f"unknown insats '{iid}'{did_you_mean(iid, ids)}"))
     if problems:
         raise RuleBaseError(problems)
     dates = [e.read for iv in compiled for e in iv.model.evidence]
     return RuleBase(root, catalogue, instruments, policy, tuple(compiled), table,
-                    content_hash(root), max(dates))
+                    content_hash(root), max(dates), actions)
+
+
+def _label_problems(root: Path, policy: Policy) -> list[Problem]:
+    """Every clearinghouse and rating word in the policy needs a name a reader of each language reads."""
+    where = _display(root, root / "policy.yaml")
+    missing = [(lang, key) for clearinghouse, ratings in policy.evidence_ratings.items() for lang in LANGS
+               for key in (f"clearinghouse.{clearinghouse}", *(f"rating.{clearinghouse}.{r}" for r in ratings))
+               if key not in catalogue(lang)]
+    return [Problem(where, None, "evidence_ratings", f"no {lang} text for '{key}'; add it to matcher/i18n/{lang}.yaml "
+                                                     f"so that readers see the rating in their language")
+            for lang, key in missing]
+
+
+def _act_first(root: Path, table: LeafTable, problems: list[Problem]) -> tuple[CompiledAction, ...]:
+    """rules/act_first.yaml, its conditions compiled into the shared leaf table (so every case's leaf bits
+    record why an action was or was not triggered)."""
+    path = root / ACT_FIRST_FILE
+    if not path.is_file():
+        problems.append(Problem(_display(root, path), None, "", "no act_first.yaml: the safety screen that runs "
+                                                                "before any ranking is required"))
+        return ()
+    doc, model = _parse_doc(root, path, ActFirstFile, problems)
+    if doc is None or model is None:
+        return ()
+    actions = []
+    seen: set[str] = set()
+    for i, action in enumerate(model.actions):
+        if action.id in seen:
+            problems.append(doc.problem(("actions", i, "id"), f"the id '{action.id}' is used more than once"))
+        seen.add(action.id)
+        try:
+            actions.append(CompiledAction(action, compile_condition(action.when, table)))
+        except ConditionError as exc:
+            problems.append(doc.problem(("actions", i, "when", *exc.path), str(exc)))
+    return tuple(actions)
 
 
 def rule_files(root: Path) -> Iterator[Path]:
     """The files that make up a rule base, in a fixed order."""
     yield root / "factors.yaml"
     yield root / "policy.yaml"
+    yield root / ACT_FIRST_FILE
     yield from sorted((root / "instruments").glob("*.yaml"))
     yield from sorted((root / "interventions").glob("*.yaml"))
 
@@ -204,7 +271,7 @@ def _check_catalogue(doc: YamlDoc, cat: FactorCatalogue) -> list[Problem]:
     ids = [f.id for f in cat.factors] + [c.id for c in cat.context]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         out.append(doc.problem((), f"the id '{dup}' is used more than once"))
-    for fact_id in ("age", *PREREQUISITE_FACTS.values()):
+    for fact_id in ("age", *(fact for fact, _value in PREREQUISITE_FACTS.values())):
         if fact_id not in cat.context_index:
             out.append(doc.problem(("context",), f"the engine needs the context fact '{fact_id}'"))
     return out
@@ -239,19 +306,22 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
             return None
 
     age = cat.context_index["age"]
-    implicit = [Node("leaf", leaf=table.add(Leaf(age, ">=", (iv.age.min,)))),
-                Node("leaf", leaf=table.add(Leaf(age, "<=", (iv.age.max,))))]
+    limit = policy.municipal_age_limits.get(iv.id)
+    age_range = (limit.min, limit.max) if limit else (iv.age.min, iv.age.max)
+    implicit = [Node("leaf", leaf=table.add(Leaf(age, ">=", (age_range[0],)))),
+                Node("leaf", leaf=table.add(Leaf(age, "<=", (age_range[1],))))]
     for prerequisite in iv.prerequisites:
         if prerequisite in PREREQUISITE_FACTS:
-            column = cat.context_index[PREREQUISITE_FACTS[prerequisite]]
-            implicit.append(Node("leaf", leaf=table.add(Leaf(column, "==", (1,)))))
+            fact, value = PREREQUISITE_FACTS[prerequisite]
+            code = cat.encode_context(cat.fact(fact), value)
+            implicit.append(Node("leaf", leaf=table.add(Leaf(cat.context_index[fact], "==", (code,)))))
     own = compiled(iv.eligibility, ("eligibility",))
     eligibility = Node("all", (*implicit, *([own] if own else [])))
     contraindications = []
     for i, contra in enumerate(iv.contraindications):
         node = compiled(contra.when, ("contraindications", i, "when"))
         if node:
-            contraindications.append((node, contra.reason))
+            contraindications.append((node, contra))
     warnings = [(compiled(w.when, ("warnings", i, "when")), w) for i, w in enumerate(iv.warnings)]
     priority_node = compiled(iv.priority.when, ("priority", "when")) if iv.priority else None
     priority = (priority_node, iv.priority.reason) if iv.priority and priority_node else None
@@ -261,7 +331,7 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
     if problems:
         return problems
     return CompiledIntervention(iv, eligibility, tuple(contraindications), priority, tuple(warnings),
-                                best[0] if best else 0.0, best[1] if best else None)
+                                best[0] if best else 0.0, best[1] if best else None, age_range)
 
 
 def _factor_problems(doc: YamlDoc, iv: Intervention, cat: FactorCatalogue) -> list[Problem]:

@@ -48,15 +48,30 @@ class Scale(Strict):
         return self.labels[lang][self.values.index(value)]  # type: ignore[index]
 
 
+Need = Literal["criminogenic", "welfare"]
+
+
 class Factor(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     domain: str
     kind: Literal["risk", "protective"]
     dynamic: bool
+    need: Need  # criminogenic: counts in the crime-risk score (RNR); welfare: a clinical or welfare need of its own
     scale: str
     name: Text
     description: Text
     source: str = Field(min_length=1)
+
+
+class AgeLimit(Strict):
+    min: int = Field(ge=0, le=30)
+    max: int = Field(ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgeLimit:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
 
 
 class ContextFact(Strict):
@@ -71,6 +86,8 @@ class ContextFact(Strict):
     values: list[str] | None = None
     labels: dict[Lang, list[str]] | None = None
     default: str | None = None
+    matching: bool = True  # False: recorded for the evaluators' fairness audit only; no rule may name it
+    value_ages: dict[str, AgeLimit] = {}  # an enum value that fits only some ages (a case outside is refused)
 
     @model_validator(mode="after")
     def _shape_fits_type(self) -> ContextFact:
@@ -84,6 +101,9 @@ class ContextFact(Strict):
                     raise ValueError(f"needs one {lang} label per value")
             if not self.required and self.default not in self.values:
                 raise ValueError(f"an optional enum fact needs a default among {self.values}")
+        unknown = sorted(set(self.value_ages) - set(self.values or []))
+        if unknown:
+            raise ValueError(f"value_ages names values the fact does not have: {unknown}")
         return self
 
 
@@ -200,16 +220,10 @@ Prerequisite = Literal["caregiver", "youth_consent", "licensed_team", "trained_s
 Confidence = Literal["confirmed", "partly_confirmed", "unconfirmed", "inference"]
 
 
-class AgeRange(Strict):
-    min: int = Field(ge=0, le=30)
-    max: int = Field(ge=0, le=30)
-    confidence: Confidence = "confirmed"
+class AgeRange(AgeLimit):
+    """A programme's own age range, with how sure its source is."""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> AgeRange:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
+    confidence: Confidence = "confirmed"
 
 
 class Span(Strict):
@@ -244,8 +258,13 @@ class Fidelity(Strict):
 
 
 class Contraindication(Strict):
+    """An exclusion as the programme owner publishes it: when it holds, the insats is not eligible."""
+
     when: Condition
     reason: Text
+    source: str = Field(min_length=1)
+    url: str | None = None
+    confidence: Confidence = "confirmed"
 
 
 class Priority(Strict):
@@ -287,6 +306,7 @@ class Intervention(Strict):
     name: Text
     summary: Text
     type: InterventionType
+    indication: Need  # criminogenic: the RNR intensity gate applies; welfare: indicated by its clinical need
     actor: Actor
     group_format: bool = False
     age: AgeRange
@@ -311,83 +331,27 @@ class Intervention(Strict):
         return self
 
 
-# ---------------------------------------------------------------- policy
-
-RiskLevel = Literal["low", "moderate", "high"]
-Strength = Literal["strong", "moderate", "limited", "insufficient", "harmful"]
+# ---------------------------------------------------------------- act first (rules/act_first.yaml)
 
 
-class IntensityRule(Strict):
-    allowed: list[Intensity] = Field(min_length=1)
-    preferred: list[Intensity] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _preferred_is_allowed(self) -> IntensityRule:
-        extra = sorted(set(self.preferred) - set(self.allowed))
-        if extra:
-            raise ValueError(f"preferred intensities {extra} are not in allowed")
-        return self
+class Source(Strict):
+    source: str = Field(min_length=1)
+    url: str | None = None
+    read: dt.date
+    confidence: Confidence
 
 
-class TermWeights(Strict):
-    need_fit: float = Field(ge=0)
-    intensity_fit: float = Field(ge=0)
-    evidence: float = Field(ge=0)
-    protective_leverage: float = Field(ge=0)
+class ActFirstAction(Strict):
+    """An action that comes before any insats, when its condition holds: safety first."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    when: Condition
+    trigger: Text  # what in the assessment triggered it
+    action: Text  # what to do now
+    who: Text  # who does it
+    when_by: Literal["immediately", "same_day", "before_any_insats"]
+    sources: list[Source] = Field(min_length=1)
 
 
-class ModelGates(Strict):
-    """What a trained model must show (cross-validated, from its card) before it may be promoted."""
-
-    min_auc: float = Field(ge=0.5, le=1)
-    max_calibration_error: float = Field(gt=0, le=1)
-    max_fpr_gap: float = Field(gt=0, le=1)
-
-
-class LintSettings(Strict):
-    max_evidence_age_years: int = Field(ge=1, le=50)
-
-
-class DoseSettings(Strict):
-    flag_below: float = Field(gt=0, le=1)
-
-
-class Policy(Strict):
-    top_k: int = Field(ge=1, le=20)
-    weights: TermWeights
-    intensity_matrix: dict[RiskLevel, IntensityRule]
-    intensity_fit: dict[Literal["preferred", "allowed"], float]
-    evidence_strength: dict[Strength, float]
-    evidence_ratings: dict[str, dict[str, Strength]]
-    counted_confidence: list[Confidence]
-    multi_agency_consent_age: int = Field(ge=0, le=25)
-    lint: LintSettings
-    dose: DoseSettings
-    model_gates: ModelGates
-
-    @model_validator(mode="after")
-    def _complete(self) -> Policy:
-        missing = sorted({"low", "moderate", "high"} - set(self.intensity_matrix))
-        if missing:
-            raise ValueError(f"intensity_matrix lacks risk levels {missing}")
-        return self
-
-
-# ---------------------------------------------------------------- scenario files (rules/tests/*.yaml)
-
-
-class ScenarioExpectation(Strict):
-    top: list[str] = []  # each must be among the recommendations
-    excluded: list[str] = []  # none may be among the recommendations
-    first: str | None = None  # must be ranked first
-
-
-class Scenario(Strict):
-    name: str = Field(min_length=1)
-    source: str = Field(min_length=1)  # the statement it pins and where it comes from
-    case: dict[str, Any]
-    expect: ScenarioExpectation
-
-
-class ScenarioFile(Strict):
-    scenarios: list[Scenario] = Field(min_length=1)
+class ActFirstFile(Strict):
+    actions: list[ActFirstAction] = Field(min_length=1)

@@ -45,8 +45,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 def load_yaml(path: Path, display: str) -> YamlDoc:
     """Parse one YAML file; raise ``Problem`` as a ``ValueError`` subclass on syntax errors."""
-    text = path.read_text(encoding="utf-8")
-    loader = yaml.SafeLoader(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(Problem(display, None, "", f"not UTF-8 text (byte {exc.start}); save the file as "
+                                                         f"UTF-8")) from None
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a character YAML does not allow (a control character, NUL)
+        raise YamlSyntaxError(Problem(display, None, "", f"not valid YAML: {getattr(exc, 'reason', exc)} "
+                                                         f"at character {getattr(exc, 'position', '?')}")) from None
     lines: dict[YamlPath, int] = {}
     duplicates: list[Problem] = []
     try:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from matcher.auth import Action, Principal
 from matcher.errors import InputError
+from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
 from matcher.store.rule_versions import record_rules
@@ -62,6 +63,9 @@ class DecisionRecords(StoreCore):
             if intervention not in self.rules.ids:
                 raise InputError(f"decision: unknown intervention '{intervention}'"
                                  f"{did_you_mean(intervention, self.rules.ids)}")
+            refused = refusal(self.rules, intervention, f"decision on {intervention}")
+            if refused:
+                raise InputError(refused)
             if outcome not in OUTCOMES:
                 raise InputError(f"decision on {intervention}: outcome must be one of {', '.join(OUTCOMES)}; "
                                  f"found {outcome!r}")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from matcher.auth import Action, Principal
 from matcher.errors import ConflictError, InputError
 from matcher.i18n import t
+from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
 from matcher.store.core import StoreCore
@@ -158,6 +159,9 @@ class PlanRecords(StoreCore):
         where = f"plan of case {code}, {item.intervention}"
         if item.intervention not in self.rules.ids:
             raise InputError(f"{where}: unknown intervention{did_you_mean(item.intervention, self.rules.ids)}")
+        refused = refusal(self.rules, item.intervention, where)
+        if refused:
+            raise InputError(refused)
         if item.actor not in AGENCIES:
             raise InputError(f"{where}: unknown actor '{item.actor}'{did_you_mean(item.actor, AGENCIES)}")
         if item.status not in ITEM_STATUSES:

@@ -29,7 +29,7 @@ def test_the_unchanged_file_checks_clean_with_the_rule_base_warnings(rules) -> N
      Problem("rules/interventions/mst.yaml", 12, "intensity",
              "Input should be 'low', 'moderate', 'high' or 'very_high'; found 'extreme'")),
     ("{factor: peer_delinquency, op", "{factor: peer_delinquncy, op",
-     Problem("rules/interventions/mst.yaml", 22, "eligibility.any[1].factor",
+     Problem("rules/interventions/mst.yaml", 23, "eligibility.any[1].factor",
              "unknown factor 'peer_delinquncy'; did you mean 'peer_delinquency'?")),
     ("# yaml-language-server: $schema=../schema/intervention.schema.json\n", "",
      Problem("rules/interventions/mst.yaml", 1, "", "the first line must be the schema header '# yaml-language-"

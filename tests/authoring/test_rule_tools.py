@@ -23,13 +23,15 @@ from tests.conftest import RULES
 
 TODAY = dt.date(2026, 11, 22)
 SHIPPED_WARNINGS = [
-    "rules/interventions/bup-referral.yaml:30: evidence: warning: no confirmed or partly confirmed evidence source; "
+    "rules/interventions/bup-referral.yaml:38: evidence: warning: no confirmed or partly confirmed evidence source; "
     "every entry is unconfirmed or an inference",
-    "rules/interventions/hvb-placement.yaml:17: evidence: warning: no confirmed or partly confirmed evidence source; "
+    "rules/interventions/hvb-placement.yaml:18: evidence: warning: no confirmed or partly confirmed evidence source; "
     "every entry is unconfirmed or an inference",
-    "rules/interventions/kontaktperson.yaml:20: evidence: warning: no confirmed or partly confirmed evidence source; "
+    "rules/interventions/kontaktperson.yaml:21: evidence: warning: no confirmed or partly confirmed evidence source; "
     "every entry is unconfirmed or an inference",
-    "rules/interventions/school-support.yaml:24: evidence: warning: no confirmed or partly confirmed evidence "
+    "rules/interventions/relapse-prevention-18-25.yaml:24: evidence: warning: no confirmed or partly confirmed "
+    "evidence source; every entry is unconfirmed or an inference",
+    "rules/interventions/school-support.yaml:25: evidence: warning: no confirmed or partly confirmed evidence "
     "source; every entry is unconfirmed or an inference",
 ]
 MST_ANY = '''  any:
@@ -47,31 +49,31 @@ def test_the_shipped_rule_base_has_only_its_known_warnings(rules) -> None:
 @pytest.mark.parametrize(("file", "old", "new", "finding"), [
     ("interventions/mst.yaml", MST_ANY, '''  any:
     - {factor: poor_parental_management, op: ">", value: 2}''',
-     "rules/interventions/mst.yaml:21: eligibility.any[0]: error: can never hold for any case"),
+     "rules/interventions/mst.yaml:22: eligibility.any[0]: error: can never hold for any case"),
     ("interventions/mst.yaml", MST_ANY, '''  any:
-    - {context: caregiver_engaged, op: in, value: [true, false]}''',
-     "rules/interventions/mst.yaml:19: eligibility: error: always holds, whatever the case; it decides nothing"),
+    - {context: caregiver, op: in, value: [takes_part, does_not_take_part, none]}''',
+     "rules/interventions/mst.yaml:20: eligibility: error: always holds, whatever the case; it decides nothing"),
     ("interventions/mst.yaml", MST_ANY, '''  all:
     - {context: age, op: "<", value: 12}
     - {factor: poor_parental_management, op: ">=", value: 1}''',
      "rules/interventions/mst.yaml:11: age: error: no case can be eligible: the age range, the prerequisites and "
      "the eligibility condition exclude each other"),
     ("interventions/mst.yaml", '{context: acute_psychosis, op: "==", value: true}',
-     '{context: caregiver_engaged, op: "==", value: true}',
-     "rules/interventions/mst.yaml:25: contraindications: error: the contraindications exclude every case the "
+     '{context: caregiver, op: "==", value: takes_part}',
+     "rules/interventions/mst.yaml:29: contraindications: error: the contraindications exclude every case the "
      "eligibility admits"),
     ("interventions/mst.yaml", '{context: acute_psychosis, op: "==", value: true}',
      '{context: age, op: "<", value: 10}',
-     "rules/interventions/mst.yaml:26: contraindications[0].when: warning: can never apply to a case the "
+     "rules/interventions/mst.yaml:40: contraindications[1].when: warning: can never apply to a case the "
      "eligibility admits; remove it or correct it"),
     ("interventions/mst.yaml", MST_ANY, '''  all:
     - {factor: substance_use, op: "==", value: 0}
     - {factor: poor_parental_management, op: ">=", value: 1}''',
-     "rules/interventions/mst.yaml:37: targets.substance_use: error: no eligible case can have this need: the "
+     "rules/interventions/mst.yaml:75: targets.substance_use: error: no eligible case can have this need: the "
      "eligibility excludes 'substance_use' rated moderate or high"),
     ("interventions/mst.yaml", "    read: 2026-11-22\n    confidence: confirmed\n  - clearinghouse: psc",
      "    read: 2019-05-01\n    confidence: confirmed\n  - clearinghouse: psc",
-     "rules/interventions/mst.yaml:46: evidence[0].read: warning: read 2019-05-01, more than 5 years ago; read "
+     "rules/interventions/mst.yaml:84: evidence[0].read: warning: read 2019-05-01, more than 5 years ago; read "
      "the source again and update the rating and date"),
 ])
 def test_each_lint_finding_on_a_fixture_that_triggers_it(edited_rules, file, old, new, finding) -> None:
@@ -90,7 +92,7 @@ def test_an_untranslated_text_is_found(edited_rules) -> None:
 
 def test_rule_tests_pass_on_the_shipped_rule_base(rules, model) -> None:
     report = run_rule_tests(rules, model)
-    assert str(report) == "0 failed, 17 passed"
+    assert str(report) == "0 failed, 90 passed"
 
 
 def test_a_wrong_example_fails_with_a_pytest_like_report(edited_rules) -> None:
@@ -100,12 +102,12 @@ def test_a_wrong_example_fails_with_a_pytest_like_report(edited_rules) -> None:
     report = run_rule_tests(rules, load_scorecard(rules.catalogue))
     assert not report.ok
     assert str(report) == (
-        "FAILED rules/interventions/mst.yaml:81: mst examples[1]\n"
+        "FAILED rules/interventions/mst.yaml:134: mst examples[1]\n"
         "  expected: eligible\n"
         "  got:      not eligible\n"
         "  because:  MST works through the caregivers; without one who takes part it cannot be delivered\n"
-        "  why:      Requires Caregiver available and willing to take part: yes (recorded: no).\n\n"
-        "1 failed, 16 passed")
+        "  why:      Requires Caregiver: takes part (recorded: does not take part).\n\n"
+        "1 failed, 89 passed")
 
 
 def test_a_wrong_scenario_fails_with_the_engines_reasons(edited_rules) -> None:
@@ -113,12 +115,12 @@ def test_a_wrong_scenario_fails_with_the_engines_reasons(edited_rules) -> None:
     rules = load_rule_base(root)
     text = str(run_rule_tests(rules, load_scorecard(rules.catalogue)))
     assert text.startswith(
-        "FAILED rules/tests/key-statements.yaml:69: a young person who wants to leave a criminal network is offered "
+        "FAILED rules/tests/key-statements.yaml:91: a young person who wants to leave a criminal network is offered "
         "defector support\n"
-        "  expected: recommended avhopparstod, mst\n")
-    assert "  why:      mst not recommended: Requires Caregiver available and willing to take part: yes " \
-           "(recorded: no)." in text
-    assert text.endswith("1 failed, 16 passed")
+        "  expected: recommended avhopparstod, mst; act first: threat\n"
+        "  got:      recommended avhopparstod\n")
+    assert "  why:      mst not recommended: Requires Caregiver: takes part (recorded: does not take part)." in text
+    assert text.endswith("1 failed, 89 passed")
 
 
 def test_a_scenario_naming_an_unknown_insats_is_reported(edited_rules) -> None:
@@ -126,7 +128,7 @@ def test_a_scenario_naming_an_unknown_insats_is_reported(edited_rules) -> None:
     rules = load_rule_base(root)
     report = run_rule_tests(rules, load_scorecard(rules.catalogue))
     assert [str(p) for p in report.problems] == [
-        "rules/tests/key-statements.yaml:30: scenarios[2].expect.first: unknown intervention 'tfc0'; "
+        "rules/tests/key-statements.yaml:39: scenarios[2].expect.first: unknown intervention 'tfc0'; "
         "did you mean 'tfco'?"]
 
 
@@ -142,7 +144,7 @@ def test_the_rule_schema_file_is_current_and_every_rule_file_points_to_it() -> N
 
 def _impact_cases(rules):
     return encode_cases([(f"c{age}", {"case_id": f"C{age}", "synthetic": True,
-                                      "context": {"age": age, "placement": "home", "caregiver_engaged": True},
+                                      "context": {"age": age, "placement": "home", "caregiver": "takes_part"},
                                       "factors": {"peer_delinquency": 2, "antisocial_attitudes": 2,
                                                   "poor_parental_management": 2, "family_conflict": 2,
                                                   "history_of_violence": 2, "impulsivity": 2}})
@@ -222,7 +224,7 @@ def test_a_saved_recommendation_records_the_rule_base_it_used(history, rules) ->
     store, _, anna = history
     code = store.create_case(anna)
     version = store.add_assessment(anna, code, {"context": {"age": 15, "placement": "home",
-                                                            "caregiver_engaged": True}}, TODAY)
+                                                            "caregiver": "takes_part"}}, TODAY)
     store.save_recommendation(anna, code, version, {"version": {"rule_base": rules.content_hash, "model": "m",
                                                                 "evidence_snapshot": "2026-11-22"}})
     assert [(r["hash"], r["author"]) for r in store.rule_log(anna)] == [(rules.content_hash,

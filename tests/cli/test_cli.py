@@ -21,7 +21,7 @@ def test_recommend_json_for_one_case(capsys) -> None:
 
 def test_recommend_many_cases_gives_one_json_line_each(tmp_path: Path, capsys) -> None:
     path = tmp_path / "cases.csv"
-    path.write_text("case_id,age,placement,caregiver_engaged,peer_delinquency\nA,15,home,yes,2\nB,9,home,no,0\n")
+    path.write_text("case_id,age,placement,caregiver,peer_delinquency\nA,15,home,takes_part,2\nB,9,home,does_not_take_part,0\n")
     assert main(["recommend", str(path), "--format", "json"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["case_id"] for line in lines] == ["A", "B"]
@@ -65,7 +65,7 @@ def test_recommend_with_a_bad_catalogue_exits_2_naming_the_place(tmp_path: Path,
 
 def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
-    path.write_text('{"context": {"age": 15, "placement": "home", "caregiver_engaged": true}, '
+    path.write_text('{"context": {"age": 15, "placement": "home", "caregiver": "takes_part"}, '
                     '"factors": {"impulsivity": 5}}')
     run = subprocess.run([sys.executable, "-m", "matcher.cli", "recommend", str(path)], capture_output=True,
                          text=True, cwd=ROOT)
@@ -78,9 +78,9 @@ def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> N
 def test_rules_check_ok_and_broken(edited_rules, capsys) -> None:
     assert main(["rules", "check"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == ("rules/interventions/bup-referral.yaml:30: evidence: warning: no confirmed or partly "
+    assert out[0] == ("rules/interventions/bup-referral.yaml:38: evidence: warning: no confirmed or partly "
                       "confirmed evidence source; every entry is unconfirmed or an inference")
-    assert ": OK - 33 factors, 16 context facts, 2 instruments, 37 interventions (5 do not offer); 4 warnings; " \
+    assert ": OK - 33 factors, 22 context facts, 2 instruments, 40 interventions (5 do not offer); 5 warnings; " \
            "content sha256:" in out[-1]
     root = edited_rules("interventions/mst.yaml", "intensity: high", "intensity: extreme")
     assert main(["rules", "check", str(root)]) == 1

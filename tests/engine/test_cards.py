@@ -20,11 +20,17 @@ def test_the_card_says_the_rule_in_words(rules) -> None:
     assert card["eligibility"] == ["at least one of: Poor parental management: at least moderate; Peer delinquency: "
                                    "at least moderate; Family conflict and poor relationships: at least moderate; "
                                    "Low interest or commitment to school: at least high"]
-    assert card["contraindications"] == [{"when": "Acute psychosis: yes", "reason": "Acute psychosis needs "
-                                          "psychiatric assessment and care first."}]
+    psychosis = card["contraindications"][1]
+    assert (psychosis["when"], psychosis["confidence_label"]) == ("Acute psychosis: yes", "partly confirmed")
+    assert psychosis["reason"].startswith("MST does not accept young people whose main problem is psychotic symptoms.")
+    assert psychosis["source"].startswith("MST Services")
+    assert [c["when"] for c in card["contraindications"]] == [
+        "at least one of: Current suicidality: yes; Current homicidal thoughts or plans: yes", "Acute psychosis: yes",
+        "Autism spectrum is the main problem: yes", "Sexual offending: sexual offending only",
+        "Current placement: lives on their own"]
     assert card["targets"][0] == {"factor": "Poor parental management", "weight": 1.0}
-    assert card["status"] == ["Socialstyrelsen national guidelines: kan erbjuda (prioritet 4)",
-                              "Socialstyrelsen (knowledge support 2021): bör erbjuda"]
+    assert card["status"] == ["Socialstyrelsen national guidelines: may offer (priority 4)",
+                              "Socialstyrelsen (knowledge support 2021): should offer"]
     assert (card["strength"], card["strength_label"]) == ("strong", "strong support")
     first = card["evidence"][0]
     assert (first["source"], first["url"], first["read"], first["confidence_label"]) == (

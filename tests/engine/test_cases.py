@@ -9,7 +9,7 @@ from matcher import InputError, encode_cases, read_cases
 from matcher.engine.cases import case_json_schema
 from matcher.rulebase.factors import UNRATED
 
-CONTEXT = {"age": 15, "placement": "home", "caregiver_engaged": True}
+CONTEXT = {"age": 15, "placement": "home", "caregiver": "takes_part"}
 
 
 def _column(rules, batch, name):
@@ -50,15 +50,15 @@ BAD_CASES = [
      "case.json: factors.peer_delinquency: Input should be 0, 1 or 2 (0 = low, 1 = moderate, 2 = high); found 3"),
     ("unknown_factor", {"context": CONTEXT, "factors": {"peer_delinquncy": 1}},
      "case.json: factors.peer_delinquncy: unknown factor 'peer_delinquncy'; did you mean 'peer_delinquency'?"),
-    ("missing_required", {"context": {"placement": "home", "caregiver_engaged": True}},
+    ("missing_required", {"context": {"placement": "home", "caregiver": "takes_part"}},
      "case.json: context.age: missing; this value is required (Ålder / Age)"),
     ("wrong_type", {"context": {**CONTEXT, "age": "fifteen"}},
      "case.json: context.age: Input should be a valid integer, unable to parse string as an integer; found 'fifteen'"),
     ("age_out_of_range", {"context": {**CONTEXT, "age": 30}},
      "case.json: context.age: Input should be less than or equal to 25; found 30"),
     ("unknown_enum", {"context": {**CONTEXT, "placement": "sis_home"}},
-     "case.json: context.placement: Input should be 'home', 'family_home', 'hvb', 'sis_youth_home' or "
-     "'sluten_ungdomsvard'; found 'sis_home'; did you mean 'sis_youth_home'?"),
+     "case.json: context.placement: Input should be 'home', 'family_home', 'hvb', 'sis_youth_home', "
+     "'sluten_ungdomsvard' or 'independent'; found 'sis_home'; did you mean 'sis_youth_home'?"),
     ("unknown_item", {"context": CONTEXT, "instruments": {"savry": {"H11": "high"}}},
      "case.json: instruments.savry.H11: unknown item 'H11'; did you mean 'H1'?"),
     ("bad_answer", {"context": CONTEXT, "instruments": {"savry": {"H1": "very high"}}},
@@ -90,9 +90,9 @@ def test_every_bad_case_in_a_file_is_reported(rules, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "text", "message"), [
-    ("missing.csv", "case_id,age,caregiver_engaged\nX,15,yes\n",
-     "{path}: missing required column placement; the file has: case_id, age, caregiver_engaged"),
-    ("unknown.csv", "case_id,age,placement,caregiver_engaged,peer_delinquncy\nX,15,home,yes,2\n",
+    ("missing.csv", "case_id,age,caregiver\nX,15,takes_part\n",
+     "{path}: missing required column placement; the file has: case_id, age, caregiver"),
+    ("unknown.csv", "case_id,age,placement,caregiver,peer_delinquncy\nX,15,home,takes_part,2\n",
      "{path}: unknown column 'peer_delinquncy'; did you mean 'peer_delinquency'?"),
     ("bad.json", '{"context": {"age": 15,}}',
      "{path}: not valid JSON: Expecting property name enclosed in double quotes at line 1, column 24"),
@@ -108,13 +108,13 @@ def test_bad_files_get_their_exact_message(rules, tmp_path: Path, name, text, me
 
 def test_csv_with_words_empty_cells_and_instrument_columns(rules, tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
-    path.write_text("case_id,age,placement,caregiver_engaged,peer_delinquency,savry.H1\n"
-                    "X,15,home,ja,2,high\nY,16,hvb,nej,,\n", encoding="utf-8")
+    path.write_text("case_id,age,placement,caregiver,peer_delinquency,savry.H1\n"
+                    "X,15,home,takes_part,2,high\nY,16,hvb,does_not_take_part,,\n", encoding="utf-8")
     batch = read_cases(path, rules)
     assert batch.ids == ("X", "Y")
     assert _column(rules, batch, "peer_delinquency") == [2, UNRATED]
     assert _column(rules, batch, "history_of_violence") == [2, UNRATED]
-    assert _column(rules, batch, "caregiver_engaged") == [1, 0]
+    assert _column(rules, batch, "caregiver") == [0, 1]
 
 
 def test_json_schema_lists_every_factor_and_context_fact(rules) -> None:
@@ -122,5 +122,5 @@ def test_json_schema_lists_every_factor_and_context_fact(rules) -> None:
     defs = schema["$defs"]
     assert set(defs["Factors"]["properties"]) == set(rules.catalogue.factor_index)
     assert set(defs["Context"]["properties"]) == set(rules.catalogue.context_index)
-    assert defs["Context"]["required"] == ["age", "caregiver_engaged", "placement"]
+    assert defs["Context"]["required"] == ["age", "caregiver", "placement"]
     assert schema["required"] == ["context"]

@@ -35,7 +35,8 @@ def test_there_are_eight_examples_all_synthetic(rules) -> None:
 
 def test_json_contract(rules, model) -> None:
     res = explain(match(read_cases(CASES[1], rules), rules, model), 0, "en")
-    assert set(res) == {"case_id", "synthetic", "version", "risk", "recommendations", "not_recommended", "warnings"}
+    assert set(res) == {"case_id", "synthetic", "version", "act_first", "risk", "recommendations", "not_recommended",
+                        "warnings"}
     assert set(res["version"]) == {"rule_base", "model", "evidence_snapshot"}
     assert res["version"]["rule_base"] == rules.content_hash
     assert {"level", "score", "points"} <= set(res["risk"])

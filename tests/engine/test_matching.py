@@ -37,18 +37,22 @@ def test_a_do_not_offer_entry_is_never_recommended_nor_eligible(rules, result) -
     assert not np.isin(result.top, dno).any()
 
 
-def test_intensive_insatser_are_never_recommended_at_low_risk(rules, result) -> None:
-    intensive = [i for i, iv in enumerate(rules.interventions) if iv.model.intensity in ("high", "very_high")]
+def test_intensive_crime_programmes_are_never_recommended_at_low_risk(rules, result) -> None:
+    """The RNR risk principle gates criminogenic insatser from the age the risk score is made for; welfare
+    insatser (indicated by a clinical need) and court sanctions are not gated by it."""
+    intensive = [i for i, iv in enumerate(rules.interventions) if iv.model.intensity in ("high", "very_high")
+                 and iv.model.indication == "criminogenic" and iv.model.type != "legal_sanction"]
     assert {"mst", "tfco", "sis-placement"} <= {rules.interventions[i].id for i in intensive}
-    low = result.risk.level == RISK_LEVELS.index("low")
+    age = result.cases.values[:, rules.catalogue.context_index["age"]]
+    low = (result.risk.level == RISK_LEVELS.index("low")) & (age >= rules.policy.risk_score_min_age)
     assert low.sum() > 0
     assert not np.isin(result.top[low], intensive).any()
 
 
 def test_family_and_parent_programmes_need_a_caregiver_who_takes_part(rules, result) -> None:
     family = [i for i, iv in enumerate(rules.interventions) if iv.model.type in FAMILY_TYPES]
-    column = rules.catalogue.context_index["caregiver_engaged"]
-    without = result.cases.values[:, column] == 0
+    column = rules.catalogue.context_index["caregiver"]
+    without = result.cases.values[:, column] != 0  # 0: takes part; 1: does not take part; 2: none
     assert without.sum() > 0 and len(family) >= 8
     assert not np.isin(result.top[without], family).any()
 

@@ -91,8 +91,7 @@ def test_availability_never_changes_the_ranking(rules, model, case_02) -> None:
                       _catalogue(_offered("connect"), _offered("mi", waiting_weeks=30), _not_offered("mst"))):
         availability(case_02, 0, catalogue, 1, ON)
         assert explain(case_02, 0) == before
-    assert [r["id"] for r in before["recommendations"]] == ["mst", "mdft", "fft", "pmto",
-                                                            "individual-cbt-skills-12-17"]
+    assert [r["id"] for r in before["recommendations"]] == ["mst", "mdft", "fft", "pmto", "a-cra"]
 
 
 # ------------------------------------------------------------------ the nearest alternative
@@ -130,29 +129,45 @@ def test_the_nearest_alternative_covers_most_of_the_missing_insats_needs(rules, 
 
 
 def test_an_alternative_outside_the_top_k_says_its_score(case_02) -> None:
-    # Connect targets family_conflict 1.0: 4 x 1.0 = 4 against MST's 3.2 -> 3.2 / 17.6 = 0.18
-    alternative = _alternative(case_02, _catalogue(_offered("connect", waiting_weeks=2)))
-    assert (alternative["id"], alternative["share"]) == ("connect", 0.18)
-    assert alternative["text"].endswith("(Konflikter och svaga relationer i familjen); det passar den unge men rankas "
-                                        "lägre (poäng 24,76). Finns i NORR: egen regi; väntetid 2 veckor.")
+    # BSFT (family_conflict, substance_use) covers fc 3.2 + su 0.8 of MST's 17.6: 0.23
+    alternative = _alternative(case_02, _catalogue(_offered("bsft", waiting_weeks=2)))
+    assert (alternative["id"], alternative["share"]) == ("bsft", 0.23)
+    assert alternative["text"].endswith("(Konflikter och svaga relationer i familjen, Problem med alkohol eller "
+                                        "droger); det passar den unge men rankas lägre (poäng 33,42). Finns i NORR: "
+                                        "egen regi; väntetid 2 veckor.")
+
+
+def test_only_an_insats_of_the_same_kind_stands_in(rules, model, case_02) -> None:
+    """Issue 13: PMTO and Connect (parent programmes) share needs with MST but are not family therapy; defector
+    support is never replaced by family therapy, however many needs they share."""
+    assert _alternative(case_02, _catalogue(_offered("pmto"), _offered("connect")))["id"] is None
+    case = {"context": {"age": 17, "placement": "home", "caregiver": "takes_part", "gang_involvement": True,
+                        "wants_to_leave_gang": True},
+            "factors": {"peer_delinquency": 2, "antisocial_attitudes": 2, "family_conflict": 2, "substance_use": 1}}
+    gang_exit = match(encode_cases([("c", case)], rules), rules, model).detail(0)
+    assert gang_exit.eligible[rules.index("mdft")] and gang_exit.eligible[rules.index("fft")]
+    alternative = nearest_alternative(rules, gang_exit, rules.index("avhopparstod"),
+                                      _catalogue(_offered("mdft"), _offered("fft")), "en")
+    assert alternative["id"] is None
 
 
 def test_equal_shares_go_to_the_higher_score_then_to_rule_base_order(rules, case_02) -> None:
-    """mi, met-cbt and cannabis-program all target substance_use 1.0 only: each covers MST's 0.8 of 17.6."""
+    """mi, met-cbt and cannabis-program all target substance_use 1.0 only: each covers the same share of
+    A-CRA's needs (substance use) for this case."""
     case = case_02.detail(0)
     score = {iid: case.score[rules.index(iid)] for iid in ("mi", "met-cbt", "cannabis-program")}
     assert score["mi"] == score["met-cbt"] > score["cannabis-program"]
     assert rules.index("cannabis-program") < rules.index("met-cbt") < rules.index("mi")
-    higher = _alternative(case_02, _catalogue(_offered("cannabis-program"), _offered("mi")))
-    assert (higher["id"], higher["share"], higher["shared"]) == ("mi", 0.05, ["Problem med alkohol eller droger"])
-    assert _alternative(case_02, _catalogue(_offered("mi"), _offered("met-cbt")))["id"] == "met-cbt"
+    higher = _alternative(case_02, _catalogue(_offered("cannabis-program"), _offered("mi")), missing="a-cra")
+    assert (higher["id"], higher["share"], higher["shared"]) == ("mi", 0.33, ["Problem med alkohol eller droger"])
+    assert _alternative(case_02, _catalogue(_offered("mi"), _offered("met-cbt")), missing="a-cra")["id"] == "met-cbt"
 
 
 def test_ineligible_and_not_offered_insatser_are_never_proposed(rules, case_02) -> None:
     # TFCO would cover 14.8 of 17.6 (0.84) but is not eligible for this case; FFT is listed as not offered
     assert not case_02.detail(0).eligible[rules.index("tfco")]
-    catalogue = _catalogue(_offered("tfco"), _not_offered("fft"), _offered("pmto"))
-    assert (_alternative(case_02, catalogue)["id"], _alternative(case_02, catalogue)["share"]) == ("pmto", 0.23)
+    catalogue = _catalogue(_offered("tfco"), _not_offered("fft"), _offered("mdft"))
+    assert (_alternative(case_02, catalogue)["id"], _alternative(case_02, catalogue)["share"]) == ("mdft", 0.67)
 
 
 def test_no_alternative_when_nothing_offered_targets_the_same_needs(case_02) -> None:
@@ -201,15 +216,16 @@ ART_SV = ("ART (Aggression Replacement Training) erbjuds utan giltig licens elle
           "certifiering är registrerad). Krav: Certifierade ART-tränare som följer manualen, med högst 6-8 deltagare "
           "och 2 tränare per grupp. Cirka 90 % av den ART som gavs i Sverige nådde inte programmets minimikrav, och "
           "WSIPP fann att forskningsbaserade program minskar återfall bara när de genomförs kompetent. Källa: "
-          "Kaunitz & Strandberg (yumpu copy); WSIPP 2004, outcome evaluation of Washington State's research-based "
-          "programmes for juvenile offenders (secondary copy); domain brief 4.1 point 9.")
+          "Kaunitz & Strandberg, study of how ART is delivered in Sweden (programme fidelity); Washington State "
+          "Institute for Public Policy (WSIPP) 2004, Outcome Evaluation of Washington State's Research-Based "
+          "Programs for Juvenile Offenders.")
 ART_EN = ("ART (Aggression Replacement Training) is offered without a valid licence or certification (no licence or "
           "certification is recorded). Required: Certified ART trainers who follow the manual, with at most 6-8 "
           "participants and 2 trainers per group. About 90% of the ART delivered in Sweden fell below the programme's "
           "minimum requirements, and WSIPP found that research-based programmes reduce reoffending only when "
-          "competently delivered. Source: Kaunitz & Strandberg (yumpu copy); WSIPP 2004, outcome evaluation of "
-          "Washington State's research-based programmes for juvenile offenders (secondary copy); domain brief 4.1 "
-          "point 9.")
+          "competently delivered. Source: Kaunitz & Strandberg, study of how ART is delivered in Sweden (programme "
+          "fidelity); Washington State Institute for Public Policy (WSIPP) 2004, Outcome Evaluation of Washington "
+          "State's Research-Based Programs for Juvenile Offenders.")
 
 
 def test_art_offered_without_a_licence_is_warned_about(rules) -> None:
@@ -227,9 +243,10 @@ def test_the_warning_beside_the_recommendations(case_02) -> None:
         "Multidimensionell familjeterapi (MDFT) erbjuds utan giltig licens eller certifiering (MDFT-utbildade "
         "behandlare gällde till 2026-02-28). Krav: Legitimerade behandlare med MDFT-utbildning. MDFT ska ges av "
         "behandlare med MDFT-utbildning, och WSIPP fann att forskningsbaserade program minskar återfall bara när de "
-        "genomförs kompetent. Källa: cebc4cw.org, Multidimensional Family Therapy; WSIPP 2004, outcome evaluation of "
-        "Washington State's research-based programmes for juvenile offenders (secondary copy); domain brief 4.1 "
-        "point 9.")
+        "genomförs kompetent. Källa: California Evidence-Based Clearinghouse for Child Welfare, Multidimensional "
+        "Family Therapy (https://cebc4cw.org/implementation/multidimensional-family-therapy); Washington State "
+        "Institute for Public Policy (WSIPP) 2004, Outcome Evaluation of Washington State's Research-Based Programs "
+        "for Juvenile Offenders.")
     assert items["fft"]["fidelity_warning"].startswith(
         "Funktionell familjeterapi (FFT) erbjuds utan giltig licens eller certifiering (ingen licens eller "
         "certifiering är registrerad). Krav: Terapeuter som är utbildade i FFT")

@@ -33,7 +33,7 @@ from tests.conftest import EXAMPLES, FAST, KEY, PG, postgres_schema, run_cli
 
 # ------------------------------------------------------------------ the store (fixtures engine and store: conftest)
 
-CASE = {"context": {"age": 15, "placement": "home", "caregiver_engaged": True}, "factors": {"peer_delinquency": 2}}
+CASE = {"context": {"age": 15, "placement": "home", "caregiver": "takes_part"}, "factors": {"peer_delinquency": 2}}
 STAMP = {"rule_base": "sha256:abc", "model": "baseline-scorecard-1", "evidence_snapshot": "2026-11-22"}
 FEB = (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
 LATER = dt.date(2026, 6, 1)  # "today" for the dose: after the period, so the dose is compared at its end

@@ -20,7 +20,7 @@ from matcher.modelling.registry import (
 from matcher.modelling.synth import TARGET, synthetic_training
 from matcher.modelling.train import train
 from matcher.modelling.training_data import frame_sha256, training_data
-from matcher.rulebase.schema import ModelGates
+from matcher.rulebase.policy_schema import ModelGates
 from tests.conftest import EXAMPLES
 
 LENIENT = ModelGates(min_auc=0.6, max_calibration_error=0.05, max_fpr_gap=0.2)

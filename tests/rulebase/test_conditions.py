@@ -13,7 +13,8 @@ def _cond(raw):
     """Validate a raw condition through the real schema (as eligibility of a minimal intervention)."""
     return Intervention.model_validate({
         "id": "x", "name": {"sv": "x", "en": "x"}, "summary": {"sv": "x", "en": "x"}, "type": "individual",
-        "actor": "socialtjanst", "age": {"min": 6, "max": 25}, "intensity": "low", "eligibility": raw,
+        "indication": "criminogenic", "actor": "socialtjanst", "age": {"min": 6, "max": 25}, "intensity": "low",
+        "eligibility": raw,
         "evidence": [{"clearinghouse": "none", "rating": "not rated", "source": "s", "read": "2026-11-22",
                       "confidence": "inference"}],
     }).eligibility
@@ -89,22 +90,22 @@ def test_identical_leaves_are_shared(rules, table) -> None:
 
 def test_why_not_and_why_in_words(rules, table) -> None:
     node = compile_condition(_cond({"all": [
-        {"context": "caregiver_engaged", "op": "==", "value": True},
+        {"context": "caregiver", "op": "==", "value": "takes_part"},
         {"any": [{"factor": "peer_delinquency", "op": ">=", "value": 2},
                  {"context": "placement", "op": "in", "value": ["hvb", "sis_youth_home"]}]},
         {"not": {"context": "autism", "op": "==", "value": True}}]}), table)
-    _, values = _rows(rules, caregiver_engaged=[0], peer_delinquency=[1], autism=[1], placement=[0])
+    _, values = _rows(rules, caregiver=[1], peer_delinquency=[1], autism=[1], placement=[0])
     leaf_row = table.evaluate(values)[0]
     assert failed_parts(node, leaf_row, values[0], table, "sv") == [
-        "Vårdnadshavare eller omsorgsperson deltar: ja (registrerat: nej)",
-        "minst ett av: Kriminella kamrater: minst hög (registrerat: måttlig); "
-        "Nuvarande boende eller placering: en av HVB, SiS särskilda ungdomshem (registrerat: hemma)",
-        "inte: Autism: ja (registrerat: ja)",
+        "Vårdnadshavare eller annan omsorgsperson: deltar (bedömt: deltar inte)",
+        "minst ett av: Kriminella kamrater: minst hög (bedömt: måttlig); "
+        "Nuvarande boende eller placering: en av HVB, SiS särskilda ungdomshem (bedömt: hemma)",
+        "inte: Autism: ja (bedömt: ja)",
     ]
-    _, values = _rows(rules, caregiver_engaged=[1], peer_delinquency=[2], autism=[0])
+    _, values = _rows(rules, caregiver=[0], peer_delinquency=[2], autism=[0])
     leaf_row = table.evaluate(values)[0]
     assert met_parts(node, leaf_row, values[0], table, "en") == [
-        "Caregiver available and willing to take part: yes (recorded: yes)",
+        "Caregiver: takes part (recorded: takes part)",
         "Peer delinquency: at least high (recorded: high)",
         "not: Autism: yes (recorded: no)",
     ]

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from matcher import RuleBaseError, load_rule_base
 from tests.conftest import RULES
@@ -24,6 +25,10 @@ def test_each_intervention_file_loads_on_its_own(name: str, tmp_path: Path) -> N
     shutil.copytree(RULES, root, ignore=shutil.ignore_patterns("interventions"))
     (root / "interventions").mkdir()
     shutil.copy(RULES / "interventions" / name, root / "interventions" / name)
+    policy = yaml.safe_load((root / "policy.yaml").read_text(encoding="utf-8"))
+    limits = policy["municipal_age_limits"]  # the municipality's own limits name other insatser: keep this one's
+    policy["municipal_age_limits"] = {iid: limit for iid, limit in limits.items() if iid == name[:-5]}
+    (root / "policy.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
     rules = load_rule_base(root)
     assert rules.ids == [name.removesuffix(".yaml")]
 
@@ -62,25 +67,26 @@ BROKEN = [
     ("malformed_yaml", "interventions/mst.yaml", "age: {min: 12, max: 17}", "age: {min: 12, max: 17",
      "rules/interventions/mst.yaml:12: not valid YAML: expected ',' or '}', but got ':'"),
     ("unknown_factor", "interventions/mst.yaml", '- {factor: peer_delinquency, op', '- {factor: peer_delinquncy, op',
-     "rules/interventions/mst.yaml:22: eligibility.any[1].factor: unknown factor 'peer_delinquncy'; "
+     "rules/interventions/mst.yaml:23: eligibility.any[1].factor: unknown factor 'peer_delinquncy'; "
      "did you mean 'peer_delinquency'?"),
     ("unknown_key", "interventions/mst.yaml", "intensity: high", "intensty: high",
      "rules/interventions/mst.yaml:2: missing required key 'intensity'\n"
      "rules/interventions/mst.yaml:12: intensty: unknown key 'intensty'; did you mean 'intensity'?"),
     ("unknown_enum_value", "interventions/tfco.yaml", "value: [hvb, sis_youth_home]", "value: [hvb, sis_home]",
-     "rules/interventions/tfco.yaml:21: eligibility.any[1].value: 'sis_home' is not a value of 'placement'; "
-     "expected one of home, family_home, hvb, sis_youth_home, sluten_ungdomsvard; did you mean 'sis_youth_home'?"),
+     "rules/interventions/tfco.yaml:22: eligibility.any[1].value: 'sis_home' is not a value of 'placement'; "
+     "expected one of home, family_home, hvb, sis_youth_home, sluten_ungdomsvard, independent; "
+     "did you mean 'sis_youth_home'?"),
     ("value_off_scale", "interventions/mst.yaml", '{factor: peer_delinquency, op: ">=", value: 1}',
      '{factor: peer_delinquency, op: ">=", value: 3}',
-     "rules/interventions/mst.yaml:22: eligibility.any[1].value: 3 is not on the scale of 'peer_delinquency'; "
+     "rules/interventions/mst.yaml:23: eligibility.any[1].value: 3 is not on the scale of 'peer_delinquency'; "
      "expected 0 (low), 1 (moderate), 2 (high)"),
     ("unknown_rating", "interventions/mst.yaml", "rating: Model\n", "rating: Modell\n",
-     "rules/interventions/mst.yaml:43: evidence[0].rating: 'Modell' is not a rating of blueprints; "
+     "rules/interventions/mst.yaml:81: evidence[0].rating: 'Modell' is not a rating of blueprints; "
      "expected one of 'Model Plus', 'Model', 'Promising'; did you mean 'Model'?"),
     ("id_not_stem", "interventions/mst.yaml", "id: mst", "id: mst2",
      "rules/interventions/mst.yaml:2: id: the id 'mst2' must equal the file name 'mst'"),
     ("static_target", "interventions/mst.yaml", "  peer_delinquency: 0.8", "  history_of_violence: 0.8",
-     "rules/interventions/mst.yaml:33: targets.history_of_violence: 'history_of_violence' is a static risk factor; "
+     "rules/interventions/mst.yaml:71: targets.history_of_violence: 'history_of_violence' is a static risk factor; "
      "targets takes a dynamic risk factor (a need an insats can change)"),
     ("wrong_type", "interventions/mst.yaml", "age: {min: 12, max: 17}", "age: {min: twelve, max: 17}",
      "rules/interventions/mst.yaml:11: age.min: Input should be a valid integer, unable to parse string as an "
@@ -89,24 +95,24 @@ BROKEN = [
      "rules/interventions/mst.yaml:10: type: duplicate key"),
     ("two_condition_keys", "interventions/mst.yaml", '- {factor: peer_delinquency, op: ">=", value: 1}',
      '- {factor: peer_delinquency, context: age, op: ">=", value: 1}',
-     "rules/interventions/mst.yaml:22: eligibility.any[1]: a condition needs exactly one of the keys all, any, not, "
+     "rules/interventions/mst.yaml:23: eligibility.any[1]: a condition needs exactly one of the keys all, any, not, "
      "factor, context; found {'factor': 'peer_delinquency', 'context': 'age', 'op': '>=', 'value': 1}"),
     ("bool_as_word", "interventions/mst.yaml", '{context: acute_psychosis, op: "==", value: true}',
      '{context: acute_psychosis, op: "==", value: "yes"}',
-     "rules/interventions/mst.yaml:26: contraindications[0].when.value: 'acute_psychosis' is yes/no; "
+     "rules/interventions/mst.yaml:40: contraindications[1].when.value: 'acute_psychosis' is yes/no; "
      "expected true or false, found 'yes'"),
     ("weight_out_of_range", "interventions/mst.yaml", "  poor_parental_management: 1.0",
      "  poor_parental_management: 1.5",
-     "rules/interventions/mst.yaml:31: targets.poor_parental_management: Input should be less than or equal to 1; "
+     "rules/interventions/mst.yaml:69: targets.poor_parental_management: Input should be less than or equal to 1; "
      "found 1.5"),
     ("unknown_scale", "factors.yaml", "    scale: risk3\n    name: {sv: Kriminella kamrater",
      "    scale: risk4\n    name: {sv: Kriminella kamrater",
-     "rules/factors.yaml:184: factors[14].scale: unknown scale 'risk4'; did you mean 'risk3'?"),
+     "rules/factors.yaml:211: factors[14].scale: unknown scale 'risk4'; did you mean 'risk3'?"),
     ("policy_out_of_range", "policy.yaml", "top_k: 5", "top_k: 0",
      "rules/policy.yaml:7: top_k: Input should be greater than or equal to 1; found 0"),
     ("ordering_a_yes_no_fact", "interventions/mst.yaml", '{context: acute_psychosis, op: "=="',
      '{context: acute_psychosis, op: ">="',
-     "rules/interventions/mst.yaml:26: contraindications[0].when.op: op '>=' cannot order 'acute_psychosis' "
+     "rules/interventions/mst.yaml:40: contraindications[1].when.op: op '>=' cannot order 'acute_psychosis' "
      "(bool); use '==', '!=', 'in' or 'not_in'"),
 ]
 

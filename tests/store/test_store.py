@@ -18,7 +18,7 @@ from matcher.store.service import CaseStore
 from matcher.store.tables import AuditEntry
 
 DAY = dt.date(2026, 1, 15)
-CASE = {"context": {"age": 15, "placement": "home", "caregiver_engaged": True}, "factors": {"peer_delinquency": 2}}
+CASE = {"context": {"age": 15, "placement": "home", "caregiver": "takes_part"}, "factors": {"peer_delinquency": 2}}
 
 
 @pytest.fixture
@@ -182,15 +182,15 @@ def test_expired_consent_no_longer_covers(store, people) -> None:
      "personnummer: expected a personnummer like YYYYMMDD-NNNN; found a value of 5 characters that does not "
      "have that form"),
     (lambda s, a, c: s.add_assessment(a, c, {"context": {"age": 15}}, DAY),
-     "case {code}: context.caregiver_engaged: missing; this value is required (Vårdnadshavare eller "
-     "omsorgsperson deltar / Caregiver available and willing to take part)\n"
+     "case {code}: context.caregiver: missing; this value is required (Vårdnadshavare eller annan "
+     "omsorgsperson / Caregiver)\n"
      "case {code}: context.placement: missing; this value is required (Nuvarande boende eller placering / "
      "Current placement)"),
     (lambda s, a, c: s.save_plan(a, c, [PlanItemInput("mts", "socialtjanst", "g", DAY, DAY)], 0),
      "plan of case {code}, mts: unknown intervention; did you mean 'mst'?"),
     (lambda s, a, c: s.add_follow_up(a, c, DAY, 0, "at_school", "none", "home"),
-     "follow-up: school_work_status must be one of unknown, in_school, high_absence, working, neither; found "
-     "'at_school'; did you mean 'in_school'?"),
+     "follow-up: school_work_status must be one of unknown, in_school, high_absence, out_of_school, studying, "
+     "working, neither; found 'at_school'; did you mean 'in_school'?"),
 ])
 def test_bad_input_gets_a_clear_error(store, people, call, message) -> None:
     code = store.create_case(people["anna"])
@@ -473,11 +473,11 @@ def test_a_methodologist_sees_the_impact_of_a_rule_change_on_stored_cases_as_cou
     codes = []
     for who, age in ((people["anna"], 14), (people["anna"], 16), (people["sven"], 17)):
         codes.append(store.create_case(who, synthetic=True))
-        store.add_assessment(who, codes[-1], {"context": {"age": age, "placement": "home", "caregiver_engaged": True},
+        store.add_assessment(who, codes[-1], {"context": {"age": age, "placement": "home", "caregiver": "takes_part"},
                                               "factors": high}, DAY)
     # only a case's latest assessment counts: the 14-year-old's case, reassessed at 16, now loses MST too
     store.add_assessment(people["anna"], codes[0], {"context": {"age": 16, "placement": "home",
-                                                                "caregiver_engaged": True}, "factors": high}, DAY)
+                                                                "caregiver": "takes_part"}, "factors": high}, DAY)
     result = store.stored_case_impact(people["mona"], rules, new, model, model)
     # all three lose MST; each gains the next insats in line instead (BSFT, or Connect where BSFT was already shown)
     assert result == {"cases": 3, "unreadable": 0, "impact": [{"intervention": "bsft", "gained": 2, "lost": 0},
@@ -490,3 +490,23 @@ def test_a_methodologist_sees_the_impact_of_a_rule_change_on_stored_cases_as_cou
         actions = conn.execute(select(AuditEntry.actor, AuditEntry.action)
                                .where(AuditEntry.action.like("%rules.impact"))).all()
     assert sorted(map(tuple, actions)) == [("anna", "denied:rules.impact"), ("mona", "rules.impact")]
+
+
+def test_a_practice_not_to_offer_cannot_be_decided_or_planned(store, people) -> None:
+    """Issue 13: the store refuses scared straight in a decision and in a plan, naming the evidence and what
+    to consider instead; nothing is saved (SQLite and PostgreSQL)."""
+    anna = people["anna"]
+    code = store.create_case(anna)
+    version = store.add_assessment(anna, code, CASE, DAY)
+    rec = store.save_recommendation(anna, code, version, {"version": {"rule_base": "r", "model": "m",
+                                                                      "evidence_snapshot": "2026-11-22"}})
+    refused = (r"'scared-straight' is a practice not to offer and cannot be saved\. Socialstyrelsen advises against "
+               r"Scared Straight-type deterrence programmes.*Evidence: socialstyrelsen 'bör inte erbjuda'.*Nothing was "
+               r"saved; (consider instead|choose among)")
+    with pytest.raises(InputError, match="decision on scared-straight: " + refused):
+        store.record_decision(anna, code, rec, [("scared-straight", "overridden", "the family asked for it")])
+    item = PlanItemInput("scared-straight", "socialtjanst", "stop offending", DAY, DAY + dt.timedelta(days=90))
+    with pytest.raises(InputError, match="plan of case .*, scared-straight: " + refused):
+        store.save_plan(anna, code, [item], 0)
+    assert store.decisions(anna, code) == []
+    assert store.plan(anna, code).version == 0

@@ -168,3 +168,22 @@ def test_a_manager_reads_the_service_gap_report_and_downloads_it(page) -> None:
     saved = ARTEFACTS / "service-gaps.pdf"
     pdf.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_threat_puts_the_act_first_action_above_everything(page) -> None:
+    """Issue 13: a threat in the assessment gives the police and safety action first on the recommendations page,
+    before the risk level and any insats."""
+    from playwright.sync_api import expect
+
+    _login(page)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Öppna", exact=True).click()
+    expect(page.get_by_role("heading", name="Bedömning")).to_be_visible(timeout=60_000)
+    page.get_by_role("tabpanel", name="Formulär").get_by_text("Hot eller otrygg säkerhetssituation", exact=True).click()
+    page.get_by_role("button", name="Spara bedömning och visa rekommendationer").first.click()
+    act_first = page.get_by_role("heading", name="Gör först – före alla insatser:")
+    expect(act_first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Kontakta polisen direkt", exact=False).first).to_be_visible()
+    risk = page.get_by_text("Risknivå:", exact=False).first
+    assert act_first.bounding_box()["y"] < risk.bounding_box()["y"]
+    _shot(page, "09-act-first")

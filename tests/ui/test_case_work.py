@@ -52,7 +52,7 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     at.switch_page("ui/case_work/assess.py").run()
     # assessment: a 15-year-old at high risk with a caregiver who takes part
     at.number_input(key="form-ctx-age").set_value(15)
-    at.checkbox(key="form-ctx-caregiver_engaged").check()
+    at.selectbox(key="form-ctx-caregiver").set_value("takes_part")
     for factor in ("peer_delinquency", "antisocial_attitudes", "poor_parental_management", "family_conflict",
                    "history_of_violence", "impulsivity"):
         at.radio(key=f"form-f-{factor}").set_value(2)

@@ -16,9 +16,9 @@ READERS = [Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.ADMIN, Role.MANAGER]
 FFT_WARNING = ("Funktionell familjeterapi (FFT) erbjuds utan giltig licens eller certifiering (FFT-certifiering "
                "gällde till 2026-06-30). Krav: Terapeuter som är utbildade i FFT och arbetar med handledning enligt "
                "modellen. WSIPP fann att forskningsbaserade program för unga lagöverträdare, FFT bland dem, minskar "
-               "återfall bara när de genomförs kompetent och troget modellen. Källa: WSIPP 2004, outcome evaluation "
-               "of Washington State's research-based programmes for juvenile offenders (secondary copy); domain "
-               "brief 4.1 point 9.")
+               "återfall bara när de genomförs kompetent och troget modellen. Källa: Washington State Institute for "
+               "Public Policy (WSIPP) 2004, Outcome Evaluation of Washington State's Research-Based Programs for "
+               "Juvenile Offenders.")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,7 +44,7 @@ def test_each_recommendation_says_what_the_unit_offers_without_changing_the_rank
     assert ranked == ["1. Multisystemisk terapi (MST)", "2. Multidimensionell familjeterapi (MDFT)",
                       "3. Funktionell familjeterapi (FFT)",
                       "4. PMTO / GenerationPMTO (Parent Management Training - Oregon)",
-                      "5. Strukturerad individuell KBT-baserad beteende- och färdighetsträning"]
+                      "5. A-CRA (Adolescent Community Reinforcement Approach) eller ACC (Assertive Continuing Care)"]
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     assert badges[0] == (":red-badge[erbjuds inte lokalt] Multisystemisk terapi (MST) erbjuds inte i DEMO. Inget "
                          "licensierat MST-team i kommunen (syntetiskt exempel).")
@@ -172,9 +172,9 @@ def test_the_gap_page_counts_the_seeded_cases_and_offers_csv_and_pdf(lang: str) 
     table = _table(at, recommended)
     rows = {row[name]: row for row in table.to_dict("records")}
     pmto = "PMTO / GenerationPMTO (Parent Management Training - Oregon)"
-    assert (rows[pmto][recommended], rows[pmto][waiting]) == (3, 3)
+    assert (rows[pmto][recommended], rows[pmto][waiting]) == (2, 2)
     mst = next(key for key in rows if key.startswith("Multisystemi"))
-    assert (rows[mst][recommended], rows[mst][not_offered]) == (2, 2)
+    assert (rows[mst][recommended], rows[mst][not_offered]) == (1, 1)
     assert len(at.image) == 2
     assert {b.key for b in at.get("download_button")} == {"gaps-csv", "gaps-pdf"}
 

@@ -35,7 +35,7 @@ def _number(at, label: str):
 def test_the_rule_base_renders_for_everyone_who_may_read_rules(role: Role, lang: str) -> None:
     at = app_as(role, "ui/rules/browse.py", lang)
     assert at.title[0].value == {"sv": "Regelbasen", "en": "The rule base"}[lang]
-    assert at.caption[1].value == {"sv": "37 av 37 insatser matchar.", "en": "37 of 37 insatser match."}[lang]
+    assert at.caption[1].value == {"sv": "40 av 40 insatser matchar.", "en": "40 of 40 insatser match."}[lang]
     assert not at.error
     assert not at.exception
 
@@ -54,20 +54,23 @@ def test_search_and_filters_narrow_the_list_and_a_card_reads_the_rule_in_words()
     at = app_as(Role.METHODOLOGIST, "ui/rules/browse.py", "en")
     at.multiselect(key="rules_browse_types").select("family_therapy")
     at.multiselect(key="rules_browse_strengths").select("strong").run()
-    assert at.caption[1].value == "3 of 37 insatser match."
+    assert at.caption[1].value == "3 of 40 insatser match."
     assert at.dataframe[0].value["Insats"].tolist() == ["Functional Family Therapy (FFT)",
                                                         "Multidimensional Family Therapy (MDFT)",
                                                         "Multisystemic Therapy (MST)"]
     at.selectbox(key="rules_browse_pick").set_value("mst").run()
     assert at.subheader[0].value == "Multisystemic Therapy (MST) (mst)"
     texts = [m.value for m in at.markdown]
-    assert "- Acute psychosis: yes: Acute psychosis needs psychiatric assessment and care first." in texts
-    assert at.info[0].value == ("Socialstyrelsen's position: Socialstyrelsen national guidelines: kan erbjuda "
-                                "(prioritet 4); Socialstyrelsen (knowledge support 2021): bör erbjuda")
+    assert any(text.startswith("- at least one of: Current suicidality: yes; Current homicidal thoughts or plans: yes: "
+                               "MST does not accept young people referred mainly for current suicidality")
+               and "- Acute psychosis: yes: MST does not accept young people whose main problem is psychotic "
+                   "symptoms." in text and "*Source: MST Services" in text for text in texts)
+    assert at.info[0].value == ("Socialstyrelsen's position: Socialstyrelsen national guidelines: may offer "
+                                "(priority 4); Socialstyrelsen (knowledge support 2021): should offer")
     assert any("[Blueprints for Healthy Youth Development, programme criteria and Model list]"
                "(https://www.blueprintsprograms.org/criteria), read 2026-11-22." in text for text in texts)
     at.number_input(key="rules_browse_age").set_value(18).run()
-    assert at.caption[1].value == "2 of 37 insatser match."  # FFT and MDFT go to 18; MST ends at 17
+    assert at.caption[1].value == "2 of 40 insatser match."  # FFT and MDFT go to 18; MST ends at 17
     assert "mst" not in at.selectbox(key="rules_browse_pick").options
     assert not at.exception
 
@@ -92,7 +95,7 @@ def test_a_form_change_is_checked_tested_and_its_impact_shown_before_saving() ->
     assert at.text_area(key="rules_edit_text_mst").value == MST.replace("max: 17}", "max: 14}", 1)
     assert at.success[0].value.startswith("Regelbasen med din ändring är giltig")
     at.button(key="rules_edit_run_tests").click().run()
-    assert at.error[0].value == "1 regeltester misslyckades, 16 gick igenom:"
+    assert at.error[0].value == "3 regeltester misslyckades, 87 gick igenom:"
     assert "why:      Requires Age: at most 14 (recorded: 15)." in at.code[-1].value
     at.number_input(key="rules_edit_population").set_value(2000)
     at.button(key="rules_edit_impact").click().run()
@@ -102,11 +105,10 @@ def test_a_form_change_is_checked_tested_and_its_impact_shown_before_saving() ->
     tables = [df.value for df in at.dataframe if "Får den" in df.value.columns]
     stored, synthetic = (dict(zip(df["Insats"], zip(df["Får den"], df["Förlorar den"], strict=True), strict=True))
                          for df in tables)
-    # the seeded 15-year-old loses MST and gets A-CRA; the same counts as `matcher rules diff --synthetic 2000`
-    assert stored == {"A-CRA (Adolescent Community Reinforcement Approach) eller ACC (Assertive Continuing "
-                      "Care)": (1, 0), "Multisystemisk terapi (MST)": (0, 1)}
-    assert synthetic["Multisystemisk terapi (MST)"] == (0, 22)
-    assert sum(gained for gained, _ in synthetic.values()) == 22
+    # the seeded 15-year-old loses MST and gets TF-KBT; the same counts as `matcher rules diff --synthetic 2000`
+    assert stored == {"Traumafokuserad KBT (TF-KBT)": (1, 0), "Multisystemisk terapi (MST)": (0, 1)}
+    assert synthetic["Multisystemisk terapi (MST)"] == (0, 2)
+    assert sum(gained for gained, _ in synthetic.values()) == 2
     assert (RULES / "interventions" / "mst.yaml").read_text(encoding="utf-8") == MST  # nothing saved
     assert not at.exception
 

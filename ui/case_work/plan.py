@@ -135,7 +135,7 @@ if shared:
 latest = ctx.store.latest_recommendation(ctx.user, code)
 decisions = ctx.store.decisions(ctx.user, code)
 synthetic = next((c["synthetic"] for c in ctx.store.list_cases(ctx.user) if c["code"] == code), False)
-lines = plan_lines(code, synthetic, shared, ctx.rules, latest[1]["version"] if latest else None,
+lines = plan_lines(code, synthetic, shared, ctx.rules, latest[1] if latest else None,
                    decisions[-1] if decisions else None, dt.date.today())
 left, right = st.columns(2)
 left.download_button(ctx.t("ui.plan.export_md"), plan_markdown(lines), file_name=f"plan-{code}.md",

@@ -13,7 +13,7 @@ from matcher.engine.risk import Scorecard
 from matcher.modelling.registry import gate_failures, plots_of
 from matcher.modelling.report import FAIRNESS_COLUMNS, cell
 from matcher.rulebase.loading import RuleBase
-from matcher.rulebase.schema import ModelGates
+from matcher.rulebase.policy_schema import ModelGates
 from ui.shared.context import Page
 
 

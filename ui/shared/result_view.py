@@ -35,7 +35,7 @@ def evidence_badge(ctx: Page, rec: dict[str, Any]) -> str:
         return ctx.t("ui.result.no_evidence")
     link = f"[{best['source']}]({best['url']})" if best["url"] else best["source"]
     return ctx.t("ui.result.evidence_badge", strength=ctx.t(f"strength.{best['strength']}"),
-                 clearinghouse=best["clearinghouse"], rating=best["rating"], source=link, read=best["read"])
+                 clearinghouse=best["clearinghouse"], rating=best["rating_label"], source=link, read=best["read"])
 
 
 STATUS_COLORS = {"offered": "green", "waiting": "orange", "not_offered": "red", "unlisted": "gray"}
@@ -53,9 +53,20 @@ def availability_note(ctx: Page, entry: dict[str, Any]) -> None:
 def show(ctx: Page, res: dict[str, Any]) -> None:
     """The result; with an ``availability`` entry (``matcher.local.availability``), each card says what the unit
     offers."""
+    if res["act_first"]:  # safety first: before the risk level and any insats
+        st.subheader(ctx.t("text.act_first"))
+        for action in res["act_first"]:
+            st.error(f"**{action['trigger']}**\n\n{action['action']}\n\n{ctx.t('text.act_first_who')}: "
+                     f"{action['who']} ({ctx.t('text.act_first_when.' + action['when_by'])})",
+                     icon=":material/emergency:")
     risk = res["risk"]
     st.subheader(ctx.t("text.risk", level=risk["label"], score=number(ctx.lang, risk["score"])) + synthetic_badge(
         ctx, res["synthetic"]))
+    if "note" in risk:
+        st.info(risk["note"])
+    if risk["welfare_needs"]:
+        st.markdown(f"**{ctx.t('text.welfare_needs')}:** " + ", ".join(f"{w['name']} ({w['rating']})"
+                                                                       for w in risk["welfare_needs"]))
     with st.expander(ctx.t("text.points")):
         st.dataframe(pd.DataFrame(risk["points"]), hide_index=True, key="points-table")
     for warning in res["warnings"]:

@@ -49,14 +49,15 @@ def _conditions(ctx: Page, card: dict[str, Any]) -> None:
         st.caption(ctx.t("ui.rule_card.no_eligibility"))
     if card["contraindications"]:
         st.markdown(f"**{ctx.t('card.contraindications')}**")
-        st.markdown("\n".join(f"- {c['when']}: {c['reason']}" for c in card["contraindications"]))
+        st.markdown("\n".join(f"- {c['when']}: {c['reason']}  \n  *{ctx.t('card.source')}: {c['source']} "
+                               f"({c['confidence_label']})*" for c in card["contraindications"]))
     if card["priority"]:
         st.markdown(f"**{ctx.t('card.priority')}:** {card['priority']['when']}: {card['priority']['reason']}")
 
 
 def _evidence_line(ctx: Page, entry: dict[str, Any]) -> str:
     source = f"[{entry['source']}]({entry['url']})" if entry["url"] else entry["source"]
-    line = ctx.t("ui.rule_card.evidence", clearinghouse=entry["clearinghouse"], rating=entry["rating"],
+    line = ctx.t("ui.rule_card.evidence", clearinghouse=entry["clearinghouse"], rating=entry["rating_label"],
                  strength=ctx.t(f"strength.{entry['strength']}"), confidence=entry["confidence_label"],
                  source=source, read=entry["read"])
     if not entry["counted"]:

@@ -1,0 +1,71 @@
+"""Pydantic models of rules/policy.yaml: how the engine turns needs, risk and evidence into a ranked list."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from matcher.rulebase.schema import AgeLimit, Confidence, Intensity, Strict
+
+RiskLevel = Literal["low", "moderate", "high"]
+Strength = Literal["strong", "moderate", "limited", "insufficient", "harmful"]
+
+
+class IntensityRule(Strict):
+    allowed: list[Intensity] = Field(min_length=1)
+    preferred: list[Intensity] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _preferred_is_allowed(self) -> IntensityRule:
+        extra = sorted(set(self.preferred) - set(self.allowed))
+        if extra:
+            raise ValueError(f"preferred intensities {extra} are not in allowed")
+        return self
+
+
+class TermWeights(Strict):
+    need_fit: float = Field(ge=0)
+    intensity_fit: float = Field(ge=0)
+    evidence: float = Field(ge=0)
+    protective_leverage: float = Field(ge=0)
+
+
+class ModelGates(Strict):
+    """What a trained model must show (cross-validated, from its card) before it may be promoted."""
+
+    min_auc: float = Field(ge=0.5, le=1)
+    max_calibration_error: float = Field(gt=0, le=1)
+    max_fpr_gap: float = Field(gt=0, le=1)
+
+
+class LintSettings(Strict):
+    max_evidence_age_years: int = Field(ge=1, le=50)
+
+
+class DoseSettings(Strict):
+    flag_below: float = Field(gt=0, le=1)
+
+
+class Policy(Strict):
+    top_k: int = Field(ge=1, le=20)
+    weights: TermWeights
+    intensity_matrix: dict[RiskLevel, IntensityRule]
+    intensity_fit: dict[Literal["preferred", "allowed"], float]
+    evidence_strength: dict[Strength, float]
+    evidence_ratings: dict[str, dict[str, Strength]]
+    counted_confidence: list[Confidence]
+    multi_agency_consent_age: int = Field(ge=0, le=25)
+    welfare_need_points: float = Field(ge=0, le=10)  # a welfare need's points per rating step in the need profile
+    risk_score_min_age: int = Field(ge=0, le=25)  # below it the SAVRY-style score does not gate intensity
+    municipal_age_limits: dict[str, AgeLimit] = Field(default_factory=dict)  # the municipality's own, by insats
+    lint: LintSettings
+    dose: DoseSettings
+    model_gates: ModelGates
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = sorted({"low", "moderate", "high"} - set(self.intensity_matrix))
+        if missing:
+            raise ValueError(f"intensity_matrix lacks risk levels {missing}")
+        return self
