@@ -83,6 +83,11 @@ def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scoreca
         if factor.id not in card.weights:
             problems.append(doc.problem(("weights",), f"no weight for factor '{factor.id}'; "
                                                       f"give every catalogue factor a weight (0 is allowed)"))
+    for factor in catalogue.factors:
+        if factor.need == "welfare" and card.weights.get(factor.id, 0) != 0:
+            problems.append(doc.problem(("weights", factor.id), f"'{factor.id}' is a welfare need, not a crime-risk "
+                                                                f"factor; its weight must be 0 (the risk score counts "
+                                                                f"criminogenic factors only; rules/README.md)"))
     if sorted(card.levels) != ["high", "moderate"] or card.levels["moderate"] >= card.levels["high"]:
         problems.append(doc.problem(("levels",), "expected 'moderate' and 'high' with moderate below high"))
     if problems:

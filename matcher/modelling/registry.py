@@ -22,7 +22,7 @@ from matcher.engine.risk import RiskModel, TrainedModel, load_scorecard
 from matcher.errors import InputError
 from matcher.i18n import t
 from matcher.rulebase.loading import RuleBase
-from matcher.rulebase.schema import ModelGates
+from matcher.rulebase.policy_schema import ModelGates
 from matcher.rulebase.yamlsource import did_you_mean
 
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -174,6 +174,10 @@ def load_model(models: Path, model_id: str, rules: RuleBase) -> tuple[TrainedMod
     if unknown:
         raise InputError(f"model {model_id} uses factors the rule base does not have: {', '.join(unknown)}; "
                          f"retrain it on the current factor catalogue")
+    welfare = [f for f in card["features"] if rules.catalogue.factor(f).need == "welfare"]
+    if welfare:
+        raise InputError(f"model {model_id} uses welfare needs as crime-risk factors: {', '.join(welfare)}; it is not "
+                         f"loaded. Retrain it: a risk model uses criminogenic factors only (rules/README.md)")
     path = models / item["file"]
     _check_file(models, path, item["sha256"])
     estimator = joblib.load(path)

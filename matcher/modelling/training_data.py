@@ -98,7 +98,12 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
     reserved = {target, *groups, "case_id", "synthetic"}
     ratings, used = (_item_ratings(text, rules, source, instrument) if instrument
                      else _factor_ratings(text, rules, source, reserved))
-    chosen = list(ratings) if features is None else list(features)
+    criminogenic = {f.id for f in rules.catalogue.factors if f.need == "criminogenic"}
+    chosen = [name for name in ratings if name in criminogenic] if features is None else list(features)
+    for name in chosen:
+        if name in rules.catalogue.factor_index and name not in criminogenic:
+            raise InputError(f"{source}: --features: '{name}' is a welfare need, not a crime-risk factor; a risk "
+                             f"model uses criminogenic factors only (rules/README.md); leave it out")
     for name in chosen:
         if name not in ratings:
             where = (f"the columns of instrument {instrument} rate" if instrument else "the file has factor columns")

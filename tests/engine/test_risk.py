@@ -8,7 +8,7 @@ from matcher import RuleBaseError, encode_cases, load_scorecard
 from matcher.rulebase.factors import RISK_LEVELS
 from tests.conftest import SHARED_DATA
 
-CONTEXT = {"age": 15, "placement": "home", "caregiver_engaged": True}
+CONTEXT = {"age": 15, "placement": "home", "caregiver": "takes_part"}
 
 
 def test_points_are_weight_times_rating_and_levels_follow_the_cut_points(rules, model) -> None:
@@ -17,7 +17,7 @@ def test_points_are_weight_times_rating_and_levels_follow_the_cut_points(rules, 
              ("b", {"context": CONTEXT, "factors": {f.id: 2 for f in rules.catalogue.factors if f.kind == "risk"}}),
              ("c", {"context": CONTEXT})]
     risk = model.score(encode_cases(cases, rules).values[:, : len(rules.catalogue.factors)])
-    assert risk.score.tolist() == [2 * 3 + 1 * 3 - 2, 84.0, 0.0]
+    assert risk.score.tolist() == [2 * 3 + 1 * 3 - 2, 68.0, 0.0]  # welfare needs weigh 0
     assert [RISK_LEVELS[v] for v in risk.level] == ["low", "high", "low"]
     assert risk.points[0, rules.catalogue.factor_index["strong_attachment"]] == -2
 

@@ -24,14 +24,14 @@ def test_catalan_figures_behind_the_shipped_choice_of_the_baseline(rules, model,
     data = _data(rules, "catalonia", CATALAN, CATALAN_TARGET, ["nationality"])
     assert (data.rows, round(data.base_rate, 3)) == (858, 0.374)
     baseline = evaluate_model(model, None, data, rules)[0]
-    assert baseline["auc"] == 0.6495 and baseline["fairness"]["nationality"]["fpr_ratio"]["foreign"] == 1.24
+    assert baseline["auc"] == 0.6537 and baseline["fairness"]["nationality"]["fpr_ratio"]["foreign"] == 1.513
     cv = train(data, rules, "logistic", tmp_path, trained_by="test")[1]["cross_validation"]
-    assert cv["auc"] == 0.6372 and cv["auc_ci95"][1] > baseline["auc"]  # not better than the baseline
-    assert (cv["brier"], cv["ece"], cv["fairness"]["nationality"]["fpr_ratio"]["foreign"]) == (0.2228, 0.0283, 0.965)
+    assert cv["auc"] == 0.6298 and cv["auc_ci95"][1] > baseline["auc"]  # not better than the baseline
+    assert (cv["brier"], cv["ece"], cv["fairness"]["nationality"]["fpr_ratio"]["foreign"]) == (0.2239, 0.0366, 1.097)
 
 
 def test_hunan_figures(rules, model, tmp_path) -> None:
     data = _data(rules, "hunan", HUNAN, HUNAN_TARGET, [])
     assert (data.rows, round(data.base_rate, 3)) == (246, 0.256)
-    assert evaluate_model(model, None, data, rules)[0]["auc"] == 0.691
-    assert train(data, rules, "logistic", tmp_path, trained_by="test")[1]["cross_validation"]["auc"] == 0.672
+    assert evaluate_model(model, None, data, rules)[0]["auc"] == 0.7008
+    assert train(data, rules, "logistic", tmp_path, trained_by="test")[1]["cross_validation"]["auc"] == 0.6938
