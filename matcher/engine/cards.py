@@ -27,8 +27,11 @@ def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -
                          f"'matcher rules check' lists the rule base")
     compiled = rules.interventions[rules.index(intervention_id)]
     iv = compiled.model
-    age = f"{iv.age.min}-{iv.age.max}"
-    if iv.age.confidence != "confirmed":
+    low, high = compiled.age_range
+    age = f"{low}-{high}"
+    if (low, high) != (iv.age.min, iv.age.max):  # the municipality's own limits (policy.yaml) are in force
+        age += f" ({t(lang, 'card.age_municipal', low=iv.age.min, high=iv.age.max)})"
+    elif iv.age.confidence != "confirmed":
         age += f" ({t(lang, f'card.confidence.{iv.age.confidence}')})"
     facts = {
         t(lang, "card.type"): t(lang, f"card.type.{iv.type}"),
@@ -107,7 +110,7 @@ def find_interventions(rules: RuleBase, text: str = "", types: Collection[str] =
             continue
         if types and model.type not in types:
             continue
-        if age is not None and not model.age.min <= age <= model.age.max:
+        if age is not None and not iv.age_range[0] <= age <= iv.age_range[1]:
             continue
         if strengths and evidence_level(rules, iv) not in strengths:
             continue

@@ -136,3 +136,27 @@ def test_all_problems_are_reported_at_once(edited_rules) -> None:
 def test_a_folder_without_factors_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuleBaseError, match=r"no factors\.yaml here"):
         load_rule_base(tmp_path)
+
+
+def test_a_municipal_age_limit_overrides_the_programme_s_own_range(edited_rules) -> None:
+    """policy.yaml municipal_age_limits: the limit in force gates, and the card names both (issue 13)."""
+    from matcher import encode_cases, explain, intervention_card, load_scorecard, match
+
+    root = edited_rules("policy.yaml", "  kontaktperson: {min: 12, max: 20}", "  kontaktperson: {min: 12, max: 18}")
+    rules = load_rule_base(root)
+    case = {"context": {"age": 19, "placement": "home", "caregiver": "none"},
+            "factors": {"lack_of_social_support": 2, "unstructured_leisure": 2}}
+    res = explain(match(encode_cases([("c", case)], rules), rules, load_scorecard(rules.catalogue)), 0, "sv")
+    why_not = next(r["reasons"] for r in res["not_recommended"] if r["id"] == "kontaktperson")
+    assert "Kräver Ålder: högst 18 (bedömt: 19)." in why_not
+    assert intervention_card(rules, "kontaktperson", "sv")["facts"]["Ålder"] == \
+        "12-18 (kommunens gräns; programmet självt 12-20)"
+
+
+def test_a_municipal_age_limit_for_an_unknown_insats_is_refused(edited_rules) -> None:
+    root = edited_rules("policy.yaml", "  kontaktperson: {min: 12, max: 20}", "  kontaktpersn: {min: 12, max: 20}")
+    with pytest.raises(RuleBaseError) as caught:
+        load_rule_base(root)
+    assert [str(p) for p in caught.value.problems] == [
+        "rules/policy.yaml: municipal_age_limits.kontaktpersn: unknown insats 'kontaktpersn'; did you mean "
+        "'kontaktperson'?"]

@@ -43,8 +43,7 @@ def _name(iid: str) -> str:
 table = pd.DataFrame([{
     ctx.t("ui.rules_browse.name"): _name(iid),
     ctx.t("card.type"): card["facts"][ctx.t("card.type")],
-    ctx.t("card.age"): f"{rules.interventions[rules.index(iid)].model.age.min}-"
-                       f"{rules.interventions[rules.index(iid)].model.age.max}",
+    ctx.t("card.age"): "-".join(map(str, rules.interventions[rules.index(iid)].age_range)),
     ctx.t("card.intensity"): card["facts"][ctx.t("card.intensity")],
     ctx.t("card.strength"): card["strength_label"],
 } for iid, card in cards.items()])
