@@ -108,8 +108,9 @@ class MatchResult:
                              for i, iv in enumerate(rules.interventions)], dtype=bool)
         priority = np.array([bool(eligible[i] and iv.priority and holds(iv.priority[0], leaf_row))
                              for i, iv in enumerate(rules.interventions)], dtype=bool)
-        terms, score = scores(rules, row, points, level)
-        needs = need(need_points(rules, row[:, : len(rules.catalogue.factors)], points), scoring_tables(rules))
+        needed = need_points(rules, row[:, : len(rules.catalogue.factors)], points)
+        terms, score = scores(rules, row, needed, level)
+        needs = need(needed, scoring_tables(rules))
         return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0], needs[0],
                           [int(i) for i in self.top[n] if i >= 0], leaf_row, allowed, eligible, priority,
                           {name: term[:, 0] for name, term in terms.items()}, score[:, 0])
@@ -222,15 +223,15 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
             np.logical_and(ok, evaluate(iv.priority[0], leaf_results), out=priority[i])
         else:
             priority[i] = False
-    terms, score = scores(rules, values, points, level)
+    terms, score = scores(rules, values, need_points(rules, values[:, : len(rules.catalogue.factors)], points), level)
     return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
 
 
-def scores(rules: RuleBase, values: np.ndarray, points: np.ndarray,
+def scores(rules: RuleBase, values: np.ndarray, needed: np.ndarray,
            level: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The terms (I x N each) and their sum, the score (I x N float64); ``level`` is the gate level."""
-    ratings = values[:, : len(rules.catalogue.factors)]
-    terms = match_terms(ratings, need_points(rules, ratings, points), level, rules)
+    """The terms (I x N each) and their sum, the score (I x N float64), from the points the need profile reads
+    (``need_points``) and the gate level."""
+    terms = match_terms(values[:, : len(rules.catalogue.factors)], needed, level, rules)
     # float64, added in TERMS order: exactly what summing the terms one by one gives
     score = np.add(terms[TERMS[0]], terms[TERMS[1]], dtype=np.float64)
     for name in TERMS[2:]:
