@@ -42,11 +42,11 @@ def _parse(text: str, origin: str) -> bytes:
         key = bytes.fromhex(text.strip())
     except ValueError:
         raise OutsideKeyError(f"{origin}: expected the key as hexadecimal digits (0-9, a-f); found "
-                        f"{len(text.strip())} characters that are not. Generate one with `python -c "
-                        f"\"import secrets; print(secrets.token_hex(32))\"`") from None
+                              f"{len(text.strip())} characters that are not. Generate one with `python -c "
+                              f"\"import secrets; print(secrets.token_hex(32))\"`") from None
     if len(key) < MIN_BYTES:
-        raise OutsideKeyError(f"{origin}: the key has {len(key)} bytes; at least {MIN_BYTES} are required. Generate one "
-                        f"with `python -c \"import secrets; print(secrets.token_hex(32))\"`")
+        raise OutsideKeyError(f"{origin}: the key has {len(key)} bytes; at least {MIN_BYTES} are required. "
+                              f"Generate one with `python -c \"import secrets; print(secrets.token_hex(32))\"`")
     return key
 
 
@@ -59,8 +59,8 @@ def load(create: bool = False) -> bytes:
     path = key_file()
     if not path.exists():
         if not create:
-            raise OutsideKeyError(f"the outside key is missing: {where()} does not exist. Restore the key this database "
-                            f"was created with (docs/security.md, 'Keys'); a new key cannot read existing data")
+            raise OutsideKeyError(f"the outside key is missing: {where()} does not exist. Restore the key this "
+                                  f"database was created with (docs/security.md, 'Keys'); a new key cannot read existing data")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
