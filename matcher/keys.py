@@ -60,7 +60,8 @@ def load(create: bool = False) -> bytes:
     if not path.exists():
         if not create:
             raise OutsideKeyError(f"the outside key is missing: {where()} does not exist. Restore the key this "
-                                  f"database was created with (docs/security.md, 'Keys'); a new key cannot read existing data")
+                                  f"database was created with (docs/security.md, 'Keys'); a new key cannot read "
+                                  f"existing data")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
