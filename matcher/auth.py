@@ -9,8 +9,12 @@ catalogue and report only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import re
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -52,11 +56,41 @@ UNIT_ACTIONS = frozenset({Action.CATALOGUE_READ, Action.CATALOGUE_WRITE, Action.
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: a logged-in user (the store hands these out after a password check)."""
+    """Who is acting: a signed-in user. Only the store's login hands these out; ``token`` names the server-side
+    login session, which the store checks on every call together with the user's current role, unit and state,
+    so a principal made up in code, kept after logout or idle expiry, or left over from an earlier role does
+    nothing."""
 
     username: str
     role: Role
     unit: str | None
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Throttling and session lifetime. A user name and a client each count their failed logins: after
+    ``free_failures`` every further attempt must wait twice as long as the one before (at most ``max_delay_s``),
+    and at ``lock_after`` (a user) or ``client_lock_after`` (a client, over all names) the login is locked for
+    ``lock_minutes``. A session ends after ``idle_minutes`` without a click (``INSATSMATCH_IDLE_MINUTES``)."""
+
+    free_failures: int = 3
+    max_delay_s: int = 60
+    lock_after: int = 10
+    client_lock_after: int = 30
+    lock_minutes: int = 15
+    idle_minutes: int = 30
+
+    @classmethod
+    def from_environment(cls) -> LoginPolicy:
+        text = os.environ.get("INSATSMATCH_IDLE_MINUTES", "30")
+        if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+            raise ValueError(f"INSATSMATCH_IDLE_MINUTES: expected whole minutes from 1 to 1440; found '{text[:40]}'")
+        return cls(idle_minutes=int(text))
+
+    def delay_s(self, failures: int) -> int:
+        """Seconds the next attempt must wait after ``failures`` failed ones in a row."""
+        return 0 if failures < self.free_failures else min(2 ** (failures - self.free_failures), self.max_delay_s)
 
 
 class AccessDenied(PermissionError):
@@ -76,6 +110,29 @@ def authorize(who: Principal, action: Action, unit: str | None = None) -> None:
                            f"only for unit {who.unit}")
 
 
+MIN_PASSWORD = 12
+COMMON_PASSWORDS = Path(__file__).with_name("common-passwords.txt")
+
+
+@cache
+def _common() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """Why ``password`` may not be used by ``username``, or None: at least 12 characters, not the user name,
+    not a common password (``common-passwords.txt``), also not one with digits or signs added at the end."""
+    if len(password) < MIN_PASSWORD:
+        return f"a password needs at least {MIN_PASSWORD} characters; this one has {len(password)}"
+    lower = password.lower()
+    if username and username.lower() in (lower, re.sub(r"[\W\d_]+$", "", lower)):
+        return "a password may not be the user name"
+    if lower in _common() or re.sub(r"[\W\d_]+$", "", lower) in _common():
+        return "this password is on the list of common passwords that are tried first in an attack; choose another"
+    return None
+
+
 class Passwords:
     """argon2id hashing; the same cost for unknown users, so a login does not reveal who exists."""
 
@@ -83,9 +140,10 @@ class Passwords:
         self._hasher = hasher or PasswordHasher()
         self._dummy = self._hasher.hash("no such user")
 
-    def hash(self, password: str) -> str:
-        if len(password) < 10:
-            raise ValueError(f"A password must have at least 10 characters. Got {len(password)} instead.")
+    def hash(self, password: str, username: str = "") -> str:
+        problem = password_problem(password, username)
+        if problem:
+            raise ValueError(f"password for {username or 'the user'}: {problem}")
         return self._hasher.hash(password)
 
     def verify(self, stored: str | None, password: str) -> bool:

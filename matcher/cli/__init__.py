@@ -33,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, RuleBaseError) as exc:
         print(f"matcher: {exc}", file=sys.stderr)
         return 2
+    finally:
+        cli_store.sign_out()
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -73,14 +73,27 @@ def store() -> CaseStore:
     return CaseStore(engine, load_rule_base())
 
 
+_SIGNED_IN: list[tuple[CaseStore, Principal]] = []
+
+
 def login(case_store: CaseStore, args: argparse.Namespace) -> Principal:
+    """A login session for this one command; ``sign_out`` ends it when the command ends."""
     if not args.acting_user:
         raise InputError("log in with --as USER (or set INSATSMATCH_USER)")
     password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
     try:
-        return case_store.login(args.acting_user, password)
+        who = case_store.login(args.acting_user, password, client=f"cli:{os.environ.get('USER', '')}")
     except AccessDenied as exc:
         raise InputError(f"login as {args.acting_user} failed: {exc}") from None
+    _SIGNED_IN.append((case_store, who))
+    return who
+
+
+def sign_out() -> None:
+    """End the login sessions this command opened."""
+    while _SIGNED_IN:
+        case_store, who = _SIGNED_IN.pop()
+        case_store.logout(who)
 
 
 def _new_password(username: str) -> str:

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from matcher.auth import Action, Principal, authorize
 from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
-from matcher.store import audit
 from matcher.store.core import StoreCore, unit_named
-from matcher.store.personnummer import pseudonym
+from matcher.store.personnummer import birth_date, pseudonym
 from matcher.store.tables import (
     Assessment,
     Case,
@@ -26,33 +25,30 @@ class CaseRecords(StoreCore):
 
 
     def create_case(self, who: Principal, personnummer: str | None = None, synthetic: bool = False,
-                    sex: str | None = None, born_abroad: bool | None = None) -> str:
-        """A new case in the user's unit; returns its pseudonymous code."""
+                    sex: str | None = None, born_abroad: bool | None = None, born_on: dt.date | None = None) -> str:
+        """A new case in the user's unit; returns its pseudonymous code. The date of birth comes from the
+        personnummer when one is given (it decides whose consent is needed), else from ``born_on``.
+
+        Another unit's case for the same personnummer is neither found nor revealed: each unit keeps its own."""
         code = f"C-{secrets.token_hex(4).upper()}"
         pnr = pseudonym(personnummer, self._pnr_key) if personnummer else None
+        born_on = birth_date(personnummer) if personnummer else born_on
         with self._tx(who, "case.create", code) as session:
             authorize(who, Action.CASE_WRITE)
-            if pnr and session.scalar(select(Case.code).where(Case.pnr_hmac == pnr)):
-                raise InputError("a case with this personnummer already exists; use find to open it")
-            session.add(Case(code=code, unit=unit_named(session, who.unit), pnr_hmac=pnr, synthetic=synthetic,
-                             sex=sex, born_abroad=born_abroad, created_by=self._user_id(session, who)))
+            unit = unit_named(session, who.unit)
+            if pnr and session.scalar(select(Case.code).where(Case.pnr_hmac == pnr, Case.unit_id == unit.id)):
+                raise InputError("your unit already has a case with this personnummer; use find to open it")
+            session.add(Case(code=code, unit=unit, pnr_hmac=pnr, synthetic=synthetic, sex=sex,
+                             born_abroad=born_abroad, born_on=born_on, created_by=self._user_id(session, who)))
         return code
 
     def find_case(self, who: Principal, personnummer: str) -> str | None:
-        """The code of the case with this personnummer in the user's unit, or None.
-
-        A case in another unit is not revealed, not even that it exists; the audit log records the match."""
+        """The code of the case with this personnummer in the user's unit, or None (another unit's case for the
+        same child is not looked at)."""
         pnr = pseudonym(personnummer, self._pnr_key)
-        found: list[Case] = []
-        with self._tx(who, "case.find", detail="") as session:
+        with self._tx(who, "case.find") as session:
             authorize(who, Action.CASE_READ)
-            case = session.scalar(select(Case).where(Case.pnr_hmac == pnr))
-            if case is not None and case.unit.code == who.unit:
-                found.append(case)
-            elif case is not None:
-                audit.append(session, self._audit_key, who.username, "case.find.other_unit", case.code,
-                             f"a match in unit {case.unit.code} was not shown")
-        return found[0].code if found else None
+            return session.scalar(select(Case.code).join(Unit).where(Case.pnr_hmac == pnr, Unit.code == who.unit))
 
     def list_cases(self, who: Principal) -> list[dict[str, Any]]:
         with self._tx(who, "case.list") as session:

@@ -3,6 +3,7 @@ look-ups every aggregate needs (users, units). ``service.CaseStore`` puts the ag
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -13,20 +14,41 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from matcher.auth import AccessDenied, Action, Passwords, Principal, Role, authorize
+from matcher import keys
+from matcher.auth import AccessDenied, Action, LoginPolicy, Passwords, Principal, Role, authorize
 from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
 from matcher.store.db import data_dir, sessions
+from matcher.store.login_tables import LoginSession
 from matcher.store.personnummer import hmac_key
 from matcher.store.tables import (
     Case,
     Unit,
     User,
+    now,
 )
 
 UNIT_ROLES = (Role.SOCIAL_WORKER, Role.MANAGER)  # they work within one unit: its cases, or its report
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def utc(at: dt.datetime) -> dt.datetime:
+    """SQLite returns timestamps without their zone; they were written in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+class HiddenCase(InputError):
+    """Another unit's case: answered word for word like an unknown case, so nobody learns that it exists; the
+    audit log records the attempt as denied, with the real reason."""
+
+    def __init__(self, message: str, audit_detail: str):
+        super().__init__(message)
+        self.audit_detail = audit_detail
 
 
 class StoreCore:
@@ -34,14 +56,17 @@ class StoreCore:
     in one transaction; ``_case`` loads a case after the permission check."""
 
     def __init__(self, engine: Engine, rules: RuleBase, key: bytes | None = None,
-                 passwords: Passwords | None = None, consent_age: int | None = None):
+                 passwords: Passwords | None = None, consent_age: int | None = None,
+                 login_policy: LoginPolicy | None = None):
         self.engine = engine
         self.rules = rules
         self._sessions = sessions(engine)
         key = key if key is not None else hmac_key(data_dir())
         self._pnr_key = hmac.new(key, b"personnummer", hashlib.sha256).digest()
         self._audit_key = hmac.new(key, b"audit-chain", hashlib.sha256).digest()
+        self._cookie_key = keys.subkey(key, "session-cookie")
         self.passwords = passwords or Passwords()
+        self.login_policy = login_policy or LoginPolicy.from_environment()
         self.consent_age = rules.policy.multi_agency_consent_age if consent_age is None else consent_age
 
 
@@ -52,24 +77,57 @@ class StoreCore:
         actor = who if isinstance(who, str) else who.username
         try:
             with self._sessions.begin() as session:
+                if isinstance(who, Principal):
+                    self._live(session, who)
                 yield session
                 audit.append(session, self._audit_key, actor, action, case_code, detail)
-        except AccessDenied as exc:
+        except (AccessDenied, HiddenCase) as exc:
+            detail = exc.audit_detail if isinstance(exc, HiddenCase) else str(exc)
             with self._sessions.begin() as session:
-                audit.append(session, self._audit_key, actor, f"denied:{action}", case_code, str(exc))
+                audit.append(session, self._audit_key, actor, f"denied:{action}", case_code, detail)
             raise
         except StaleDataError:
             raise ConflictError(f"case {case_code}: someone else saved this at the same moment; nothing of "
                                 f"yours was saved. Reload and apply your changes again.") from None
+
+    def _open_session(self, session: Session, token: str) -> LoginSession | None:
+        row = session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+        idle = dt.timedelta(minutes=self.login_policy.idle_minutes)
+        if row is None or row.ended_at is not None:
+            return None
+        if utc(row.last_seen) + idle < now():
+            row.ended_at = now()
+            return None
+        return row
+
+    def _live(self, session: Session, who: Principal) -> None:
+        """Refuse a principal whose session is not open, or whose user is disabled or was given another role
+        or unit since it was read: the app re-reads the user on every click, so this only stops stale or
+        made-up principals."""
+        row = self._open_session(session, who.token)
+        if row is None or row.user.username != who.username:
+            raise AccessDenied(f"{who.username}: not signed in, or signed out after "
+                               f"{self.login_policy.idle_minutes} minutes without activity; sign in again")
+        user = row.user
+        unit = user.unit.code if user.unit else None
+        if not user.active:
+            raise AccessDenied(f"{who.username}: this account has been disabled; ask an admin")
+        if user.role != who.role or unit != who.unit:
+            raise AccessDenied(f"{who.username}: your role or unit was changed (now {user.role}, unit {unit or '-'}); "
+                               f"reload the page to work with your new rights")
+        row.last_seen = now()
 
     def _case(self, session: Session, who: Principal, code: str, action: Action) -> Case:
         """The case, after the permission check; a write locks its row until the transaction ends."""
         authorize(who, action)
         query = select(Case).where(Case.code == code)
         case = session.scalar(query.with_for_update() if action is Action.CASE_WRITE else query)
-        if case is None:
-            raise InputError(f"unknown case '{code}'; 'matcher' lists only the cases of your unit")
-        authorize(who, action, case.unit.code)
+        if case is None or case.unit.code != who.unit:
+            message = (f"unknown case '{code}': your unit has no case with this code; check the code or find the "
+                       f"case by personnummer")
+            if case is None:
+                raise InputError(message)
+            raise HiddenCase(message, f"a case of unit {case.unit.code}, not of {who.unit}; answered as unknown")
         return case
 
     def _user_id(self, session: Session, who: Principal) -> int:

@@ -1,8 +1,9 @@
 """First-run demo data: one user per role, the demo unit's local catalogue and a few synthetic cases.
 
 `make run` on an empty database seeds this so the app works at once. Passwords come from
-``INSATSMATCH_DEMO_PASSWORD`` (one password for every demo user) or are drawn at random and printed
-once. A production deployment sets ``INSATSMATCH_DEMO=0`` and adds users with `matcher users add`.
+``INSATSMATCH_DEMO_PASSWORD`` (one password for every demo user) or are drawn at random; the login page
+shows them in demo mode, and every page carries a "DEMO - synthetic data" banner. A production deployment
+sets ``INSATSMATCH_DEMO=0`` and adds users with `matcher users add`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from matcher.engine.cases import encode_cases
 from matcher.engine.explain import explain
 from matcher.engine.matching import match
 from matcher.engine.risk import RiskModel
+from matcher.errors import InputError
 from matcher.local.availability import availability
 from matcher.local.catalogue import LocalCatalogue, load_catalogue
+from matcher.store.db import data_dir, database_url
 from matcher.store.plans import PlanItemInput
 from matcher.store.service import CaseStore
 
@@ -33,12 +36,43 @@ PLAN_STARTED_DAYS_AGO = 60
 UNDER_DOSED_HOURS = 4  # the first plan item shows the under-dosing flag
 
 
-def demo_enabled() -> bool:
-    return os.environ.get("INSATSMATCH_DEMO", "1") != "0"
+def demo_enabled(url: str | None = None) -> bool:
+    """Demo mode (``INSATSMATCH_DEMO``, on unless "0") seeds users with known passwords, so it is refused on a
+    PostgreSQL database, which is where real cases live, unless it is "force"d for a demonstration server."""
+    mode = os.environ.get("INSATSMATCH_DEMO", "1")
+    if mode == "0":
+        return False
+    if not (url or database_url()).startswith("sqlite") and mode != "force":
+        raise InputError("INSATSMATCH_DEMO: demo mode adds users with passwords shown on the login page and "
+                         "synthetic cases; it is refused on the database in DATABASE_URL, which is not the "
+                         "embedded SQLite file. Set INSATSMATCH_DEMO=0 for real use, or INSATSMATCH_DEMO=force "
+                         "for a demonstration server")
+    return True
+
+
+def _passwords_file() -> Path:
+    return data_dir() / "demo-passwords.json"
+
+
+def remember_passwords(passwords: dict[str, str]) -> None:
+    """Kept (owner-only) in the data folder so the login page can show them in demo mode; never logged."""
+    path = _passwords_file()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(passwords, fh)
+
+
+def demo_passwords() -> list[tuple[str, str, str]]:
+    """(user, role, password) of the demo users, for the login page in demo mode; empty when not seeded here."""
+    path = _passwords_file()
+    if not path.is_file():
+        return []
+    passwords = json.loads(path.read_text(encoding="utf-8"))
+    return [(name, role, passwords[name]) for name, role, _ in USERS if name in passwords]
 
 
 def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> dict[str, str]:
-    """Users and synthetic cases on an empty store; returns {username: password} for the one-time print."""
+    """Users and synthetic cases on an empty store; returns {username: password} (empty when already seeded)."""
     if store.has_users():
         return {}
     today = today or dt.date.today()
@@ -59,7 +93,8 @@ def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> di
 
 def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict, catalogue: LocalCatalogue,
                version: int, today: dt.date, with_plan: bool) -> None:
-    code = store.create_case(worker, synthetic=True)
+    age = case["context"]["age"]  # a synthetic date of birth that fits the example's age
+    code = store.create_case(worker, synthetic=True, born_on=today.replace(year=today.year - age, day=1))
     case = {**case, "case_id": code, "synthetic": True}
     assessment = store.add_assessment(worker, code, case, today, instrument="factors")
     result = match(encode_cases([(code, case)], store.rules), store.rules, model)
@@ -88,9 +123,3 @@ def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict
                                    "active", sessions_delivered=4, hours_delivered=UNDER_DOSED_HOURS if n == 0 else 10))
     store.save_plan(worker, code, items, 0)
     store.add_consent(worker, code, "youth", ["skola", "region"], today)
-
-
-def announce(passwords: dict[str, str]) -> str:
-    lines = ["Insatsmatch demo users (synthetic data; shown once, not stored in clear):"]
-    lines += [f"  {name:<6} {role:<14} {passwords[name]}" for name, role, _ in USERS]
-    return "\n".join(lines)

@@ -44,6 +44,13 @@ def normalise(text: str, today: dt.date | None = None) -> str:
     return century + ten
 
 
+def birth_date(personnummer: str) -> dt.date:
+    """The date of birth in a valid personnummer or samordningsnummer (its day less 60)."""
+    twelve = normalise(personnummer)
+    day = int(twelve[6:8])
+    return dt.date(int(twelve[:4]), int(twelve[4:6]), day - 60 if day > 60 else day)
+
+
 def _luhn(digits: str) -> int:
     total = 0
     for i, ch in enumerate(digits):

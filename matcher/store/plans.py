@@ -18,7 +18,6 @@ from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
 from matcher.store.core import StoreCore
 from matcher.store.tables import (
-    Assessment,
     Case,
     Consent,
     Plan,
@@ -112,13 +111,17 @@ class PlanRecords(StoreCore):
         valid = {c.given_by for c in session.scalars(select(Consent).where(Consent.case_id == case.id))
                  if agency in c.agencies and c.withdrawn_at is None and c.given_on <= on
                  and (c.expires_on is None or c.expires_on >= on)}
-        latest = session.scalar(select(Assessment).where(Assessment.case_id == case.id)
-                                .order_by(Assessment.version.desc()).limit(1))
-        age = latest.data.get("context", {}).get("age") if latest else None
-        needed = {"youth"} | ({"guardian"} if age is None or age < self.consent_age else set())
+        needed = {"youth"} | ({"guardian"} if not self._of_consent_age(case.born_on, on) else set())
         missing = tuple(sorted(needed - valid))
         return (False, missing) if missing else (True, tuple(sorted(needed)))
 
+
+    def _of_consent_age(self, born_on: dt.date | None, on: dt.date) -> bool:
+        """Counted from the date of birth (the personnummer's), never from an age typed into an assessment;
+        unknown means a guardian's consent is needed too."""
+        if born_on is None:
+            return False
+        return (on.year - born_on.year - ((on.month, on.day) < (born_on.month, born_on.day))) >= self.consent_age
 
     def plan(self, who: Principal, code: str) -> PlanView:
         with self._tx(who, "plan.read", code) as session:

@@ -55,11 +55,17 @@ class User(Base):
 
 
 class Case(Base):
+    """A young person's case in one unit. The same personnummer may have a case in several units (each unit
+    keeps its own records under secrecy), so a unit never learns that another unit knows the child."""
+
     __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("unit_id", "pnr_hmac", name="uq_cases_unit_pnr"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    pnr_hmac: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pnr_hmac: Mapped[str | None] = mapped_column(String(64))
+    # From the personnummer (or entered); consent age is counted from it, never from a typed age.
+    born_on: Mapped[dt.date | None] = mapped_column(Date)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     # Group columns for the evaluators' fairness audit only; never model features by default.
     sex: Mapped[str | None] = mapped_column(String(16))

@@ -1,4 +1,4 @@
-"""Users: add, list, change role, disable, and login by password or by an identity provider."""
+"""Users: add, list, change role, disable (signing in is in ``sessions.py``)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class UserRecords(StoreCore):
                 raise InputError(f"user {username}: a {role_.value.replace('_', ' ')} needs a unit (--unit CODE)")
             if session.scalar(select(User).where(User.username == username)):
                 raise InputError(f"user {username} already exists; use set-role to change the role")
-            session.add(User(username=username, password_hash=self.passwords.hash(password), role=role_.value,
+            session.add(User(username=username, password_hash=self.passwords.hash(password, username), role=role_.value,
                              unit=unit_named(session, unit) if unit else None))
 
     def list_users(self, who: Principal) -> list[dict[str, Any]]:
@@ -64,19 +64,3 @@ class UserRecords(StoreCore):
             if username == who.username:
                 raise InputError("you cannot disable yourself; ask another admin")
             user_named(session, username).active = False
-
-    def login(self, username: str, password: str) -> Principal:
-        with self._sessions() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            ok = self.passwords.verify(user.password_hash if user else None, password)
-            if not ok or user is None or not user.active:
-                raise AccessDenied("unknown user, wrong password or disabled account")
-            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None)
-
-    def principal(self, username: str) -> Principal:
-        """The user an external identity provider (OIDC) vouched for; refused unless active here."""
-        with self._sessions() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            if user is None or not user.active:
-                raise AccessDenied(f"'{username}' is not an active user of Insatsmatch; ask an admin to add it")
-            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None)

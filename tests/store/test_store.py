@@ -39,14 +39,14 @@ def _items(*actors: str) -> list[PlanItemInput]:
 def test_migration_from_empty_to_head(engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0005"
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions",
-            "catalogue_versions"} <= tables
+            "catalogue_versions", "login_sessions", "login_throttle"} <= tables
     assert {"sessions_delivered", "hours_delivered"} <= {c["name"] for c in inspect(engine).get_columns("plan_items")}
     upgrade(engine)  # running it again changes nothing
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0005"
 
 
 # ------------------------------------------------------------------ access matrix
@@ -91,6 +91,9 @@ def test_access_matrix(store, people, tmp_path, action) -> None:
     for name, who in people.items():
         if action in ALLOWED[name]:
             ACTIONS[action](store, who, code)
+        elif name == "sven" and action in CASE_WORK:  # another unit's case: the same answer as an unknown one
+            with pytest.raises(InputError, match=f"^unknown case '{code}': your unit has no case with this code"):
+                ACTIONS[action](store, who, code)
         else:
             with pytest.raises(AccessDenied):
                 ACTIONS[action](store, who, code)
@@ -104,9 +107,14 @@ def test_denial_messages_name_the_role_the_action_and_the_unit(store, people) ->
     with pytest.raises(AccessDenied, match=r"^mona \(methodologist\) may not case\.read; allowed: catalogue\.read, "
                                            r"catalogue\.write, rules\.read, rules\.write$"):
         store.plan(people["mona"], code)
-    with pytest.raises(AccessDenied, match=r"^sven \(social_worker, unit SYD\) may not case\.read a case of unit "
-                                           r"NORR$"):
+    with pytest.raises(InputError) as other_unit:
         store.plan(people["sven"], code)
+    with pytest.raises(InputError) as unknown:
+        store.plan(people["sven"], "C-00000000")
+    assert str(other_unit.value) == str(unknown.value).replace("C-00000000", code)  # nothing tells them apart
+    denied = store.audit_entries(people["admin"], actor="sven")[0]
+    assert (denied[0]["action"], denied[0]["detail"]) == ("denied:plan.read", "a case of unit NORR, not of SYD; "
+                                                                              "answered as unknown")
 
 
 def test_login_refuses_wrong_password_and_disabled_users(store, people) -> None:
@@ -156,8 +164,7 @@ def test_consent_gates_sharing_and_withdrawal_takes_effect_at_once(store, people
 
 def test_expired_consent_no_longer_covers(store, people) -> None:
     anna = people["anna"]
-    code = store.create_case(anna)
-    store.add_assessment(anna, code, {**CASE, "context": {**CASE["context"], "age": 19}}, DAY)  # adult: own consent
+    code = store.create_case(anna, born_on=dt.date(2007, 1, 1))  # 19: the young person's own consent suffices
     store.save_plan(anna, code, _items("skola"), 0)
     store.add_consent(anna, code, "youth", ["skola"], DAY, expires_on=DAY + dt.timedelta(days=30))
     assert store.shared_plan(anna, code, DAY + dt.timedelta(days=30))[0].shown
@@ -173,7 +180,8 @@ def test_expired_consent_no_longer_covers(store, people) -> None:
     (lambda s, a, c: s.add_consent(a, c, "youth", ["skola"], DAY, expires_on=DAY - dt.timedelta(days=1)),
      "consent: expires on 2026-01-14, before it was given (2026-01-15)"),
     (lambda s, a, c: s.withdraw_consent(a, c, 999), "case {code} has no consent 999"),
-    (lambda s, a, c: s.plan(a, "C-NOPE"), "unknown case 'C-NOPE'; 'matcher' lists only the cases of your unit"),
+    (lambda s, a, c: s.plan(a, "C-NOPE"),
+     "unknown case 'C-NOPE': your unit has no case with this code; check the code or find the case by personnummer"),
     (lambda s, a, c: s.create_case(a, personnummer="121212-1213"),
      "personnummer: the check digit does not match; check the number and try again"),
     (lambda s, a, c: s.create_case(a, personnummer="121312-1212"),
@@ -206,14 +214,13 @@ def test_personnummer_is_stored_only_as_a_keyed_hmac(store, people) -> None:
     assert store.find_case(people["sven"], "19121212-1212") is None
     assert store.find_case(people["sven"], "20121212-1212") is None  # exists, but another unit's: not revealed
     with store.engine.connect() as conn:
-        logged = conn.execute(select(AuditEntry.actor, AuditEntry.case_code)
-                              .where(AuditEntry.action == "case.find.other_unit")).all()
-    assert logged == [("sven", code)]
-    with store.engine.connect() as conn:
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM cases")) for v in row)
     assert "121212" not in dump and "1212" not in dump.replace(code, "")
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(InputError, match="^your unit already has a case with this personnummer; use find to open it$"):
         store.create_case(people["anna"], personnummer="121212-1212")
+    # another unit opens its own case for the same child, and learns nothing of the first one
+    other = store.create_case(people["sven"], personnummer="20121212-1212")
+    assert other != code and store.find_case(people["sven"], "121212-1212") == other
 
 
 # ------------------------------------------------------------------ decisions, plans, concurrency
@@ -236,8 +243,8 @@ def test_recommendation_snapshot_and_decision(store, people) -> None:
 
 def test_second_editor_gets_a_conflict_not_a_silent_overwrite(store, people) -> None:
     anna, bo = people["anna"], people["admin"]
-    store.add_user(bo, "bo", "bo-password", "social_worker", "NORR")
-    bo = store.login("bo", "bo-password")
+    store.add_user(bo, "bo", "bo-password-12", "social_worker", "NORR")
+    bo = store.login("bo", "bo-password-12")
     code = store.create_case(anna)
     assert store.save_plan(anna, code, _items("socialtjanst"), 0) == 1
     seen_by_anna, seen_by_bo = store.plan(anna, code), store.plan(bo, code)
@@ -317,9 +324,10 @@ def test_catalogue_saves_at_the_same_time_get_one_version_each(store, people) ->
 
 
 def _tamper(store, sql: str) -> list[str]:
+    admin = store.login("admin", "admin-password")  # its login entry comes before the tampering
     with store.engine.begin() as conn:
         conn.execute(text(sql))
-    return [str(p) for p in store.verify_audit(store.login("admin", "admin-password"))]
+    return [str(p) for p in store.verify_audit(admin)]
 
 
 @pytest.fixture
@@ -327,7 +335,10 @@ def logged(store, people) -> CaseStore:
     code = store.create_case(people["anna"])
     for _ in range(3):
         store.plan(people["anna"], code)
-    return store  # entries 1-5 are user adds; 6 create_case; 7-9 plan reads
+    with store.engine.connect() as conn:
+        newest = conn.execute(text("SELECT max(seq) FROM audit_log")).scalar_one()
+    store.reads = [newest - 2, newest - 1, newest]  # type: ignore[attr-defined]  # the three plan reads
+    return store  # before them: user adds and logins, then create_case
 
 
 def test_an_intact_log_verifies(logged) -> None:
@@ -335,39 +346,46 @@ def test_an_intact_log_verifies(logged) -> None:
 
 
 def test_a_changed_entry_is_named(logged) -> None:
-    assert _tamper(logged, "UPDATE audit_log SET actor = 'sven' WHERE seq = 7") == [
-        "audit entry 7: changed after it was written (plan.read by sven)"]
+    first = logged.reads[0]
+    assert _tamper(logged, f"UPDATE audit_log SET actor = 'sven' WHERE seq = {first}") == [
+        f"audit entry {first}: changed after it was written (plan.read by sven)"]
 
 
 def test_a_deleted_entry_is_named(logged) -> None:
-    assert _tamper(logged, "DELETE FROM audit_log WHERE seq = 7") == [
-        "audit entry 7: missing: entries 7 were deleted",
-        "audit entry 8: does not follow the entry before it: an entry before it was changed, inserted or deleted"]
+    first, second, _ = logged.reads
+    assert _tamper(logged, f"DELETE FROM audit_log WHERE seq = {first}") == [
+        f"audit entry {first}: missing: entries {first} were deleted",
+        f"audit entry {second}: does not follow the entry before it: an entry before it was changed, inserted or "
+        f"deleted"]
 
 
 def test_an_inserted_entry_is_named(logged) -> None:
+    last = logged.reads[2]
     problems = _tamper(logged, "INSERT INTO audit_log (seq, at, actor, action, case_code, detail, prev_hash, hash) "
-                               "SELECT 100, at, 'mallory', 'plan.read', case_code, '', hash, hash FROM audit_log "
-                               "WHERE seq = 9")
-    assert problems == ["audit entry 100: inserted: the newest entry the log wrote is 9"]
+                               "SELECT 1000, at, 'mallory', 'plan.read', case_code, '', hash, hash FROM audit_log "
+                               f"WHERE seq = {last}")
+    assert problems == [f"audit entry 1000: inserted: the newest entry the log wrote is {last + 1}"]
 
 
 def test_deleting_the_newest_entries_is_detected(logged) -> None:
-    assert _tamper(logged, "DELETE FROM audit_log WHERE seq >= 8") == [
-        "audit entry 9: missing: entries 8-9, the newest, were deleted"]
+    _, second, last = logged.reads
+    assert _tamper(logged, f"DELETE FROM audit_log WHERE seq >= {second}") == [  # with the admin's login after them
+        f"audit entry {last + 1}: missing: entries {second}-{last + 1}, the newest, were deleted"]
 
 
 def test_the_audit_log_is_read_newest_first_filtered_paged_and_the_reading_is_logged(logged) -> None:
+    first, second, last = logged.reads
     admin = logged.login("admin", "admin-password")
-    entries, total = logged.audit_entries(admin, limit=3)
-    assert total == 9
+    entries, total = logged.audit_entries(admin, limit=4)
+    assert total == last + 1
     assert [(e["seq"], e["actor"], e["action"]) for e in entries] == [
-        (9, "anna", "plan.read"), (8, "anna", "plan.read"), (7, "anna", "plan.read")]
-    code = entries[0]["case_code"]
+        (last + 1, "admin", "login"), (last, "anna", "plan.read"), (second, "anna", "plan.read"),
+        (first, "anna", "plan.read")]
+    code = entries[1]["case_code"]
     entries, total = logged.audit_entries(admin, case_code=code, limit=2, offset=2)
-    assert total == 4 and [e["seq"] for e in entries] == [7, 6]  # 10, the first read, was not about the case
+    assert total == 4 and [e["seq"] for e in entries] == [first, first - 1]  # a read and the case's creation
     entries, total = logged.audit_entries(admin, actor="admin")
-    assert total == 6  # four user adds and the two reads before this one
+    assert total == 9  # four user adds, three logins (two in the fixtures, one here) and the two reads before
     assert (entries[0]["action"], entries[0]["case_code"], entries[0]["detail"]) == (
         "audit.read", code, "actor=* limit=2 offset=2")
     with pytest.raises(InputError, match=r"^audit log: expected a page size of at least 1 and an offset of at "
@@ -408,7 +426,7 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
 
 def test_social_workers_and_managers_need_a_unit(store, people) -> None:
     with pytest.raises(InputError, match=r"^user bo: a manager needs a unit \(--unit CODE\)$"):
-        store.add_user(people["admin"], "bo", "bo-password", "manager")
+        store.add_user(people["admin"], "bo", "bo-password-12", "manager")
     with pytest.raises(InputError, match=r"^user mona: a manager needs a unit \(--unit CODE\)$"):
         store.set_role(people["admin"], "mona", "manager")
 

@@ -10,14 +10,20 @@ from streamlit.testing.v1 import AppTest
 
 from matcher.auth import Principal, Role
 from tests.conftest import ROOT
+from ui.shared.context import current_store
+from ui.shared.login import TOKEN
 
 APP = str(ROOT / "app.py")
 PASSWORD = "demo-password-for-tests"
-DEMO_USERS = {Role.SOCIAL_WORKER: Principal("anna", Role.SOCIAL_WORKER, "DEMO"),
-              Role.METHODOLOGIST: Principal("mona", Role.METHODOLOGIST, None),
-              Role.EVALUATOR: Principal("eva", Role.EVALUATOR, None),
-              Role.ADMIN: Principal("admin", Role.ADMIN, None),
-              Role.MANAGER: Principal("maja", Role.MANAGER, "DEMO")}
+DEMO_USERS = {Role.SOCIAL_WORKER: "anna", Role.METHODOLOGIST: "mona", Role.EVALUATOR: "eva", Role.ADMIN: "admin",
+              Role.MANAGER: "maja"}
+
+
+def sign_in(role: Role) -> Principal:
+    """A real login session for the demo user of ``role`` on the app's database (seeded here if it is new),
+    exactly as the login page makes one."""
+    store = current_store("sv")
+    return store.login(DEMO_USERS[role], PASSWORD, client="apptest")
 
 
 def use_demo_database(folder: Path) -> None:
@@ -35,7 +41,7 @@ def app_as(role: Role | None, page: str | None = None, lang: str = "sv") -> AppT
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = lang
     if role is not None:
-        at.session_state["user"] = DEMO_USERS[role]
+        at.session_state[TOKEN] = sign_in(role).token
     at.run()
     if page is not None:
         at.switch_page(page).run()

@@ -54,7 +54,7 @@ def test_add_change_and_disable_a_user_with_errors_as_messages() -> None:
     _add(at, "nils", "social_worker", "", "long-enough-password")
     assert at.error[0].value.endswith("user nils: a social worker needs a unit (--unit CODE)")
     _add(at, "nils", "social_worker", "NORR", "short")
-    assert at.error[0].value.endswith("A password must have at least 10 characters. Got 5 instead.")
+    assert at.error[0].value.endswith("password for nils: a password needs at least 12 characters; this one has 5")
     _add(at, "nils", "social_worker", "NORR", "long-enough-password")
     assert not at.exception
     assert at.success[0].value == "nils is added as social worker."

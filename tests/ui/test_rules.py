@@ -11,7 +11,7 @@ from matcher.rulebase.loading import content_hash
 from matcher.store.db import connect
 from matcher.store.service import CaseStore
 from tests.conftest import RULES
-from tests.ui.apptest import DEMO_USERS, app_as, use_demo_database
+from tests.ui.apptest import app_as, sign_in, use_demo_database
 
 READERS = [Role.METHODOLOGIST, Role.SOCIAL_WORKER, Role.EVALUATOR]
 MST = (RULES / "interventions" / "mst.yaml").read_text(encoding="utf-8")
@@ -152,7 +152,7 @@ def test_saving_needs_a_reason_writes_the_file_and_records_who_and_why(tmp_path,
                                     f"och ändringen är registrerad med ditt namn, tid och motivering.")
     text = (root / "interventions" / "mst.yaml").read_text(encoding="utf-8")
     assert text == edited and text.startswith("# yaml-language-server: $schema=")
-    log = CaseStore(connect(), load_rule_base(root)).rule_log(DEMO_USERS[Role.METHODOLOGIST])
+    log = CaseStore(connect(), load_rule_base(root)).rule_log(sign_in(Role.METHODOLOGIST))
     assert (log[0]["hash"], log[0]["author"], log[0]["reason"]) == (saved, "mona", "MST up to 16 in our municipality")
     assert at.text_area(key="rules_edit_text_mst").value == edited  # editing goes on from the saved file
     assert content_hash(RULES) == real  # the real rules/ is never touched

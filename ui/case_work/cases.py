@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -33,6 +35,10 @@ left, right = st.columns(2)
 with left, st.form("new-case"):
     st.subheader(ctx.t("ui.cases.new"))
     pnr = st.text_input(ctx.t("ui.cases.personnummer"), help=ctx.t("ui.cases.personnummer_help"), key="new-pnr")
+    today = dt.date.today()
+    born_on = st.date_input(ctx.t("ui.cases.born_on"), value=None, help=ctx.t("ui.cases.born_on_help"),
+                            min_value=dt.date(today.year - 26, 1, 1), max_value=today, format="YYYY-MM-DD",
+                            key="new-born")
     sex = st.selectbox(ctx.t("ui.cases.sex"), ["", "F", "M", "X"], key="new-sex",
                        format_func=lambda v: ctx.t(f"ui.cases.sex_{v or 'unknown'}"))
     abroad = st.selectbox(ctx.t("ui.cases.born_abroad"), ["", "yes", "no"], key="new-abroad",
@@ -41,7 +47,7 @@ with left, st.form("new-case"):
     if st.form_submit_button(ctx.t("ui.cases.create")):
         try:
             code = ctx.store.create_case(ctx.user, personnummer=pnr.strip() or None, sex=sex or None,
-                                         born_abroad={"yes": True, "no": False}.get(abroad))
+                                         born_abroad={"yes": True, "no": False}.get(abroad), born_on=born_on)
             st.session_state[CASE] = code
             st.switch_page("ui/case_work/assess.py")
         except (InputError, AccessDenied) as exc:

@@ -1,8 +1,8 @@
 """What every page needs: the logged-in user, the language, the case store, the rules and model in use.
 
 The store is one per server process (``st.cache_resource``); on first start it migrates the database
-and, unless ``INSATSMATCH_DEMO=0``, seeds demo users and synthetic cases, printing the passwords once
-to the terminal.
+and, unless ``INSATSMATCH_DEMO=0``, seeds demo users and synthetic cases (their passwords are shown on the
+login page in demo mode, never printed).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from matcher.auth import AccessDenied, Principal
 from matcher.errors import ConflictError
 from matcher.i18n import t
 from matcher.store.db import connect, upgrade
-from matcher.store.demo import announce, demo_enabled, seed
+from matcher.store.demo import demo_enabled, remember_passwords, seed
 from matcher.store.service import CaseStore
 from ui.shared.loading import served
 
@@ -34,7 +34,7 @@ def _engine() -> Engine:
         rules, model, _ = served()
         passwords = seed(CaseStore(engine, rules), model)
         if passwords:
-            print(announce(passwords), flush=True)
+            remember_passwords(passwords)
     return engine
 
 
@@ -56,17 +56,28 @@ class Page:
         return t(self.lang, key, **values)
 
 
+def serving(lang: str) -> tuple[RuleBase, RiskModel, str | None]:
+    """The rule base and model in use, or a message and a stop when none could ever be loaded."""
+    try:
+        return served()
+    except (RuleBaseError, InputError) as exc:
+        st.error(t(lang, "ui.rules_broken") + "\n\n" + str(exc))
+        st.stop()
+        raise  # not reached: st.stop ends the run
+
+
+def current_store(lang: str) -> CaseStore:
+    rules, _, _ = serving(lang)
+    return case_store(rules.content_hash, rules)
+
+
 def page() -> Page:
-    """The context of a page; pages are only reachable after login, so a user is always present."""
+    """The context of a page; pages are only reachable after login (app.py re-reads the user on every run)."""
     lang = st.session_state.get("lang", "sv")
     user = st.session_state.get(USER)
     if user is None:
         st.stop()
-    try:
-        rules, model, problem = served()
-    except (RuleBaseError, InputError) as exc:
-        st.error(t(lang, "ui.rules_broken") + "\n\n" + str(exc))
-        st.stop()
+    rules, model, problem = serving(lang)
     if problem:
         st.warning(t(lang, "ui.rules_reload_failed") + "\n\n" + problem)
     return Page(user, lang, case_store(rules.content_hash, rules), rules, model)
