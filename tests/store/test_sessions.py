@@ -48,7 +48,7 @@ def test_a_made_up_principal_does_nothing(store, users) -> None:
     ghost = Principal("ghost", Role.ADMIN, None, "made-up-token")
     forged = Principal("anna", Role.ADMIN, None, users["anna"].token)  # a real session, a role it does not have
     for action in ADMIN_ACTIONS.values():
-        with pytest.raises(AccessDenied, match="^ghost: not signed in, or signed out after 30 minutes"):
+        with pytest.raises(AccessDenied, match=r"^ghost: not signed in, or signed out after 30 minutes"):
             action(store, ghost)
         with pytest.raises(AccessDenied, match=r"^anna: your role or unit was changed \(now social_worker, unit "
                                                r"NORR\); reload the page"):
@@ -66,10 +66,10 @@ def test_disabling_a_user_or_changing_the_role_takes_effect_at_the_next_call(sto
     renewed = store.resume(anna.token)  # what the app does on the next click
     assert renewed is not None and (renewed.role, renewed.unit) == (Role.METHODOLOGIST, "NORR")
     store.disable_user(admin, "anna")
-    with pytest.raises(AccessDenied, match="^anna: this account has been disabled; ask an admin$"):
+    with pytest.raises(AccessDenied, match=r"^anna: this account has been disabled; ask an admin$"):
         store.catalogue(renewed, "NORR")
     assert store.resume(anna.token) is None
-    with pytest.raises(AccessDenied, match="^unknown user, wrong password or disabled account$"):
+    with pytest.raises(AccessDenied, match=r"^unknown user, wrong password or disabled account$"):
         store.login("anna", "anna-password")
 
 
@@ -79,7 +79,7 @@ def test_logout_ends_the_session_on_the_server(store, users) -> None:
     assert store.resume_cookie(cookie) == anna
     store.logout(anna)
     assert store.resume(anna.token) is None and store.resume_cookie(cookie) is None
-    with pytest.raises(AccessDenied, match="^anna: not signed in"):
+    with pytest.raises(AccessDenied, match=r"^anna: not signed in"):
         store.list_cases(anna)
     assert [actor for actor, _ in _actions(store, "logout")] == ["anna"]
 
@@ -99,8 +99,8 @@ def test_a_session_ends_after_the_idle_timeout(store, users) -> None:
     short.list_cases(anna)
     with store.engine.begin() as conn:
         conn.execute(update(LoginSession).values(last_seen=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)))
-    with pytest.raises(AccessDenied, match="^anna: not signed in, or signed out after 5 minutes without activity; "
-                                           "sign in again$"):
+    with pytest.raises(AccessDenied, match=r"^anna: not signed in, or signed out after 5 minutes without activity; "
+                                           r"sign in again$"):
         short.list_cases(anna)
     assert short.resume(anna.token) is None
 
@@ -109,11 +109,11 @@ def test_guessing_passwords_is_slowed_then_locked_and_every_failure_is_audited(s
     strict = CaseStore(store.engine, store.rules, key=KEY, passwords=FAST,
                        login_policy=LoginPolicy(max_delay_s=0))  # no waiting between tries: straight to the lock
     for _ in range(10):
-        with pytest.raises(AccessDenied, match="^unknown user, wrong password or disabled account$"):
+        with pytest.raises(AccessDenied, match=r"^unknown user, wrong password or disabled account$"):
             strict.login("anna", "wrong-password", client="app:10.0.0.7")
     for _ in range(15):
-        with pytest.raises(LoginThrottled, match="^too many failed logins for this user or from this computer; try "
-                                                 "again in 9[0-9][0-9] seconds$"):
+        with pytest.raises(LoginThrottled, match=r"^too many failed logins for this user or from this computer; try "
+                                                 r"again in 9[0-9][0-9] seconds$"):
             strict.login("anna", "wrong-password", client="app:10.0.0.7")
     with pytest.raises(LoginThrottled):
         strict.login("anna", "anna-password", client="app:10.0.0.8")  # the right password, from elsewhere: locked
@@ -132,7 +132,7 @@ def test_failed_attempts_wait_longer_and_longer(store, users) -> None:
     for _ in range(3):
         with pytest.raises(AccessDenied):
             store.login("anna", "wrong-password")
-    with pytest.raises(LoginThrottled, match="try again in 1 seconds$"):
+    with pytest.raises(LoginThrottled, match=r"try again in 1 seconds$"):
         store.login("anna", "anna-password")  # too soon after three failures, even with the right password
 
 
@@ -160,7 +160,7 @@ def test_password_rules(password: str, problem: str | None) -> None:
 
 
 def test_a_weak_password_is_refused_when_a_user_is_added(store, users) -> None:
-    with pytest.raises(ValueError, match="^password for nils: this password is on the list of common passwords"):
+    with pytest.raises(ValueError, match=r"^password for nils: this password is on the list of common passwords"):
         store.add_user(users["admin"], "nils", "qwertyuiop123", "evaluator")
 
 

@@ -216,7 +216,7 @@ def test_personnummer_is_stored_only_as_a_keyed_hmac(store, people) -> None:
     with store.engine.connect() as conn:
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM cases")) for v in row)
     assert "121212" not in dump and "1212" not in dump.replace(code, "")
-    with pytest.raises(InputError, match="^your unit already has a case with this personnummer; use find to open it$"):
+    with pytest.raises(InputError, match=r"^your unit already has a case with this personnummer; use find to open it$"):
         store.create_case(people["anna"], personnummer="121212-1212")
     # another unit opens its own case for the same child, and learns nothing of the first one
     other = store.create_case(people["sven"], personnummer="20121212-1212")
