@@ -187,3 +187,30 @@ def test_a_threat_puts_the_act_first_action_above_everything(page) -> None:
     risk = page.get_by_text("Risknivå:", exact=False).first
     assert act_first.bounding_box()["y"] < risk.bounding_box()["y"]
     _shot(page, "09-act-first")
+
+
+def test_a_reload_keeps_the_session_and_logging_out_ends_it(page, server: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("DEMO – syntetiska uppgifter", exact=False)).to_be_visible()
+    expect(page.locator("code", has_text=PASSWORD).first).to_be_visible()  # demo mode shows the passwords
+    _login(page)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "insatsmatch_session")
+    assert cookie["sameSite"] == "Strict" and "." in cookie["value"]
+    page.reload()
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)  # still signed in
+    expect(page.get_by_text("DEMO – syntetiska uppgifter", exact=False)).to_be_visible()
+    _shot(page, "06-after-reload")
+    page.get_by_role("button", name="Logga ut").click()
+    expect(page.get_by_role("heading", name="Logga in")).to_be_visible(timeout=60_000)
+    # the old cookie, replayed in a fresh browser context, opens nothing: the session ended on the server
+    replay = page.context.browser.new_context()
+    replay.add_cookies([cookie])
+    again = replay.new_page()
+    again.goto(server)
+    again.wait_for_selector(IDLE, timeout=60_000)
+    expect(again.get_by_role("heading", name="Logga in")).to_be_visible()
+    expect(again.get_by_role("heading", name="Ärenden")).to_have_count(0)
+    replay.close()
