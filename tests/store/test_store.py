@@ -39,14 +39,18 @@ def _items(*actors: str) -> list[PlanItemInput]:
 def test_migration_from_empty_to_head(engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions",
-            "catalogue_versions"} <= tables
+            "catalogue_versions", "store_identity"} <= tables
     assert {"sessions_delivered", "hours_delivered"} <= {c["name"] for c in inspect(engine).get_columns("plan_items")}
+    assert [t for t in ("cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
+                        "plan_items", "follow_ups") if "seal" in {c["name"] for c in inspect(engine).get_columns(t)}] \
+        == ["cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
+            "plan_items", "follow_ups"]
     upgrade(engine)  # running it again changes nothing
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 # ------------------------------------------------------------------ access matrix
