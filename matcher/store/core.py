@@ -43,6 +43,7 @@ class StoreCore:
         self.rules = rules
         self._sessions = sessions(engine)
         opened = identity.open_key(engine, key)
+        self.database_id = opened.database_id
         self._pnr_key = keys.subkey(opened.key, "personnummer")
         self._audit_key = keys.subkey(opened.key, "audit-chain")
         self._seal_key = keys.subkey(opened.key, "case-seals")

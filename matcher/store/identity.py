@@ -84,8 +84,8 @@ def _keyed_data(session: Session) -> str:
     """What keyed data the database holds, in words; empty when none."""
     cases = session.scalar(select(func.count(Case.id)).where(Case.pnr_hmac.is_not(None))) or 0
     entries = session.scalar(select(func.count(AuditEntry.id))) or 0
-    found = [f"{cases} cases with a personnummer"] if cases else []
-    return ", ".join(found + ([f"{entries} audit entries"] if entries else []))
+    return ", ".join(f"{what}: {n}" for what, n in (("cases with a personnummer", cases), ("audit entries", entries))
+                     if n)
 
 
 def _origin() -> str:
