@@ -97,8 +97,8 @@ class Checkpoints:
             table = table_of(model)
             count, highest = session.execute(select(func.count(), func.max(table.c.id)).select_from(table)).one()
             rows[table.name] = [count, highest or 0]
-        fields = {"database": self.database_id, "seq": head.seq, "head": head.hash, "rows": rows,
-                  "at": utc_text(now())}
+        fields: dict[str, Any] = {"database": self.database_id, "seq": head.seq, "head": head.hash, "rows": rows,
+                                  "at": utc_text(now())}
         line = json.dumps({**fields, "mac": self._mac(fields)}, sort_keys=True, ensure_ascii=False) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:

@@ -94,9 +94,12 @@ def _origin() -> str:
 
 
 def _load(why: str) -> bytes:
+    """The key; when it is missing, ``why`` no new one is made and where an earlier version kept it."""
     try:
         return keys.load(create=False)
     except keys.OutsideKeyError as exc:
+        if os.environ.get("INSATSMATCH_HMAC_KEY") is not None or keys.key_file().exists():
+            raise  # there is a key, but it is malformed: the message says so
         old = data_path() / OLD_KEY_FILE
         hint = (f". Earlier versions kept the key in {old}: move that file to {keys.key_file()} (or set "
                 f"INSATSMATCH_KEY_FILE to it)") if old.exists() else ""

@@ -14,10 +14,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, select, update
+from sqlalchemy import Connection, RowMapping, Table, event, select, update
 from sqlalchemy.orm import Mapper, Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -49,7 +49,7 @@ def _plain(value: Any) -> str:
     raise TypeError(f"a case-data column holds a {type(value).__name__}, which a seal cannot cover")
 
 
-def seal(key: bytes, table: str, row: Mapping[str, Any]) -> str:
+def seal(key: bytes, table: str, row: RowMapping) -> str:
     """The seal of one row as the database returns it (the ``seal`` column itself left out)."""
     content = {name: value for name, value in row.items() if name != "seal"}
     body = json.dumps([table, content], sort_keys=True, ensure_ascii=False, default=_plain)
@@ -98,7 +98,7 @@ def _case_codes(session: Session) -> dict[str, dict[int, str]]:
     return codes
 
 
-def _rows(session: Session) -> Iterator[tuple[str, Mapping[str, Any]]]:
+def _rows(session: Session) -> Iterator[tuple[str, RowMapping]]:
     for model in SEALED:
         table = table_of(model)
         for row in session.execute(select(table).order_by(table.c.id)).mappings():

@@ -22,6 +22,10 @@ RESULT = {"version": {"rule_base": "sha256:abc", "model": "m", "evidence_snapsho
           "recommendations": [{"id": "mst", "rank": 1}]}
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
 def _sql(store: CaseStore, *statements: str) -> None:
     with store.engine.begin() as conn:
         for statement in statements:
@@ -110,12 +114,12 @@ def test_rows_from_before_seals_are_sealed_once_and_a_later_unsealed_row_is_forg
     assert store.seal_rows(admin) == {"assessments": 1, "plan_items": 1}
     assert _verify(store) == []
     _sql(store, "UPDATE decisions SET seal = NULL")
-    with pytest.raises(InputError, match=rf"^every case-data row was sealed on {dt.date.today()}; a row without a seal "
+    with pytest.raises(InputError, match=rf"^every case-data row was sealed on {_today()}; a row without a seal "
                                          r"since then was written outside Insatsmatch and is not sealed now: 'matcher "
                                          r"audit verify' names it$"):
         store.seal_rows(admin)
     assert _verify(store) == [f"decisions 1 (case {case}): has no seal, though every row was sealed on "
-                              f"{dt.date.today()}: it was written outside Insatsmatch"]
+                              f"{_today()}: it was written outside Insatsmatch"]
 
 
 def test_checkpoints_are_written_every_n_entries_signed_and_owner_only(engine, rules, tmp_path) -> None:

@@ -11,7 +11,8 @@ from matcher.store.db import connect, data_dir, upgrade
 from matcher.store.service import CaseStore
 from tests.conftest import FAST, KEY
 
-ADVICE = "Restore the key this database was created with (docs/security.md, 'Keys'); a new key cannot read existing data"
+ADVICE = ("Restore the key this database was created with (docs/security.md, 'Keys'); a new key cannot read existing "
+          "data")
 
 
 def _mode(path) -> int:
