@@ -5,12 +5,14 @@ the head, nor a wiped log, nor deleted case rows. A checkpoint records, at one m
 and for each case-data table how many rows it had up to which id; it is signed with a subkey of the outside key
 and appended as one JSON line to a file outside the data folder (``INSATSMATCH_CHECKPOINTS``, by default beside
 the key file), created owner-only. The store writes one after every ``INSATSMATCH_CHECKPOINT_EVERY`` entries
-(default 100) and when an admin asks (``matcher audit checkpoint``); ``compare`` checks the database against the
-newest one. One file may serve several databases: each line names its database's id.
+(default 100) and when an admin asks (``matcher audit checkpoint``); ``compare`` checks the database against
+every one of them, so a checkpoint written after a tampering does not hide it. One file may serve several
+databases: each line names its database's id.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import json
@@ -82,8 +84,7 @@ class Checkpoints:
         """Whether entry ``seq`` calls for a checkpoint; if so, other threads of this process will not ask too."""
         with self._lock:
             if self._last is None:
-                newest = self.read()[0]
-                self._last = newest.seq if newest else 0
+                self._last = max((c.seq for c in self.read()[0]), default=0)
             if seq - self._last < self.every:
                 return False
             self._last = seq
@@ -109,70 +110,93 @@ class Checkpoints:
             self._last = max(self._last or 0, head.seq)
         return Checkpoint(head.seq, head.hash, rows, fields["at"])
 
-    def read(self) -> tuple[Checkpoint | None, list[str]]:
-        """The newest checkpoint of this database whose signature holds, and every line that is not sound."""
-        newest: Checkpoint | None = None
+    def read(self) -> tuple[list[Checkpoint], list[str]]:
+        """The checkpoints of this database whose signature holds, in file order, and every line that is not sound."""
+        found: list[Checkpoint] = []
         problems: list[str] = []
         if not self.path.exists():
-            return None, problems
+            return found, problems
         for number, text in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
             try:
                 fields = json.loads(text)
                 mine = fields.get("database") == self.database_id
                 mac = fields.pop("mac")
-                found = Checkpoint(int(fields["seq"]), str(fields["head"]), dict(fields["rows"]), str(fields["at"]))
+                checkpoint = Checkpoint(int(fields["seq"]), str(fields["head"]), dict(fields["rows"]),
+                                        str(fields["at"]))
             except (ValueError, KeyError, TypeError, AttributeError):
                 problems.append(f"{self.path} line {number}: not a checkpoint (expected one JSON object per line "
                                 f"as Insatsmatch writes them)")
                 continue
             if not mine:
                 continue
-            if not hmac.compare_digest(str(mac), self._mac(fields)):
+            if hmac.compare_digest(str(mac), self._mac(fields)):
+                found.append(checkpoint)
+            else:
                 problems.append(f"{self.path} line {number}: the signature does not match: the line was edited, "
                                 f"or signed with another key")
-            elif newest is None or found.seq >= newest.seq:
-                newest = found
-        return newest, problems
+        return found, problems
 
     def compare(self, session: Session) -> list[str]:
-        """What the database has lost since its newest checkpoint, and what is wrong with the file."""
-        newest, problems = self.read()
+        """What the database has lost or rewritten since any of its checkpoints, and what is wrong with the file.
+        Every checkpoint counts, so one written after a tampering does not hide it."""
+        found, problems = self.read()
         head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-        if newest is None:
+        if not found:
             if head.seq >= self.every:
                 problems.append(f"{self.path} holds no checkpoint of this database (id {self.database_id}), though "
                                 f"its audit log reaches entry {head.seq} and one is written every {self.every}: "
                                 f"the file was replaced, or the database's id changed. Restore the file from its "
                                 f"backup, or write one now with 'matcher audit checkpoint --as ADMIN'")
             return problems
-        return problems + _lost_entries(session, head, newest, self.path) + _lost_rows(session, newest)
+        return problems + _lost_entries(session, head, found, self.path) + _lost_rows(session, found)
 
 
-def _lost_entries(session: Session, head: AuditHead, checkpoint: Checkpoint, path: Path) -> list[str]:
-    entries = session.scalar(select(func.count(AuditEntry.id))) or 0
-    if entries == 0:
-        return [f"audit log: wiped: it holds no entries, but {checkpoint} in {path} recorded entries up to "
-                f"{checkpoint.seq}"]
-    if head.seq < checkpoint.seq:
-        return [f"audit log: cut off: its newest entry is {head.seq}, but {checkpoint} in {path} recorded entries "
-                f"up to {checkpoint.seq}: entries {head.seq + 1}-{checkpoint.seq} were deleted and the head reset"]
-    recorded = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == checkpoint.seq))
-    if recorded is None:
-        return [f"audit entry {checkpoint.seq}: missing, though {checkpoint} recorded it"]
-    if recorded != checkpoint.head:
-        return [f"audit entry {checkpoint.seq}: not the entry {checkpoint} recorded: the log was rewritten"]
-    return []
+def _recorded(session: Session, seqs: list[int]) -> dict[int, str]:
+    """The hash of each of these audit entries that exists."""
+    hashes: dict[int, str] = {}
+    for start in range(0, len(seqs), 500):
+        query = select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(seqs[start:start + 500]))
+        hashes.update({seq: digest for seq, digest in session.execute(query)})
+    return hashes
 
 
-def _lost_rows(session: Session, checkpoint: Checkpoint) -> list[str]:
+def _lost_entries(session: Session, head: AuditHead, found: list[Checkpoint], path: Path) -> list[str]:
+    highest = max(found, key=lambda c: c.seq)
+    if not session.scalar(select(func.count(AuditEntry.id))):
+        return [f"audit log: wiped: it holds no entries, but {highest} in {path} recorded entries up to {highest.seq}"]
+    problems = []
+    if highest.seq > head.seq:
+        problems.append(f"audit log: cut off: its newest entry is {head.seq}, but {highest} in {path} recorded "
+                        f"entries up to {highest.seq}: entries {head.seq + 1}-{highest.seq} were deleted and the "
+                        f"head reset")
+    below = [c for c in found if c.seq <= head.seq]
+    hashes = _recorded(session, sorted({c.seq for c in below}))
+    differ = sorted((c for c in below if hashes.get(c.seq) != c.head), key=lambda c: c.seq)
+    if differ:
+        first = differ[0]
+        what = "missing, though" if first.seq not in hashes else "not the entry"
+        more = f"; {len(differ) - 1} later checkpoints disagree too" if len(differ) > 1 else ""
+        problems.append(f"audit entry {first.seq}: {what} {first} recorded: the log was rewritten from there on"
+                        f"{more}")
+    return problems
+
+
+def _lost_rows(session: Session, found: list[Checkpoint]) -> list[str]:
+    """Per table, the checkpoint that counted most of the rows now gone (rows up to its highest id)."""
     lost = []
     for model in SEALED:
         table = table_of(model)
-        if table.name in REPLACED or table.name not in checkpoint.rows:
+        if table.name in REPLACED:
             continue
-        counted, highest = checkpoint.rows[table.name]
-        now_rows = session.scalar(select(func.count()).select_from(table).where(table.c.id <= highest)) or 0
-        if now_rows < counted:
-            lost.append(f"{table.name}: {counted - now_rows} of the {counted} rows up to id {highest} that "
-                        f"{checkpoint} counted are gone: deleted outside Insatsmatch")
+        ids = sorted(session.scalars(select(table.c.id)))
+        worst: tuple[int, int, int, Checkpoint] | None = None
+        for checkpoint in found:
+            counted, highest = checkpoint.rows.get(table.name, (0, 0))
+            gone = counted - bisect.bisect_right(ids, highest)
+            if gone > 0 and (worst is None or gone >= worst[0]):
+                worst = (gone, counted, highest, checkpoint)
+        if worst is not None:
+            gone, counted, highest, checkpoint = worst
+            lost.append(f"{table.name}: {gone} of the {counted} rows up to id {highest} that {checkpoint} counted "
+                        f"are gone: deleted outside Insatsmatch")
     return lost

@@ -143,3 +143,22 @@ def test_checkpoints_are_written_every_n_entries_signed_and_owner_only(engine, r
         f"{path} holds no checkpoint of this database (id {store.database_id}), though its audit log reaches entry 11 "
         f"and one is written every 4: the file was replaced, or the database's id changed. Restore the file from its "
         f"backup, or write one now with 'matcher audit checkpoint --as ADMIN'"]
+
+
+def test_a_checkpoint_written_after_a_tampering_does_not_hide_it(engine, rules, tmp_path) -> None:
+    path = tmp_path / "checkpoints.jsonl"
+    upgrade(engine)
+    store = CaseStore(engine, rules, key=KEY, passwords=FAST, checkpoints=path, checkpoint_every=4)
+    store.add_user(None, "admin", "admin-password", "admin")
+    admin = store.login("admin", "admin-password")
+    for _ in range(4):
+        store.list_users(admin)  # entries 2-5; a checkpoint after entry 4
+    _sql(store, "DELETE FROM audit_log WHERE seq >= 3",
+         "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_log WHERE seq = 2)")
+    for _ in range(6):
+        store.list_users(admin)  # entries 3-8 again; a checkpoint after the new entry 8
+    first, second = (json.loads(line) for line in path.read_text().splitlines())
+    assert (first["seq"], second["seq"]) == (4, 8)
+    assert store.verify_audit(admin) == [
+        f"audit entry 4: not the entry the checkpoint of {first['at'][:19].replace('T', ' ')} UTC (entry 4) recorded: "
+        f"the log was rewritten from there on"]
