@@ -30,6 +30,17 @@ FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
 KEY = b"test-only-key-0123456789abcdef01"
 
 
+@pytest.fixture(autouse=True)
+def outside_files(tmp_path_factory, monkeypatch) -> Path:
+    """The key file and the audit checkpoint file of every test in a folder of its own, never the real
+    ~/.config/insatsmatch."""
+    folder = tmp_path_factory.mktemp("outside")
+    monkeypatch.setenv("INSATSMATCH_KEY_FILE", str(folder / "hmac.key"))
+    monkeypatch.setenv("INSATSMATCH_CHECKPOINTS", str(folder / "audit-checkpoints.jsonl"))
+    monkeypatch.delenv("INSATSMATCH_CHECKPOINT_EVERY", raising=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def rules() -> RuleBase:
     return load_rule_base(RULES)

@@ -1,5 +1,8 @@
 """`matcher db|users|audit|export`: the case store from the command line.
 
+The store opens with the outside key (``matcher.keys``): a missing key, a key of the wrong length or one that
+does not match the database stops every command with a message that says which key and where it was looked for.
+
 Commands that act for a user log in first: the user from --as (or INSATSMATCH_USER), the password
 from INSATSMATCH_PASSWORD or a prompt. On an empty database the first user, an admin, can be added
 without logging in.
@@ -14,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from matcher import keys
 from matcher.auth import AccessDenied, Principal, Role
 from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import load_rule_base
@@ -54,8 +58,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     set_role.set_defaults(run=_users_set_role)
 
     aud = sub.add_parser("audit", help="the audit log (admin)").add_subparsers(required=True, metavar="ACTION")
-    aud.add_parser("verify", parents=[acting], help="check the hash chain; exit 1 and name every broken entry") \
+    aud.add_parser("verify", parents=[acting], help="check the hash chain, the newest checkpoint and the seals of "
+                                                    "the case rows; exit 1 and name every problem") \
         .set_defaults(run=_audit_verify)
+    aud.add_parser("checkpoint", parents=[acting], help="write a signed checkpoint of the log's head and the case "
+                                                        "tables to the checkpoint file now") \
+        .set_defaults(run=_audit_checkpoint)
+    aud.add_parser("seal", parents=[acting], help="seal the case rows written before seals existed (once, after "
+                                                  "'db upgrade' to revision 0004)") \
+        .set_defaults(run=_audit_seal)
 
     exp = sub.add_parser("export", help="pseudonymised exports (evaluator)")
     outcomes = exp.add_subparsers(required=True, metavar="WHAT").add_parser(
@@ -70,7 +81,10 @@ def store() -> CaseStore:
     if current_revision(engine) is None:
         raise InputError(f"the database {engine.url.render_as_string(hide_password=True)} has no schema yet; "
                          f"run 'matcher db upgrade' first")
-    return CaseStore(engine, load_rule_base())
+    try:
+        return CaseStore(engine, load_rule_base())
+    except keys.OutsideKeyError as exc:
+        raise InputError(str(exc)) from None
 
 
 _SIGNED_IN: list[tuple[CaseStore, Principal]] = []
@@ -168,6 +182,24 @@ def _audit_verify(args: argparse.Namespace) -> int:
     print("audit log intact" if not problems else f"{len(problems)} problem{'s' if len(problems) > 1 else ''} "
           f"in the audit log of {database_url().split('@')[-1]}")
     return 1 if problems else 0
+
+
+@guarded
+def _audit_checkpoint(args: argparse.Namespace) -> int:
+    case_store = store()
+    checkpoint = case_store.write_checkpoint(login(case_store, args))
+    print(f"{case_store.checkpoint_file}: {checkpoint} written ({sum(n for n, _ in checkpoint.rows.values())} "
+          f"case rows counted)")
+    return 0
+
+
+@guarded
+def _audit_seal(args: argparse.Namespace) -> int:
+    case_store = store()
+    counts = case_store.seal_rows(login(case_store, args))
+    print(", ".join(f"{table}: {n}" for table, n in counts.items()) + " rows sealed" if counts else
+          "no unsealed rows: nothing to seal")
+    return 0
 
 
 @guarded

@@ -13,6 +13,7 @@ from matcher.errors import InputError
 from matcher.local.catalogue import LocalCatalogue, StoredCatalogue
 from matcher.local.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.store.core import StoreCore, existing_unit
+from matcher.store.free_text import refuse_personnummer
 from matcher.store.tables import (
     Case,
     CatalogueVersion,
@@ -40,6 +41,7 @@ class CatalogueRecords(StoreCore):
         (the version, whether it was new; an unchanged catalogue keeps its version)."""
         if not reason.strip():
             raise InputError("catalogue save: a reason is required; say why the catalogue changed")
+        refuse_personnummer(f"catalogue save for unit {catalogue.unit}", [("reason", reason)])
         with self._tx(who, "catalogue.save", detail=f"{catalogue.unit}: {reason}") as session:
             authorize(who, Action.CATALOGUE_WRITE, catalogue.unit)
             unit = existing_unit(session, catalogue.unit, lock=True)  # two saves at once get numbers in turn

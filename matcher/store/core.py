@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,10 +19,10 @@ from matcher.auth import AccessDenied, Action, LoginPolicy, Passwords, Principal
 from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean
-from matcher.store import audit
-from matcher.store.db import data_dir, sessions
+from matcher.store import audit, identity, seals
+from matcher.store.checkpoints import Checkpoints, default_every, default_file
+from matcher.store.db import sessions
 from matcher.store.login_tables import LoginSession
-from matcher.store.personnummer import hmac_key
 from matcher.store.tables import (
     Case,
     Unit,
@@ -57,18 +57,35 @@ class StoreCore:
 
     def __init__(self, engine: Engine, rules: RuleBase, key: bytes | None = None,
                  passwords: Passwords | None = None, consent_age: int | None = None,
+                 checkpoints: Path | None = None, checkpoint_every: int | None = None,
                  login_policy: LoginPolicy | None = None):
+        """``key``: the outside key (default ``keys.load``, checked against the database: ``identity.py``);
+        ``checkpoints``: the checkpoint file (default ``INSATSMATCH_CHECKPOINTS`` or beside the key file), written
+        after every ``checkpoint_every`` audit entries (default ``INSATSMATCH_CHECKPOINT_EVERY`` or 100)."""
         self.engine = engine
         self.rules = rules
         self._sessions = sessions(engine)
-        key = key if key is not None else hmac_key(data_dir())
-        self._pnr_key = hmac.new(key, b"personnummer", hashlib.sha256).digest()
-        self._audit_key = hmac.new(key, b"audit-chain", hashlib.sha256).digest()
-        self._cookie_key = keys.subkey(key, "session-cookie")
+        opened = identity.open_key(engine, key)
+        self.database_id = opened.database_id
+        self._pnr_key = keys.subkey(opened.key, "personnummer")
+        self._audit_key = keys.subkey(opened.key, "audit-chain")
+        self._seal_key = keys.subkey(opened.key, "case-seals")
+        self._sessions.configure(info={seals.KEY: self._seal_key})
+        self._checkpoints = Checkpoints(checkpoints or default_file(), keys.subkey(opened.key, "audit-checkpoints"),
+                                        opened.database_id, checkpoint_every or default_every())
+        event.listen(self._sessions, "after_commit", self._checkpoint_if_due)
+        self._cookie_key = keys.subkey(opened.key, "session-cookie")
         self.passwords = passwords or Passwords()
         self.login_policy = login_policy or LoginPolicy.from_environment()
         self.consent_age = rules.policy.multi_agency_consent_age if consent_age is None else consent_age
 
+
+    def _checkpoint_if_due(self, session: Session) -> None:
+        """After a commit that logged entry N: a checkpoint when N is ``checkpoint_every`` past the last one."""
+        seq = session.info.pop(audit.SEQ, None)
+        if seq is not None and self._checkpoints.due(seq):
+            with self._sessions.begin() as checkpointing:
+                self._checkpoints.take(checkpointing)
 
     @contextmanager
     def _tx(self, who: Principal | str, action: str, case_code: str | None = None,

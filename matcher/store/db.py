@@ -1,5 +1,8 @@
 """Connecting to the case store: ``DATABASE_URL``, or a SQLite file in the data folder by default.
 
+The data folder is created owner-only (0700) and a new SQLite file owner-only (0600; SQLite gives its WAL and
+shared-memory files the same permissions). The outside key is not kept here (``matcher.keys``).
+
 SQLite runs in WAL mode and every transaction starts with BEGIN IMMEDIATE, so concurrent writers
 wait their turn (up to the busy timeout) instead of failing half-way. The schema is managed by
 Alembic (``migrations/``); ``upgrade`` brings any database to the newest version.
@@ -13,17 +16,22 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def data_path() -> Path:
+    """The data folder (``INSATSMATCH_DATA``), without creating it."""
+    return Path(os.environ.get("INSATSMATCH_DATA", DATA_DIR))
+
+
 def data_dir() -> Path:
-    """The folder for the default database and the HMAC key; created on first use."""
-    folder = Path(os.environ.get("INSATSMATCH_DATA", DATA_DIR))
-    folder.mkdir(parents=True, exist_ok=True)
+    """The folder for the default database; created owner-only on first use."""
+    folder = data_path()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
 
@@ -35,6 +43,7 @@ def connect(url: str | None = None) -> Engine:
     url = url or database_url()
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
+    _create_owner_only(url)
     engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -51,6 +60,17 @@ def connect(url: str | None = None) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_owner_only(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only, before SQLite creates it with the umask's."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -12,6 +12,7 @@ from matcher.errors import InputError
 from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
+from matcher.store.free_text import refuse_personnummer
 from matcher.store.rule_versions import record_rules
 from matcher.store.tables import (
     Assessment,
@@ -71,6 +72,9 @@ class DecisionRecords(StoreCore):
                                  f"found {outcome!r}")
             if outcome != "accepted" and not reason.strip():
                 raise InputError(f"decision on {intervention}: a reason is required when it is {outcome}")
+            refuse_personnummer(f"decision on case {code}, {intervention}", [("reason", reason)])
+        refuse_personnummer(f"decision on case {code}", [("youth_view", youth_view), ("youth_goals", youth_goals),
+                                                          ("guardian_view", guardian_view)])
         with self._tx(who, "decision.record", code, str(recommendation_id)) as session:
             case = self._case(session, who, code, Action.CASE_WRITE)
             rec = session.get(Recommendation, recommendation_id)

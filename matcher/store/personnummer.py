@@ -1,8 +1,7 @@
 """Swedish personal identity numbers: validated, then kept only as a keyed HMAC for look-up.
 
-The key lives outside the database: ``INSATSMATCH_HMAC_KEY`` (hex), or else a key file in the data
-folder created on first use with owner-only permissions. Without the key, a stored HMAC cannot be
-linked back to a person.
+The key is a subkey of the outside key (``matcher.keys``), kept outside the database and the data folder.
+Without it, a stored HMAC cannot be linked back to a person.
 """
 
 from __future__ import annotations
@@ -10,10 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import re
-import secrets
-from pathlib import Path
 
 from matcher.errors import InputError
 
@@ -57,18 +53,6 @@ def _luhn(digits: str) -> int:
         d = int(ch) * (2 if i % 2 == 0 else 1)
         total += d - 9 if d > 9 else d
     return total % 10
-
-
-def hmac_key(data_dir: Path) -> bytes:
-    env = os.environ.get("INSATSMATCH_HMAC_KEY")
-    if env:
-        return bytes.fromhex(env)
-    path = data_dir / "personnummer-hmac.key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
 
 
 def pseudonym(personnummer: str, key: bytes) -> str:

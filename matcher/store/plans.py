@@ -17,6 +17,7 @@ from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
 from matcher.store.core import StoreCore
+from matcher.store.free_text import refuse_personnummer
 from matcher.store.tables import (
     Case,
     Consent,
@@ -171,6 +172,7 @@ class PlanRecords(StoreCore):
             raise InputError(f"{where}: status must be one of {', '.join(ITEM_STATUSES)}; found {item.status!r}")
         if not item.goal.strip():
             raise InputError(f"{where}: a goal is required")
+        refuse_personnummer(where, [("goal", item.goal)])
         if item.follow_up_on < item.start_on:
             raise InputError(f"{where}: follow-up date {item.follow_up_on} is before the start {item.start_on}")
         for name in ("sessions_delivered", "hours_delivered"):

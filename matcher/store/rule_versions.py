@@ -15,6 +15,7 @@ from matcher.engine.risk import RiskModel
 from matcher.errors import InputError
 from matcher.rulebase.loading import RuleBase, content_hash, rule_files
 from matcher.store.core import StoreCore
+from matcher.store.free_text import refuse_personnummer
 from matcher.store.tables import (
     Assessment,
     Case,
@@ -31,6 +32,7 @@ class RuleRecords(StoreCore):
         """Record the rule base in ``root`` as a version: (its hash, whether it was new)."""
         if not reason.strip():
             raise InputError("rules save: say why the rules changed (--reason)")
+        refuse_personnummer("rules save", [("reason", reason)])
         with self._tx(who, "rules.save", detail=reason) as session:
             authorize(who, Action.RULES_WRITE)
             return record_rules(session, root, who.username, reason)

@@ -33,6 +33,13 @@ class Base(DeclarativeBase):
     pass
 
 
+class Sealed:
+    """A case-data row: the store writes a keyed hash of its content beside it (``seals.py``), so a row changed,
+    copied or inserted in SQL is named by ``matcher audit verify``; empty for rows written before revision 0004."""
+
+    seal: Mapped[str | None] = mapped_column(String(64))
+
+
 class Unit(Base):
     """A social services unit in a municipality; social workers see their own unit's cases."""
 
@@ -54,7 +61,7 @@ class User(Base):
     unit: Mapped[Unit | None] = relationship()
 
 
-class Case(Base):
+class Case(Sealed, Base):
     """A young person's case in one unit. The same personnummer may have a case in several units (each unit
     keeps its own records under secrecy), so a unit never learns that another unit knows the child."""
 
@@ -75,7 +82,7 @@ class Case(Base):
     unit: Mapped[Unit] = relationship()
 
 
-class Assessment(Base):
+class Assessment(Sealed, Base):
     """One dated, versioned assessment: the case input (context, factors, instruments) as given."""
 
     __tablename__ = "assessments"
@@ -90,7 +97,7 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
-class Recommendation(Base):
+class Recommendation(Sealed, Base):
     """The engine's full output for one assessment, with its version stamp. Never changed."""
 
     __tablename__ = "recommendations"
@@ -105,7 +112,7 @@ class Recommendation(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
-class Decision(Base):
+class Decision(Sealed, Base):
     """The worker's decision on a recommendation, with the young person's and guardians' views."""
 
     __tablename__ = "decisions"
@@ -120,7 +127,7 @@ class Decision(Base):
     items: Mapped[list[DecisionItem]] = relationship(cascade="all, delete-orphan", order_by="DecisionItem.id")
 
 
-class DecisionItem(Base):
+class DecisionItem(Sealed, Base):
     __tablename__ = "decision_items"
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
@@ -129,7 +136,7 @@ class DecisionItem(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-class Consent(Base):
+class Consent(Sealed, Base):
     __tablename__ = "consents"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -142,7 +149,7 @@ class Consent(Base):
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
-class Plan(Base):
+class Plan(Sealed, Base):
     """The individual plan of a case; ``version`` guards against lost updates (optimistic locking)."""
 
     __tablename__ = "plans"
@@ -156,7 +163,7 @@ class Plan(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
-class PlanItem(Base):
+class PlanItem(Sealed, Base):
     __tablename__ = "plan_items"
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -171,7 +178,7 @@ class PlanItem(Base):
     hours_delivered: Mapped[float | None] = mapped_column(Float)
 
 
-class FollowUp(Base):
+class FollowUp(Sealed, Base):
     __tablename__ = "follow_ups"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -209,6 +216,18 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class StoreIdentity(Base):
+    """One row: this database's id (named in every checkpoint) and the check value of the outside key that keys
+    its data; ``sealed_at`` is when every case-data row had a seal (from then on a row without one is forged)."""
+
+    __tablename__ = "store_identity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    database_id: Mapped[str] = mapped_column(String(32))
+    check_value: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    sealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RuleVersion(Base):

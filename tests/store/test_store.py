@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from matcher import InputError
-from matcher.auth import AccessDenied, Principal, Role
+from matcher.auth import AccessDenied, Role
 from matcher.errors import ConflictError
 from matcher.local.catalogue import LocalCatalogue
 from matcher.store import audit as audit_module
@@ -19,16 +19,6 @@ from matcher.store.tables import AuditEntry
 
 DAY = dt.date(2026, 1, 15)
 CASE = {"context": {"age": 15, "placement": "home", "caregiver": "takes_part"}, "factors": {"peer_delinquency": 2}}
-
-
-@pytest.fixture
-def people(store) -> dict[str, Principal]:
-    store.add_user(None, "admin", "admin-password", "admin")
-    admin = store.login("admin", "admin-password")
-    for name, role, unit in [("anna", "social_worker", "NORR"), ("sven", "social_worker", "SYD"),
-                             ("mona", "methodologist", None), ("eva", "evaluator", None)]:
-        store.add_user(admin, name, f"{name}-password", role, unit)
-    return {name: store.login(name, f"{name}-password") for name in ("admin", "anna", "sven", "mona", "eva")}
 
 
 def _items(*actors: str) -> list[PlanItemInput]:
@@ -43,8 +33,13 @@ def test_migration_from_empty_to_head(engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions",
-            "catalogue_versions", "login_sessions", "login_throttle"} <= tables
+            "catalogue_versions", "login_sessions", "login_throttle",
+            "store_identity"} <= tables
     assert {"sessions_delivered", "hours_delivered"} <= {c["name"] for c in inspect(engine).get_columns("plan_items")}
+    assert [t for t in ("cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
+                        "plan_items", "follow_ups") if "seal" in {c["name"] for c in inspect(engine).get_columns(t)}] \
+        == ["cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
+            "plan_items", "follow_ups"]
     upgrade(engine)  # running it again changes nothing
     assert current_revision(engine) == "0005"
 

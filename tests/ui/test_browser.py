@@ -37,8 +37,9 @@ def _free_port() -> int:
 def server(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent))
-    env = {**os.environ, "INSATSMATCH_DATA": str(tmp_path_factory.mktemp("browser-demo")),
-           "INSATSMATCH_DEMO_PASSWORD": PASSWORD, "INSATSMATCH_HMAC_KEY": "ef" * 32}
+    folder = tmp_path_factory.mktemp("browser-demo")
+    env = {**os.environ, "INSATSMATCH_DATA": str(folder), "INSATSMATCH_DEMO_PASSWORD": PASSWORD,
+           "INSATSMATCH_HMAC_KEY": "ef" * 32, "INSATSMATCH_CHECKPOINTS": str(folder / "audit-checkpoints.jsonl")}
     env.pop("DATABASE_URL", None)
     env.pop("INSATSMATCH_RULES", None)
     proc = subprocess.Popen([streamlit, "run", str(ROOT / "app.py"), "--server.port", str(port),

@@ -17,6 +17,7 @@ from matcher import InputError, RiskModel, RuleBase, RuleBaseError
 from matcher.auth import AccessDenied, Principal
 from matcher.errors import ConflictError
 from matcher.i18n import t
+from matcher.keys import OutsideKeyError
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import demo_enabled, remember_passwords, seed
 from matcher.store.service import CaseStore
@@ -67,8 +68,15 @@ def serving(lang: str) -> tuple[RuleBase, RiskModel, str | None]:
 
 
 def current_store(lang: str) -> CaseStore:
+    """The case store, or a message and a stop when it cannot be opened (a missing or wrong outside key, a
+    schema that needs `matcher db upgrade`, demo mode refused): nothing is shown or saved without it."""
     rules, _, _ = serving(lang)
-    return case_store(rules.content_hash, rules)
+    try:
+        return case_store(rules.content_hash, rules)
+    except (OutsideKeyError, InputError) as exc:
+        st.error(t(lang, "ui.store_unavailable") + "\n\n" + str(exc))
+        st.stop()
+        raise  # not reached: st.stop ends the run
 
 
 def page() -> Page:

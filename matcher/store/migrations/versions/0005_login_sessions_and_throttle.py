@@ -1,14 +1,14 @@
 """server-side login sessions, failed-login throttle; a case's date of birth; personnummer unique per unit
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
