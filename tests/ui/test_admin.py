@@ -1,10 +1,14 @@
 """The admin's pages in AppTest: users and roles, the audit log and its chain check."""
 
+import re
+
 import pytest
 from sqlalchemy import text
 
 from matcher.auth import Role
+from matcher.i18n import catalogue
 from matcher.store.db import connect
+from tests.conftest import ROOT
 from tests.ui.apptest import app_as, use_demo_database
 
 PAGES = ["ui/admin/users.py", "ui/admin/audit.py"]
@@ -86,8 +90,9 @@ def test_add_change_and_disable_a_user_with_errors_as_messages() -> None:
 def test_the_audit_log_is_newest_first_filtered_by_actor_and_case_and_paged() -> None:
     at = app_as(Role.ADMIN, "ui/admin/audit.py", "en")
     log = at.dataframe[0].value
-    assert list(log.columns) == ["No.", "Time (UTC)", "User", "Action", "Case", "Detail"]
+    assert list(log.columns) == ["No.", "Time (Stockholm)", "User", "Action", "Case", "Detail"]
     assert list(log["No."]) == sorted(log["No."], reverse=True)
+    assert at.caption[1].value.startswith(f"Entries 1–{len(log)} of ")  # positions in the list, not entry numbers
     newest = int(log["No."].iloc[0])
     at.text_input(key="audit-actor").input("anna").run()
     log = at.dataframe[0].value
@@ -98,7 +103,7 @@ def test_the_audit_log_is_newest_first_filtered_by_actor_and_case_and_paged() ->
     assert set(at.dataframe[0].value["Case"]) == {case}
     at.run()
     newest_of_case = at.dataframe[0].value.iloc[0]
-    assert (newest_of_case["User"], newest_of_case["Action"]) == ("admin", "audit.read")  # reading it is logged
+    assert (newest_of_case["User"], newest_of_case["Action"]) == ("admin", "Audit log read")  # reading is logged
     at.text_input(key="audit-case").input("").run()
     at.number_input(key="audit-page").set_value(99).run()
     assert at.info[0].value.startswith("No entries on page 99 of ")
@@ -123,3 +128,15 @@ def test_verify_says_intact_then_names_every_problem_after_tampering() -> None:
         "- audit entry 5: missing: entries 5 were deleted\n"
         "- audit entry 6: does not follow the entry before it: an entry before it was changed, inserted or deleted")
     assert not at.exception
+
+
+def test_every_action_the_store_logs_has_words_in_both_languages() -> None:
+    codes = set()
+    for path in (ROOT / "matcher" / "store").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'_tx\([^,()]+, "([a-z_.]+)"', source))
+        codes |= set(re.findall(r'audit\.append\([^)]*?"([a-z_.]+)"', source))
+        codes |= set(re.findall(r'_open\([^)]*"(login[a-z_.]*)"\)', source))
+    assert {"login", "login.oidc", "login.failed", "plan.read", "consent.check"} <= codes
+    for lang in ("sv", "en"):
+        assert [c for c in sorted(codes) if f"audit.action.{c}" not in catalogue(lang)] == [], lang

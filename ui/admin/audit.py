@@ -1,15 +1,32 @@
-"""The audit log (admin): newest first, a page at a time, by case code or actor; and the chain check."""
+"""The audit log (admin): newest first, a page at a time, by case code or actor; and the chain check.
+Actions are shown in words, times in Swedish time."""
 
 from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from ui.shared.context import page, report
+from matcher.i18n import catalogue
+from ui.shared.context import Page, page, report
 
 SIZES = (25, 50, 100, 500)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def action_words(ctx: Page, code: str) -> str:
+    """An action code of the log in words; a code that only older versions wrote is shown as it is."""
+    if code.startswith("denied:"):
+        return ctx.t("audit.denied", what=action_words(ctx, code.removeprefix("denied:")))
+    return catalogue(ctx.lang).get(f"audit.action.{code}", code)
+
+
+def local_time(at: dt.datetime) -> str:
+    return f"{(at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S}"
 
 ctx = page()
 st.title(ctx.t("ui.page.audit"))
@@ -40,10 +57,11 @@ pages = max(1, -(-total // size))
 if not entries:
     st.info(ctx.t("ui.audit.none", page=number, pages=pages))
 else:
-    st.caption(ctx.t("ui.audit.shown", first=entries[0]["seq"], last=entries[-1]["seq"], total=total, page=number,
+    offset = (number - 1) * size
+    st.caption(ctx.t("ui.audit.shown", first=offset + 1, last=offset + len(entries), total=total, page=number,
                      pages=pages))
-    st.dataframe(pd.DataFrame([{ctx.t("ui.audit.seq"): e["seq"], ctx.t("ui.audit.at"): f"{e['at']:%Y-%m-%d %H:%M:%S}",
-                                ctx.t("ui.audit.actor"): e["actor"], ctx.t("ui.audit.action"): e["action"],
-                                ctx.t("ui.audit.case"): e["case_code"] or "", ctx.t("ui.audit.detail"): e["detail"]}
-                               for e in entries]), hide_index=True, key="audit-table",
+    rows = [{ctx.t("ui.audit.seq"): e["seq"], ctx.t("ui.audit.at"): local_time(e["at"]),
+             ctx.t("ui.audit.actor"): e["actor"], ctx.t("ui.audit.action"): action_words(ctx, e["action"]),
+             ctx.t("ui.audit.case"): e["case_code"] or "", ctx.t("ui.audit.detail"): e["detail"]} for e in entries]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="audit-table",
                  height=36 * (min(len(entries), SIZES[0]) + 1))
