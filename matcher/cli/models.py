@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from matcher.auth import Action, Principal, authorize
+from matcher.cli.store import acting_parser, guarded, login, store
 from matcher.engine.risk import RiskModel, load_scorecard
 from matcher.errors import InputError
 from matcher.modelling.evaluate import evaluate_model
@@ -24,13 +25,16 @@ from matcher.modelling.registry import (
 )
 from matcher.modelling.registry import register as register_model
 from matcher.modelling.report import html_page, markdown, write_plots
+from matcher.modelling.signing import entry_digest, trust
 from matcher.modelling.synth import write_synthetic
 from matcher.modelling.train import CUT_POINTS, MODEL_KINDS, train
 from matcher.modelling.training_data import read_training
 from matcher.rulebase.loading import load_rule_base
+from matcher.store.service import CaseStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    acting = acting_parser()
     synth = sub.add_parser("synth", help="write synthetic cases with outcomes (labelled synthetic)")
     synth.add_argument("--n", type=int, required=True)
     synth.add_argument("--seed", type=int, default=0)
@@ -44,14 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     convert.add_argument("--out", type=Path, required=True, help="write it outside the repository")
     convert.set_defaults(run=_convert)
 
-    tr = sub.add_parser("train", help="train, cross-validate and register a candidate model")
+    tr = sub.add_parser("train", parents=[acting], help="train, cross-validate and register a candidate model "
+                                                        "(an evaluator, logged in with --as)")
     _data_arguments(tr)
     tr.add_argument("--features", nargs="+", default=None, help="factor ids to use (default: every rated one)")
     tr.add_argument("--model", choices=tuple(MODEL_KINDS), default="logistic")
     tr.add_argument("--levels", nargs=2, type=float, default=list(CUT_POINTS), metavar=("MODERATE", "HIGH"),
                     help="probabilities where moderate and high begin (default: %(default)s)")
     tr.add_argument("--note", default="", help="population and limits, shown in the card")
-    tr.add_argument("--by", default=None, help="who trains it (default: the login name)")
     tr.add_argument("--out", type=Path, default=None, help="models folder (default: models/)")
     tr.set_defaults(run=_train)
 
@@ -73,10 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(run=_show)
     for action, run, text in (("promote", _promote, "make a model active if it passes the gates"),
                               ("retire", _retire, "retire a model (the baseline serves when none is active)")):
-        cmd = models.add_parser(action, help=text)
+        cmd = models.add_parser(action, parents=[acting], help=f"{text} (an evaluator, logged in with --as)")
         cmd.add_argument("id")
         cmd.add_argument("--reason", required=True)
-        cmd.add_argument("--by", default=None)
         cmd.add_argument("--models", type=Path, default=None)
         if action == "promote":
             cmd.add_argument("--rules", type=Path, default=None)
@@ -107,14 +110,23 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _logged_in(args: argparse.Namespace) -> tuple[CaseStore, Principal]:
+    """The case store and the user of --as; ``CaseStore.change_models`` checks and audits what they do."""
+    case_store = store()
+    return case_store, login(case_store, args)
+
+
+@guarded
 def _train(args: argparse.Namespace) -> int:
     rules = load_rule_base(args.rules)
     data = read_training(args.data, rules, args.target, instrument=args.instrument, features=args.features,
                          groups=args.group)
+    case_store, who = _logged_in(args)
+    authorize(who, Action.MODELS_MANAGE)  # before the training, not only at its registration
     out = args.out or default_models_dir()
-    by = args.by or getpass.getuser()
-    model_id, card = train(data, rules, args.model, out, cut_points=args.levels, note=args.note, trained_by=by)
-    register_model(out, model_id, by)
+    model_id, card = train(data, rules, args.model, out, cut_points=args.levels, note=args.note,
+                           trained_by=who.username)
+    case_store.change_models(who, "register", model_id, "trained", lambda: register_model(out, model_id, who.username))
     cv = card["cross_validation"]
     print(f"{model_id}: candidate in {out}; cross-validated AUC {cv['auc']:.3f} "
           f"({cv['auc_ci95'][0]:.3f}-{cv['auc_ci95'][1]:.3f}), Brier {cv['brier']:.3f}, ECE {cv['ece']:.3f}"
@@ -159,10 +171,13 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     models = args.models or default_models_dir()
-    card = card_of(models, entry(read_registry(models), args.id, models))
+    item = entry(read_registry(models), args.id, models)
+    card = card_of(models, item)
     cv = card["cross_validation"]
+    how = {"shipped": "shipped with Insatsmatch (pinned in the package)", "signed": "signed on this machine"}
     print(f"{card['id']} ({card['model']}, trained {card['created']} by {card['trained_by']})"
           + (" - synthetic data" if card["synthetic"] else ""))
+    print(f"registry entry: {how[trust(item)]}; entry digest sha256:{entry_digest(item)}")
     if card["note"]:
         print(card["note"])
     print(f"data {card['data']['source']}: {card['data']['rows']} rows, base rate {card['data']['base_rate']}; "
@@ -174,17 +189,23 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+@guarded
 def _promote(args: argparse.Namespace) -> int:
+    case_store, who = _logged_in(args)
     rules = load_rule_base(args.rules)
     models = args.models or default_models_dir()
-    failed = promote(models, args.id, args.reason, args.by or getpass.getuser(), rules.policy.model_gates, args.force)
+    failed = case_store.change_models(who, "promote", args.id, args.reason, lambda: promote(
+        models, args.id, args.reason, who.username, rules.policy.model_gates, args.force), forced=args.force)
     print(f"{args.id}: active" + (f" (forced past {len(failed)} failed gate{'s' * (len(failed) > 1)})"
                                   if failed else ""))
     return 0
 
 
+@guarded
 def _retire(args: argparse.Namespace) -> int:
+    case_store, who = _logged_in(args)
     models = args.models or default_models_dir()
-    retire(models, args.id, args.reason, args.by or getpass.getuser())
+    case_store.change_models(who, "retire", args.id, args.reason,
+                             lambda: retire(models, args.id, args.reason, who.username))
     print(f"{args.id}: retired")
     return 0

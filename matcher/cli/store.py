@@ -72,7 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     outcomes = exp.add_subparsers(required=True, metavar="WHAT").add_parser(
         "outcomes", parents=[acting], help="follow-up outcomes in the training format")
     outcomes.add_argument("--out", type=Path, required=True)
-    outcomes.add_argument("--min-group", type=int, default=5, help="leave out groups smaller than this")
+    outcomes.add_argument("--min-group", type=int, default=None,
+                          help="the fewest young people per combination of month, sex, born abroad, age band, "
+                               "placement and sanction (default and minimum: export_min_group in rules/policy.yaml)")
     outcomes.set_defaults(run=_export_outcomes)
 
 

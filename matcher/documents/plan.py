@@ -2,11 +2,17 @@
 
 It is the multi-agency view: another agency's items appear only while a valid consent covers that
 agency (``CaseStore.shared_plan``); withheld items are counted with the reason, never shown.
+
+What people wrote (goals, the young person's and the guardians' views) is escaped for Markdown (``text``): a
+``|`` stays inside its table cell, line breaks become spaces, and ``*_`[]<>~&\\`` show as themselves instead of
+formatting or HTML. The PDF is laid out from the same lines, unescaped; a table cell longer than ``CELL_LIMIT``
+characters is shortened in the table and printed in full after it, since a table row cannot span pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +27,20 @@ from matcher.store.plans import SharedItem
 
 LANG = "sv"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+CELL_LIMIT = 400  # characters of a table cell in the PDF; the rest follows the table
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_ESCAPED = re.compile(r"\\(.)")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+
+
+def text(value: str) -> str:
+    """User text as it must stand in a Markdown line or table cell: on one line, every special character
+    escaped, so it reads as written and cannot break the table or the layout."""
+    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def _plain(markdown: str) -> str:
+    return _ESCAPED.sub(r"\1", markdown)
 
 
 def plan_lines(code: str, synthetic: bool, items: Sequence[SharedItem], rules: RuleBase,
@@ -34,9 +54,9 @@ def plan_lines(code: str, synthetic: bool, items: Sequence[SharedItem], rules: R
     version = recommendation["version"] if recommendation else None
     if decision:
         lines += [f"## {t(LANG, 'export.views')}", "",
-                  f"- {t(LANG, 'ui.decision.youth_view')}: {decision['youth_view'] or '-'}",
-                  f"- {t(LANG, 'ui.decision.youth_goals')}: {decision['youth_goals'] or '-'}",
-                  f"- {t(LANG, 'ui.decision.guardian_view')}: {decision['guardian_view'] or '-'}", ""]
+                  f"- {t(LANG, 'ui.decision.youth_view')}: {text(decision['youth_view'] or '-')}",
+                  f"- {t(LANG, 'ui.decision.youth_goals')}: {text(decision['youth_goals'] or '-')}",
+                  f"- {t(LANG, 'ui.decision.guardian_view')}: {text(decision['guardian_view'] or '-')}", ""]
     lines += [f"## {t(LANG, 'export.items')}", "",
               "| " + " | ".join(t(LANG, f"export.column.{c}") for c in ("insats", "actor", "goal", "start",
                                                                           "follow_up", "status")) + " |",
@@ -44,7 +64,7 @@ def plan_lines(code: str, synthetic: bool, items: Sequence[SharedItem], rules: R
     shown = [s.item for s in items if s.shown]
     for item in shown:
         lines.append(f"| {names.get(item.intervention, item.intervention)} | {t(LANG, f'actor.{item.actor}')} | "
-                     f"{item.goal} | {item.start_on} | {item.follow_up_on} | "
+                     f"{text(item.goal)} | {item.start_on} | {item.follow_up_on} | "
                      f"{t(LANG, f'export.status.{item.status}')} |")
     if not shown:
         lines.append("| - | - | - | - | - | - |")
@@ -81,7 +101,7 @@ def plan_markdown(lines: Sequence[str]) -> str:
 def plan_pdf(lines: Sequence[str]) -> bytes:
     """The same content laid out as an A4 PDF (DejaVu Sans, which has å, ä, ö and the dashes)."""
     pdf = FPDF(format="A4")
-    pdf.set_title(lines[0].removeprefix("# "))
+    pdf.set_title(_plain(lines[0].removeprefix("# ")))
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
@@ -89,27 +109,35 @@ def plan_pdf(lines: Sequence[str]) -> bytes:
     for line in [*lines, ""]:
         if line.startswith("|"):
             if not line.startswith("|---"):
-                table.append([cell.strip() for cell in line.strip("|").split("|")])
+                table.append([_plain(cell.strip()) for cell in _CELL_BORDER.split(line.strip().strip("|"))])
             continue
         if table:
             _table(pdf, table)
             table = []
         if line.startswith("# "):
             pdf.set_font("DejaVu", "B", 16)
-            pdf.multi_cell(0, 9, line[2:], new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 9, _plain(line[2:]), new_x="LMARGIN", new_y="NEXT")
         elif line.startswith("## "):
             pdf.set_font("DejaVu", "B", 12)
-            pdf.multi_cell(0, 8, line[3:], new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 8, _plain(line[3:]), new_x="LMARGIN", new_y="NEXT")
         else:
             pdf.set_font("DejaVu", "", 10)
-            pdf.multi_cell(0, 5.5, line or " ", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5.5, _plain(line) or " ", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
 def _table(pdf: FPDF, rows: list[list[str]]) -> None:
+    """The table, each cell at most ``CELL_LIMIT`` characters; longer cells follow it in full."""
+    header, long = rows[0], []
     pdf.set_font("DejaVu", "", 9)
     with pdf.table(col_widths=(34, 22, 50, 20, 20, 18), text_align="LEFT", line_height=5) as table:
-        for cells in rows:
+        for n, cells in enumerate(rows):
             row = table.row()
-            for cell in cells:
+            for column, cell in enumerate(cells):
+                if len(cell) > CELL_LIMIT:
+                    long.append(t(LANG, "export.full_text", column=header[column], row=n) + " " + cell)
+                    cell = cell[:CELL_LIMIT] + " " + t(LANG, "export.continued")
                 row.cell(cell)
+    pdf.set_font("DejaVu", "", 10)
+    for paragraph in long:
+        pdf.multi_cell(0, 5.5, paragraph, new_x="LMARGIN", new_y="NEXT")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from scipy.special import expit
 
 from matcher.errors import Problem, RuleBaseError
 from matcher.rulebase.factors import RISK_LEVELS, FactorCatalogue
@@ -99,22 +100,29 @@ def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scoreca
 
 @dataclass(frozen=True)
 class TrainedModel:
-    """A trained additive estimator (matcher.modelling.additive) over some catalogue factors.
+    """A trained additive model (``matcher.modelling.additive``) served from its numbers (``model.json``).
 
-    ``columns`` are the catalogue columns of the estimator's features; factors outside the model get 0
-    points. The level follows the probability: ``cut_points`` are where moderate, then high, begin.
+    ``columns`` are the catalogue columns of the model's factors; factor ``k`` gets ``values[k][i]`` points
+    when rated ``levels[k][i]`` and 0 otherwise (lowest rating or not rated), and factors outside the model
+    get 0 points. The probability of a score is ``1 / (1 + exp(-(a * score + b)))``; the level follows the
+    probability: ``cut_points`` are where moderate, then high, begin.
     """
 
     id: str
-    estimator: Any
     columns: np.ndarray  # K indices into the catalogue's factors
+    levels: tuple[tuple[int, ...], ...]  # K: the rating levels that carry points
+    values: tuple[tuple[float, ...], ...]  # K: their points
+    intercept: float
+    a: float
+    b: float
     cut_points: np.ndarray  # 2 probabilities
 
     def score(self, ratings: np.ndarray) -> RiskScores:
         points = np.zeros(ratings.shape, dtype=np.float64)
-        points[:, self.columns] = self.estimator.points(ratings[:, self.columns])
-        intercept = float(self.estimator.intercept_)
-        score = intercept + points.sum(axis=1)
-        probability = self.estimator.probability(score)
+        for column, levels, values in zip(self.columns, self.levels, self.values, strict=True):
+            for rating, value in zip(levels, values, strict=True):
+                points[ratings[:, column] == rating, column] = value
+        score = self.intercept + points.sum(axis=1)
+        probability = np.asarray(expit(self.a * score + self.b))
         level = np.searchsorted(self.cut_points, probability, side="right").astype(np.int8)
-        return RiskScores(points, intercept, score, level, probability)
+        return RiskScores(points, self.intercept, score, level, probability)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn.base import clone
@@ -22,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from matcher.errors import InputError
 from matcher.modelling.additive import AdditiveLogistic, IntegerScorecard
+from matcher.modelling.artefact import artefact
 from matcher.modelling.evaluate import assessment
 from matcher.modelling.registry import sha256
 from matcher.modelling.report import write_plots
@@ -65,8 +65,9 @@ def out_of_fold(estimator: Any, X: np.ndarray, y: np.ndarray,
 def train(data: TrainingData, rules: RuleBase, kind: str, out: Path, *, cut_points: Sequence[float] = CUT_POINTS,
           note: str = "", trained_by: str | None = None,
           progress: Progress | None = None) -> tuple[str, dict[str, Any]]:
-    """Fit, cross-validate and write ``out/<id>/`` (model.joblib, card.json and the out-of-fold ROC and
-    calibration plots, whose SHA-256 the card records); returns (id, card). ``progress`` hears of each step."""
+    """Fit, cross-validate and write ``out/<id>/`` (model.json: the points, nothing that runs; card.json; the
+    out-of-fold ROC and calibration plots, whose SHA-256 the card records); returns (id, card). ``progress``
+    hears of each step."""
     if len(cut_points) != 2 or not 0 < cut_points[0] < cut_points[1] < 1:
         raise InputError(f"--levels: expected two probabilities with 0 < moderate < high < 1; "
                          f"found {' '.join(map(str, cut_points))}")
@@ -92,7 +93,8 @@ def train(data: TrainingData, rules: RuleBase, kind: str, out: Path, *, cut_poin
     plots = {name: sha256(folder / name) for name in write_plots(data.y, score, plotted, folder)}
     card = _card(model_id, kind, data, rules, estimator, cv, cut_points, note, created,
                  trained_by or getpass.getuser(), plots)
-    joblib.dump(estimator, folder / "model.joblib")
+    numbers = artefact(model_id, kind, list(data.features), estimator, (cut_points[0], cut_points[1]))
+    (folder / "model.json").write_text(json.dumps(numbers, indent=2) + "\n", encoding="utf-8")
     (folder / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if progress:
         progress(STEPS, STEPS)
@@ -137,5 +139,5 @@ def _card(model_id: str, kind: str, data: TrainingData, rules: RuleBase, estimat
         "cross_validation": {"folds": FOLDS, "seed": SEED, **cv},
         "plots": plots,
         "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-                     "numpy": np.__version__, "joblib": joblib.__version__},
+                     "numpy": np.__version__},
     }

@@ -62,6 +62,9 @@ class Policy(Strict):
     lint: LintSettings
     dose: DoseSettings
     model_gates: ModelGates
+    # k of the outcome export's k-anonymity: the fewest young people who may share a combination of month, sex,
+    # born abroad, age band, placement and sanction (matcher/store/export.py); --min-group may only raise it
+    export_min_group: int = Field(5, ge=2, le=1000)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

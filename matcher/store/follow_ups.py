@@ -77,10 +77,15 @@ class FollowUpRecords(StoreCore):
                      "youth_rating": f.youth_rating, "reassessed": f.assessment_id is not None} for f in rows]
 
 
-    def export_outcomes(self, who: Principal, path: Path, min_group: int = 5) -> ExportSummary:
-        """Pseudonymised rows in the training format, for evaluators (``export.py``)."""
-        if min_group < 1:
-            raise InputError(f"export: the minimum group size must be at least 1; found {min_group}")
+    def export_outcomes(self, who: Principal, path: Path, min_group: int | None = None) -> ExportSummary:
+        """Pseudonymised, k-anonymous rows in the training format, for evaluators (``export.py``). ``min_group``
+        may raise the policy's ``export_min_group``, never lower it."""
+        policy = self.rules.policy.export_min_group
+        min_group = policy if min_group is None else min_group
+        if min_group < policy:
+            raise InputError(f"--min-group {min_group}: below export_min_group {policy} in rules/policy.yaml; "
+                             f"smaller groups would make young people easier to single out. Give {policy} or more, "
+                             f"or ask the methodologists to change the policy")
         with self._tx(who, "export.outcomes", detail=f"min_group={min_group}") as session:
             authorize(who, Action.EXPORT_OUTCOMES)
             rows, summary = outcome_rows(session, self.rules, min_group)

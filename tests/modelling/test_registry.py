@@ -1,4 +1,5 @@
-"""The registry: SHA-256 checked before unpickling, promotion gates, the active model in the engine."""
+"""The registry: trusted entries only, file bytes read once and checked, nothing ever unpickled; promotion
+gates; the active model in the engine."""
 
 import json
 import shutil
@@ -6,7 +7,6 @@ import shutil
 import pytest
 
 from matcher import InputError, Scorecard, encode_cases, explain, match
-from matcher.cli import main
 from matcher.engine.risk import TrainedModel
 from matcher.modelling.registry import (
     active_model,
@@ -15,7 +15,6 @@ from matcher.modelling.registry import (
     promote,
     read_registry,
     register,
-    sha256,
 )
 from matcher.modelling.synth import TARGET, synthetic_training
 from matcher.modelling.train import train
@@ -59,35 +58,21 @@ def test_a_promoted_model_serves_the_engine_with_its_id_and_probability(rules, m
     assert res["version"]["model"] == model_id
     assert 0 < res["risk"]["probability"] < 1
     shown = sum(p["points"] for p in res["risk"]["points"])
-    assert round(shown, 1) == round(res["risk"]["score"] - model.estimator.intercept_, 1)
+    assert round(shown, 1) == round(res["risk"]["score"] - model.intercept, 1)
     history = read_registry(models)["models"][0]["history"]
     assert [h["action"] for h in history] == ["registered", "promoted"]
     assert history[1]["by"] == "tester" and history[1]["forced"] is False
 
 
-def test_a_tampered_model_file_is_refused_and_never_unpickled(rules, models, trained) -> None:
-    model_id = trained[1]
-    path = models / model_id / "model.joblib"
-    path.write_bytes(b"cos\nsystem\n(S'echo unpickled'\ntR.")  # a pickle that would run a command
-    with pytest.raises(InputError, match=r"model\.joblib: SHA-256 [0-9a-f]{16}\.\.\. does not match the registry "
-                                         r"\([0-9a-f]{16}\.\.\.\); the file changed after it was registered and is "
-                                         r"not loaded"):
-        load_model(models, model_id, rules)
-
-
-def test_a_changed_card_an_unlisted_model_and_another_scikit_learn_are_refused(rules, models, trained) -> None:
+def test_a_changed_model_file_or_card_and_an_unlisted_model_are_refused(rules, models, trained) -> None:
     model_id = trained[1]
     with pytest.raises(InputError, match=r"no model 'other'; listed: .* \(an unlisted model file is never loaded\)"):
         load_model(models, "other", rules)
-    registry = read_registry(models)
-    registry["models"][0]["scikit_learn"] = "0.24.2"
-    (models / "registry.json").write_text(json.dumps(registry))
-    with pytest.raises(InputError, match=rf"model {model_id} was saved with scikit-learn 0\.24\.2, but .* is "
-                                         r"installed; it is not loaded"):
-        load_model(models, model_id, rules)
     card = models / model_id / "card.json"
     card.write_text(card.read_text().replace('"moderate": 0.3', '"moderate": 0.1'))
-    with pytest.raises(InputError, match=r"card\.json: SHA-256"):
+    with pytest.raises(InputError, match=r"card\.json: SHA-256 [0-9a-f]{16}\.\.\. does not match the registry "
+                                         r"\([0-9a-f]{16}\.\.\.\); the file changed after it was registered and is "
+                                         r"not loaded"):
         load_model(models, model_id, rules)
 
 
@@ -113,20 +98,6 @@ def test_promotion_needs_a_fairness_audit(rules, tmp_path) -> None:
     register(tmp_path, model_id, "tester")
     with pytest.raises(InputError, match="no fairness audit: train with --group"):
         promote(tmp_path, model_id, "no audit", "tester", LENIENT, False)
-
-
-def test_models_commands_list_promote_and_retire(models, trained, capsys) -> None:
-    model_id = trained[1]
-    assert main(["models", "promote", model_id, "--reason", "ok", "--by", "eva", "--models", str(models),
-                 "--force"]) == 0
-    assert capsys.readouterr().out.startswith(f"{model_id}: active")
-    assert main(["models", "list", "--models", str(models)]) == 0
-    out = capsys.readouterr().out
-    assert f"{model_id}" in out and " active " in out and "by eva: ok (synthetic data)" in out
-    assert main(["models", "retire", model_id, "--reason", "back to baseline", "--models", str(models)]) == 0
-    assert read_registry(models)["models"][0]["status"] == "retired"
-    assert main(["models", "promote", "nope", "--reason", "x", "--models", str(models)]) == 2
-    assert sha256(models / model_id / "model.joblib") == read_registry(models)["models"][0]["sha256"]
 
 
 def test_the_models_folder_can_be_moved_with_an_environment_variable(rules, models, trained, monkeypatch) -> None:

@@ -132,3 +132,23 @@ def test_consent_and_export_on_the_plan_page() -> None:
             at.button(key="withdraw").click().run()
     assert _shown(at)["skolan"] == "nej"
     assert not at.exception
+
+
+def test_the_plan_page_and_its_exports_take_any_goal() -> None:
+    """A '|' in a goal broke the Markdown table and crashed the page's PDF; so did a goal of 100,000 characters."""
+    from matcher.store.plans import PlanItemInput
+    from ui.shared.context import case_store
+    from ui.shared.loading import served
+
+    rules, _, _ = served()
+    store = case_store(rules.content_hash, rules)
+    anna = store.login("anna", "demo-password-for-tests")
+    code = store.list_cases(anna)[0]["code"]
+    today = dt.date.today()
+    goals = ["färre konflikter | fler skoldagar", "mål " * 25_000]
+    store.save_plan(anna, code, [PlanItemInput("mst", "socialtjanst", goal, today, today) for goal in goals],
+                    store.plan(anna, code).version)
+    at = _with_case("ui/case_work/plan.py")
+    assert not at.exception and not at.error
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Ladda ner planen (Markdown)", "Ladda ner planen (PDF)"]

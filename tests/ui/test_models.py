@@ -5,10 +5,13 @@ import shutil
 
 import pytest
 
+from matcher import load_rule_base
 from matcher.auth import Role
 from matcher.modelling.registry import read_registry
+from matcher.store.db import connect
+from matcher.store.service import CaseStore
 from tests.conftest import ROOT
-from tests.ui.apptest import app_as, use_demo_database
+from tests.ui.apptest import PASSWORD, app_as, use_demo_database
 
 PAGES = ["ui/models/registry.py", "ui/models/train.py"]
 SHIPPED = "logistic-20261203-4276f2cb"
@@ -47,8 +50,7 @@ def test_the_card_shows_figures_with_intervals_fairness_and_named_points() -> No
     assert not at.exception
     registry = _frame(at, "Last event")
     assert registry.to_dict("records") == [{"Model": SHIPPED, "Status": "candidate", "Synthetic data": "",
-                                            "Last event": "registered 2026-12-03 20:25 UTC by evaluator (issue 13 "
-                                                          "retrain): trained"}]
+                                            "Last event": "registered 2026-12-03 22:15 UTC by evaluator: trained"}]
     figures = dict(_frame(at, "Figure").values)
     assert figures["AUC (95% interval)"] == "0.630 (0.589–0.668)"
     assert figures["Expected calibration error (ECE)"] == "0.037"
@@ -99,6 +101,11 @@ def test_promotion_needs_a_reason_and_forcing_past_the_gates_is_recorded(models)
     assert at.success[0].value == f"{SHIPPED} is retired."
     assert at.main.caption[0].value.startswith("The model in use now: baseline-scorecard-1.")
     assert not at.exception
+    store = CaseStore(connect(), load_rule_base())
+    audited, _ = store.audit_entries(store.login("admin", PASSWORD), actor="eva", limit=2)
+    assert [(e["action"], e["detail"]) for e in audited[::-1]] == [
+        ("models.promote", f"{SHIPPED} (forced): better calibrated on the Catalan data"),
+        ("models.retire", f"{SHIPPED}: back to the baseline")]
 
 
 def test_a_tampered_card_is_refused_with_a_message(models) -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher import InputError
+from matcher.auth import AccessDenied
 from matcher.engine.risk import load_scorecard
 from matcher.modelling.registry import (
     card_of,
@@ -109,11 +110,13 @@ with promote_tab:
                     st.error(ctx.t("ui.models.blocked", n=len(failures)))
                 else:
                     try:
-                        forced = promote(models, chosen, reason, ctx.user.username, gates, force)
+                        forced = ctx.store.change_models(
+                            ctx.user, "promote", chosen, reason,
+                            lambda: promote(models, chosen, reason, ctx.user.username, gates, force), forced=force)
                         st.session_state[DONE] = (ctx.t("ui.models.promoted_forced", id=chosen, n=len(forced))
                                                   if forced else ctx.t("ui.models.promoted", id=chosen))
                         st.rerun()
-                    except InputError as exc:
+                    except (InputError, AccessDenied) as exc:
                         report(ctx, exc)
     if item["status"] != "retired":
         with st.form("models-retire"):
@@ -124,10 +127,11 @@ with promote_tab:
                     st.error(ctx.t("ui.models.reason_needed"))
                 else:
                     try:
-                        retire(models, chosen, why, ctx.user.username)
+                        ctx.store.change_models(ctx.user, "retire", chosen, why,
+                                                lambda: retire(models, chosen, why, ctx.user.username))
                         st.session_state[DONE] = ctx.t("ui.models.retired", id=chosen)
                         st.rerun()
-                    except InputError as exc:
+                    except (InputError, AccessDenied) as exc:
                         report(ctx, exc)
 with history_tab:
     st.dataframe(pd.DataFrame([{ctx.t("ui.models.when"): when(h["at"]),

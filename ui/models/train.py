@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher import InputError, RuleBase
+from matcher.auth import AccessDenied
 from matcher.modelling.registry import card_of, default_models_dir, entry, read_registry, register
 from matcher.modelling.synth import TARGET, synthetic_training
 from matcher.modelling.train import CUT_POINTS, FOLDS, MODEL_KINDS, train
@@ -99,9 +100,10 @@ if submitted:
         model_id, _ = train(data, ctx.rules, kind, models, cut_points=(moderate, high), note=note.strip(),
                             trained_by=ctx.user.username,
                             progress=lambda done, total: bar.progress(done / total, text=_step(done, total)))
-        register(models, model_id, ctx.user.username)
+        ctx.store.change_models(ctx.user, "register", model_id, "trained",
+                                lambda: register(models, model_id, ctx.user.username))
         st.session_state[TRAINED] = model_id
-    except InputError as exc:
+    except (InputError, AccessDenied) as exc:
         report(ctx, exc)
 
 trained = st.session_state.get(TRAINED)

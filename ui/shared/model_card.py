@@ -70,8 +70,8 @@ def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any
                  hide_index=True, key=f"figures-{card['id']}")
     plots = plots_of(models, item, card)
     if plots:
-        for column, path in zip(st.columns(len(plots)), plots, strict=True):
-            column.image(str(path), caption=ctx.t(f"ui.models.plot.{path.stem}"))
+        for column, (name, png) in zip(st.columns(len(plots)), plots, strict=True):
+            column.image(png, caption=ctx.t(f"ui.models.plot.{Path(name).stem}"))
     else:
         st.info(ctx.t("ui.models.no_plots", id=card["id"]))
     st.markdown(f"**{ctx.t('ui.models.levels')}** — "
