@@ -8,8 +8,14 @@ from dataclasses import dataclass
 class InputError(Exception):
     """Bad input from a user: a case file, a command-line argument, an unknown id.
 
-    The command line prints the message and exits with code 2; the app shows it.
+    The command line prints the message and exits with code 2; the app shows it, in the reader's language when
+    ``key`` names a message of ``matcher.i18n`` (filled in with ``values``).
     """
+
+    def __init__(self, message: str, *, key: str | None = None, **values: str):
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)

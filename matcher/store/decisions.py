@@ -19,6 +19,7 @@ from matcher.store.tables import (
     Decision,
     DecisionItem,
     Recommendation,
+    User,
 )
 
 OUTCOMES = ("accepted", "declined", "overridden")
@@ -71,7 +72,8 @@ class DecisionRecords(StoreCore):
                 raise InputError(f"decision on {intervention}: outcome must be one of {', '.join(OUTCOMES)}; "
                                  f"found {outcome!r}")
             if outcome != "accepted" and not reason.strip():
-                raise InputError(f"decision on {intervention}: a reason is required when it is {outcome}")
+                raise InputError(f"decision on {intervention}: a reason is required when it is {outcome}",
+                                 key=f"error.decision.reason_{outcome}", insats=intervention)
             refuse_personnummer(f"decision on case {code}, {intervention}", [("reason", reason)])
         refuse_personnummer(f"decision on case {code}", [("youth_view", youth_view), ("youth_goals", youth_goals),
                                                           ("guardian_view", guardian_view)])
@@ -100,6 +102,8 @@ class DecisionRecords(StoreCore):
         with self._tx(who, "decision.read", code) as session:
             case = self._case(session, who, code, Action.CASE_READ)
             rows = session.scalars(select(Decision).where(Decision.case_id == case.id).order_by(Decision.id))
+            names = {uid: name for uid, name in session.execute(select(User.id, User.username))}
             return [{"id": d.id, "recommendation_id": d.recommendation_id, "decided_at": d.decided_at,
+                     "decided_by": names[d.decided_by],
                      "youth_view": d.youth_view, "youth_goals": d.youth_goals, "guardian_view": d.guardian_view,
                      "items": [(i.intervention, i.outcome, i.reason) for i in d.items]} for d in rows]

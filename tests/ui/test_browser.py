@@ -106,6 +106,14 @@ def test_the_social_workers_main_flow_in_a_browser(page) -> None:
     expect(page.get_by_text("Multisystemisk terapi (MST) erbjuds inte i DEMO.", exact=False)).to_be_visible()
     expect(page.get_by_text("Närmaste alternativ som erbjuds lokalt:", exact=False).first).to_be_visible()
     _shot(page, "04-recommendations")
+    expect(page.get_by_text("Beslut i kraft:", exact=False)).to_be_visible()  # the seeded case has a decision
+    page.get_by_text("Fatta ett nytt beslut som ersätter det här").click()
+    choices = page.get_by_test_id("stRadio").filter(has_text="beviljas")
+    for n in range(choices.count()):  # nothing is chosen beforehand: grant each one explicitly
+        choices.nth(n).locator("label").filter(has_text="beviljas").click()
+    ways = page.get_by_label("Hur ska insatsen ges?", exact=False)  # for each one the unit does not offer
+    for n in range(ways.count()):
+        ways.nth(n).fill("Köps från grannkommunen.")
     page.get_by_role("button", name="Spara beslut och gå till planen").click()
     expect(page.get_by_role("heading", name="Plan och samtycke")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Vad varje myndighet får se")).to_be_visible()

@@ -68,17 +68,37 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     at.radio(key="whatif-value").set_value(0).run()
     assert not at.exception
     assert any(m.value.startswith("Risknivå: hög → ") for m in at.markdown)
-    # decision: decline the second with a reason, grant the rest, record the views
+    # decision: nothing is chosen for the worker; every insats needs an explicit choice
     recommended = [key.removeprefix("decide-") for key in _keys(at, "decide-")]
+    assert recommended[0] == "mst" and all(at.radio(key=f"decide-{iid}").value is None for iid in recommended)
+    save = "FormSubmitter:decision-Spara beslut och gå till planen"
+    at.button(key=save).click().run()
+    assert at.error[0].value.startswith("Välj beviljas eller avslås för varje rekommenderad insats. Inget val är "
+                                        "gjort för: Multisystemisk terapi (MST), ")
+    # grant MST, which DEMO does not offer (it asks how it will be provided), decline the second with a reason
+    for iid in recommended:
+        at.radio(key=f"decide-{iid}").set_value("accepted")
     at.radio(key=f"decide-{recommended[1]}").set_value("declined")
+    at.button(key=save).click().run()
+    assert at.error[0].value == ("Skriv hur insatsen ska ges, eftersom enheten inte erbjuder den: Multisystemisk "
+                                 "terapi (MST).")
+    at.text_input(key="reason-mst").input("köps från grannkommunens MST-team")
+    at.button(key=save).click().run()
+    assert at.error[0].value.endswith("Skriv en motivering till varför " + at.radio(
+        key=f"decide-{recommended[1]}").label + " avslås.")  # the store's reason rule, in Swedish
     at.text_input(key=f"reason-{recommended[1]}").input("väntetid på sex månader")
     at.text_area(key="youth-view").input("Vill bo kvar hemma.")
     at.text_area(key="youth-goals").input("Klara nian.")
-    at.button(key="FormSubmitter:decision-Spara beslut och gå till planen").click().run()
+    at.button(key=save).click().run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Plan och samtycke"
     decided = at.session_state["decided"]
     assert recommended[0] in decided and recommended[1] not in decided
+    # back on the recommendations: the decision in force, by whom and when, and how to change it
+    at.switch_page("ui/case_work/recommend.py").run()
+    assert next(m.value for m in at.markdown if m.value.startswith("**Beslut i kraft:**")).endswith(" av anna.")
+    in_force = next(d.value for d in at.dataframe if "Beslut" in d.value.columns)
+    assert list(in_force.iloc[0]) == ["Multisystemisk terapi (MST)", "beviljas", "köps från grannkommunens MST-team"]
     at.switch_page("ui/case_work/plan.py").run()
     assert not at.exception
     assert at.session_state["case"] == code

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from matcher import InputError, encode_cases, explain, match
@@ -16,6 +18,7 @@ from ui.shared.context import Page, page, report
 from ui.shared.result_view import show
 
 OUTCOMES = ("accepted", "declined")
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def recommend(ctx: Page, case: dict[str, Any], with_availability: bool = False) -> dict[str, Any]:
@@ -58,30 +61,71 @@ def what_if(ctx: Page, case: dict[str, Any], before: dict[str, Any]) -> None:
         st.info(ctx.t("ui.whatif.reordered", order=", ".join(names[i] for i in new)))
 
 
+def _choices(ctx: Page, res: dict[str, Any]) -> tuple[list[tuple[str, str | None, str]], list[str], list[str]]:
+    """Each recommendation's outcome (None until chosen) and reason, as the form holds them."""
+    not_offered = {iid for iid, entry in res.get("availability", {}).get("items", {}).items()
+                   if entry["status"] in ("not_offered", "unlisted")}
+    items = []
+    for rec in res["recommendations"]:
+        label = rec["name"] + (f" ({ctx.t('ui.decision.not_offered')})" if rec["id"] in not_offered else "")
+        outcome = st.radio(label, OUTCOMES, index=None, horizontal=True, key=f"decide-{rec['id']}",
+                           format_func=lambda o: ctx.t(f"ui.decision.{o}"))
+        help_key = "ui.decision.how_provided" if rec["id"] in not_offered else "ui.decision.reason"
+        reason = st.text_input(ctx.t(help_key), key=f"reason-{rec['id']}")
+        items.append((rec["id"], outcome, reason))
+    unchosen = [rec["name"] for (_, outcome, _), rec in zip(items, res["recommendations"], strict=True)
+                if outcome is None]
+    unprovided = [rec["name"] for (iid, outcome, reason), rec in zip(items, res["recommendations"], strict=True)
+                  if outcome == "accepted" and iid in not_offered and not reason.strip()]
+    return items, unchosen, unprovided
+
+
 def decide(ctx: Page, code: str, version: int, res: dict[str, Any]) -> None:
+    """Every recommendation needs an explicit choice; granting one the unit does not offer asks how it will be
+    provided. A saved decision is never edited: a new one supersedes it."""
     names = {r["id"]: r["name"] for r in res["recommendations"] + res["not_recommended"]}
     with st.form("decision"):
-        items = []
-        for rec in res["recommendations"]:
-            outcome = st.radio(rec["name"], OUTCOMES, horizontal=True, key=f"decide-{rec['id']}",
-                               format_func=lambda o: ctx.t(f"ui.decision.{o}"))
-            reason = st.text_input(ctx.t("ui.decision.reason"), key=f"reason-{rec['id']}")
-            items.append((rec["id"], outcome, reason))
+        items, unchosen, unprovided = _choices(ctx, res)
         others = [i for i in names if i not in {r["id"] for r in res["recommendations"]}]
-        chosen = st.multiselect(ctx.t("ui.decision.override"), others, format_func=names.get, key="override")
+        chosen = st.multiselect(ctx.t("ui.decision.override"), others, format_func=names.get, key="override",
+                                placeholder=ctx.t("ui.choose"))
         override_reason = st.text_input(ctx.t("ui.decision.override_reason"), key="override-reason")
         youth_view = st.text_area(ctx.t("ui.decision.youth_view"), key="youth-view")
         youth_goals = st.text_area(ctx.t("ui.decision.youth_goals"), key="youth-goals")
         guardian_view = st.text_area(ctx.t("ui.decision.guardian_view"), key="guardian-view")
         if st.form_submit_button(ctx.t("ui.decision.save"), type="primary"):
-            items += [(iid, "overridden", override_reason) for iid in chosen]
+            if unchosen or unprovided:
+                st.error("\n\n".join([ctx.t("ui.decision.unchosen", names=", ".join(unchosen))] * bool(unchosen)
+                                      + [ctx.t("ui.decision.unprovided", names=", ".join(unprovided))]
+                                      * bool(unprovided)))
+                return
+            decided = [(iid, str(outcome), reason) for iid, outcome, reason in items]
+            decided += [(iid, "overridden", override_reason) for iid in chosen]
             try:
                 rec_id = ctx.store.save_recommendation(ctx.user, code, version, res)
-                ctx.store.record_decision(ctx.user, code, rec_id, items, youth_view, youth_goals, guardian_view)
-                st.session_state["decided"] = [iid for iid, outcome, _ in items if outcome != "declined"]
+                ctx.store.record_decision(ctx.user, code, rec_id, decided, youth_view, youth_goals, guardian_view)
+                st.session_state["decided"] = [iid for iid, outcome, _ in decided if outcome != "declined"]
                 st.switch_page("ui/case_work/plan.py")
             except (InputError, AccessDenied) as exc:
                 report(ctx, exc)
+
+
+def show_latest_decision(ctx: Page, code: str) -> bool:
+    """The decision in force: what was decided on each insats and why, by whom and when. True if there is one."""
+    decisions = ctx.store.decisions(ctx.user, code)
+    if not decisions:
+        return False
+    latest = decisions[-1]
+    at = latest["decided_at"]
+    when = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(STOCKHOLM)
+    st.markdown(ctx.t("ui.decision.in_force", user=latest["decided_by"], when=f"{when:%Y-%m-%d %H:%M}"))
+    names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
+    st.dataframe(pd.DataFrame([{ctx.t("ui.decision.insats"): names.get(iid, iid),
+                                ctx.t("ui.decision.outcome"): ctx.t(f"ui.decision.{outcome}"),
+                                ctx.t("ui.decision.why"): reason} for iid, outcome, reason in latest["items"]]),
+                 hide_index=True, key="decision-in-force")
+    st.caption(ctx.t("ui.decision.supersede"))
+    return True
 
 
 ctx = page()
@@ -104,4 +148,8 @@ show(ctx, result)
 with st.expander(ctx.t("ui.whatif.title")):
     what_if(ctx, case, result)
 st.subheader(ctx.t("ui.decision.title"))
-decide(ctx, code, latest["version"], result)
+if show_latest_decision(ctx, code):
+    with st.expander(ctx.t("ui.decision.new")):
+        decide(ctx, code, latest["version"], result)
+else:
+    decide(ctx, code, latest["version"], result)

@@ -92,9 +92,16 @@ def page() -> Page:
 
 
 def report(ctx: Page, exc: Exception) -> None:
-    """A user-caused error as a readable message; the page keeps working."""
+    """A user-caused error as a readable message, in the reader's language where the error has one (an insats id
+    among its values is shown by name); the page keeps working."""
     key = {InputError: "ui.error.input", AccessDenied: "ui.error.access", ConflictError: "ui.error.conflict"}
-    st.error(ctx.t(key.get(type(exc), "ui.error.input")) + "\n\n" + str(exc))
+    text = str(exc)
+    if isinstance(exc, InputError) and exc.key:
+        values = dict(exc.values)
+        if "insats" in values and values["insats"] in ctx.rules.ids:
+            values["insats"] = ctx.rules.interventions[ctx.rules.index(values["insats"])].model.name.get(ctx.lang)
+        text = ctx.t(exc.key, **values)
+    st.error(ctx.t(key.get(type(exc), "ui.error.input")) + "\n\n" + text)
 
 
 def synthetic_badge(ctx: Page, synthetic: bool) -> str:
