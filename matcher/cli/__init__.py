@@ -14,7 +14,8 @@ from matcher.cli import models as cli_models
 from matcher.cli import rules as cli_rules
 from matcher.cli import store as cli_store
 from matcher.engine.cards import intervention_card
-from matcher.engine.cases import case_json_schema, read_cases
+from matcher.engine.case_files import read_cases
+from matcher.engine.cases import case_json_schema
 from matcher.engine.explain import explain
 from matcher.engine.matching import match
 from matcher.engine.render import card_text, result_text
@@ -84,6 +85,8 @@ def _rules(path: Path | None) -> RuleBase:
 def _recommend(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     cases = read_cases(args.cases, rules)
+    if cases.read_as:
+        print(f"matcher: {args.cases}: {cases.read_as}", file=sys.stderr)
     catalogue = load_catalogue(args.catalogue, rules) if args.catalogue else None
     result = match(cases, rules, active_model(rules), top_k=args.top)
     many = args.cases.suffix.lower() in (".jsonl", ".csv") or len(cases) > 1

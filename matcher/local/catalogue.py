@@ -37,10 +37,10 @@ class Offer(Strict):
     offered: bool
     provider: Provider | None = None
     provider_name: str = ""
-    capacity: int | None = Field(default=None, ge=0)  # young people at a time
+    capacity: int | None = Field(default=None, ge=0, le=100_000)  # young people at a time
     waiting_weeks: float | None = Field(default=None, ge=0, le=104)
     contact: str = ""
-    cost_per_case: int | None = Field(default=None, ge=0)  # SEK
+    cost_per_case: int | None = Field(default=None, ge=0, le=1_000_000_000)  # SEK
     licence: Licence | None = None
     note: str = ""
 

@@ -71,7 +71,7 @@ def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> N
                          text=True, cwd=ROOT)
     assert run.returncode == 2
     assert run.stdout == ""
-    assert run.stderr == (f"matcher: {path}: factors.impulsivity: Input should be 0, 1 or 2 "
+    assert run.stderr == (f"matcher: {path}:1: factors.impulsivity: Input should be 0, 1 or 2 "
                           f"(0 = low, 1 = moderate, 2 = high); found 5\n")
 
 
