@@ -12,9 +12,9 @@ run as a formula gets a leading apostrophe.
 from __future__ import annotations
 
 import codecs
-import numbers
 import csv
 import io
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path

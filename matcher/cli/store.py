@@ -19,6 +19,7 @@ from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import load_rule_base
 from matcher.store.db import connect, current_revision, database_url, upgrade
 from matcher.store.service import CaseStore
+from matcher.textfiles import DIALECTS
 
 
 def acting_parser() -> argparse.ArgumentParser:
@@ -62,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "outcomes", parents=[acting], help="follow-up outcomes in the training format")
     outcomes.add_argument("--out", type=Path, required=True)
     outcomes.add_argument("--min-group", type=int, default=5, help="leave out groups smaller than this")
+    outcomes.add_argument("--csv-dialect", choices=DIALECTS, default="standard",
+                          help="standard: commas, UTF-8 (the training format, default); excel-sv: semicolons, "
+                               "byte-order mark, decimal comma (Swedish Excel)")
     outcomes.set_defaults(run=_export_outcomes)
 
 
@@ -160,5 +164,6 @@ def _audit_verify(args: argparse.Namespace) -> int:
 @guarded
 def _export_outcomes(args: argparse.Namespace) -> int:
     case_store = store()
-    print(f"{args.out}: {case_store.export_outcomes(login(case_store, args), args.out, args.min_group)}")
+    summary = case_store.export_outcomes(login(case_store, args), args.out, args.min_group, args.csv_dialect)
+    print(f"{args.out}: {summary}")
     return 0

@@ -10,12 +10,10 @@ otherwise the period is not yet observed and is left out.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -97,13 +95,7 @@ def outcome_rows(session: Session, rules: RuleBase, min_group: int) -> tuple[lis
     return kept, ExportSummary(len(kept), len(rows) - len(kept), unobserved)
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def columns(rules: RuleBase) -> list[str]:
     cat = rules.catalogue
-    return ["case_id", "synthetic", "period_start", *(c.id for c in cat.context), *cat.factor_index, TARGET, *GROUPS]
+    every = ["case_id", "synthetic", "period_start", *(c.id for c in cat.context), *cat.factor_index, TARGET, *GROUPS]
+    return list(dict.fromkeys(every))  # sex is a context fact and a group: one column

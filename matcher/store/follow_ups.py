@@ -14,12 +14,13 @@ from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
-from matcher.store.export import ExportSummary, outcome_rows, write_csv
+from matcher.store.export import ExportSummary, outcome_rows
 from matcher.store.export import columns as export_columns
 from matcher.store.tables import (
     Assessment,
     FollowUp,
 )
+from matcher.textfiles import write_csv
 
 
 class FollowUpRecords(StoreCore):
@@ -77,12 +78,13 @@ class FollowUpRecords(StoreCore):
                      "youth_rating": f.youth_rating, "reassessed": f.assessment_id is not None} for f in rows]
 
 
-    def export_outcomes(self, who: Principal, path: Path, min_group: int = 5) -> ExportSummary:
-        """Pseudonymised rows in the training format, for evaluators (``export.py``)."""
+    def export_outcomes(self, who: Principal, path: Path, min_group: int = 5,
+                        dialect: str = "standard") -> ExportSummary:
+        """Pseudonymised rows in the training format, for evaluators (``export.py``), as CSV in ``dialect``."""
         if min_group < 1:
             raise InputError(f"export: the minimum group size must be at least 1; found {min_group}")
         with self._tx(who, "export.outcomes", detail=f"min_group={min_group}") as session:
             authorize(who, Action.EXPORT_OUTCOMES)
             rows, summary = outcome_rows(session, self.rules, min_group)
-            write_csv(path, rows, export_columns(self.rules))
+            write_csv(path, rows, export_columns(self.rules), dialect)
         return summary
