@@ -145,7 +145,7 @@ def test_bad_outcome_data_is_a_message_naming_file_column_and_line_and_the_page_
     at.file_uploader(key="train-upload").upload("outcomes.parquet", b"not parquet", "application/octet-stream").run()
     assert not at.exception
     assert at.error[0].value.startswith("This could not be saved or shown. Correct it and try again:\n\n"
-                                        "outcomes.parquet: could not be read as PARQUET: Could not open Parquet input "
+                                        "outcomes.parquet: could not be read as Parquet (Could not open Parquet input "
                                         "source 'outcomes.parquet'")
     at.radio(key="train-source").set_value("synthetic").run()
     assert not at.error and not at.exception
