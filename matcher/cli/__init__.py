@@ -9,6 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
+
 from matcher.cli import catalogue as cli_catalogue
 from matcher.cli import models as cli_models
 from matcher.cli import rules as cli_rules
@@ -21,18 +24,25 @@ from matcher.engine.matching import match
 from matcher.engine.render import card_text, result_text
 from matcher.errors import InputError, RuleBaseError
 from matcher.i18n import DEFAULT_LANG, LANGS
+from matcher.keys import OutsideKeyError
 from matcher.local.availability import availability
 from matcher.local.catalogue import load_catalogue
 from matcher.modelling.registry import active_model
 from matcher.rulebase.loading import RuleBase, load_rule_base
+from matcher.store.db import database_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (InputError, RuleBaseError) as exc:
+    except (InputError, RuleBaseError, OutsideKeyError) as exc:
         print(f"matcher: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:  # the database does not answer: one line, not the driver's page
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        print(f"matcher: the database {make_url(database_url()).render_as_string(hide_password=True)} could not "
+              f"be reached ({reason}); check DATABASE_URL and that the server runs", file=sys.stderr)
         return 2
 
 

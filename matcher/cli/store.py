@@ -80,7 +80,11 @@ def store() -> CaseStore:
 def login(case_store: CaseStore, args: argparse.Namespace) -> Principal:
     if not args.acting_user:
         raise InputError("log in with --as USER (or set INSATSMATCH_USER)")
-    password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
+    try:
+        password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
+    except EOFError:
+        raise InputError(f"no password for {args.acting_user}: there is no terminal to ask in and standard input is "
+                         f"empty; set INSATSMATCH_PASSWORD or run the command in a terminal") from None
     try:
         return case_store.login(args.acting_user, password)
     except AccessDenied as exc:

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from matcher.errors import InputError
+from matcher.keys import OutsideKeyError
 
 PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
 
@@ -55,7 +56,11 @@ def _luhn(digits: str) -> int:
 def hmac_key(data_dir: Path) -> bytes:
     env = os.environ.get("INSATSMATCH_HMAC_KEY")
     if env:
-        return bytes.fromhex(env)
+        try:
+            return bytes.fromhex(env)
+        except ValueError:
+            raise OutsideKeyError(f"INSATSMATCH_HMAC_KEY: expected the key as hexadecimal digits (0-9, a-f); found "
+                                  f"{len(env)} characters that are not") from None
     path = data_dir / "personnummer-hmac.key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
