@@ -118,8 +118,8 @@ def test_show_takes_an_id_in_any_case_and_suggests_a_close_one(capsys) -> None:
     assert main(["show", "MST"]) == 0
     assert capsys.readouterr().out.startswith("Multisystemisk terapi (MST) (mst)\n")
     assert main(["show", "msst"]) == 2
-    assert capsys.readouterr().err == ("matcher: unknown intervention 'msst'; did you mean 'mst'? (the ids are the file "
-                                       "names in rules/interventions/)\n")
+    assert capsys.readouterr().err == ("matcher: unknown intervention 'msst'; did you mean 'mst'? (the ids are the "
+                                       "file names in rules/interventions/)\n")
 
 
 def test_diff_against_a_revision_in_an_older_rule_format_names_it_and_what_is_missing(capsys) -> None:
