@@ -1,13 +1,11 @@
 """The evaluator's pages in AppTest: the model registry and card, promotion with the gates, training."""
 
 import json
-import shutil
 
 import pytest
 
 from matcher.auth import Role
 from matcher.modelling.registry import read_registry
-from tests.conftest import ROOT
 from tests.ui.apptest import app_as, use_demo_database
 
 PAGES = ["ui/models/registry.py", "ui/models/train.py"]
@@ -20,11 +18,9 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def models(tmp_path, monkeypatch):
-    """A private copy of the shipped registry (one candidate, none active) for each test."""
-    shutil.copytree(ROOT / "models", tmp_path / "models")
-    monkeypatch.setenv("INSATSMATCH_MODELS", str(tmp_path / "models"))
-    return tmp_path / "models"
+def models(models_copy):
+    """A private copy of the committed registry (one candidate, none active) for each test."""
+    return models_copy
 
 
 def _frame(at, title: str):
