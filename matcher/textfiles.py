@@ -44,14 +44,17 @@ def read_text(path: Path, display: str | None = None, limit: int = MAX_BYTES) ->
 
 
 def decode(data: bytes, display: str) -> tuple[str, str]:
-    """Bytes as text: a byte-order mark decides; else UTF-8; else Windows-1252 (Swedish Excel's 'CSV')."""
+    """Bytes as text: a byte-order mark decides; else UTF-8; else Windows-1252 (Swedish Excel's 'CSV'). A NUL
+    character is refused: it is UTF-16 without a byte-order mark, or no text file at all."""
     for bom, codec, name in BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec).removeprefix("\ufeff"), name
+                return _no_nul(data.decode(codec).removeprefix("\ufeff"), display), name
             except UnicodeDecodeError as exc:
                 raise InputError(f"{display}: starts as {name} but byte {exc.start} is not {name}; save the file "
                                  f"again as UTF-8") from None
+    if b"\0" in data:
+        _no_nul(data.decode("latin-1"), display)
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -63,6 +66,14 @@ def decode(data: bytes, display: str) -> tuple[str, str]:
         raise InputError(f"{display}:{line}: neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} at "
                          f"offset {exc.start}); save the file as UTF-8") from None
     return text, "Windows-1252"
+
+
+def _no_nul(text: str, display: str) -> str:
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise InputError(f"{display}:{line}: a NUL character: this is UTF-16 without a byte-order mark or not a text "
+                         f"file; save it as UTF-8 text")
+    return text
 
 
 @dataclass(frozen=True)
@@ -87,9 +98,6 @@ def read_csv(path: Path, display: str | None = None) -> CsvTable:
     """A CSV file with a header row; every structural problem is refused with its line."""
     display = display or str(path)
     text, encoding = read_text(path, display)
-    if "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
-        raise InputError(f"{display}:{line}: a NUL character; this is not a text file (save it as CSV)")
     separator = _separator(text)
     lines = io.StringIO(text, newline="")
     reader = csv.reader(lines, delimiter=separator)

@@ -46,7 +46,8 @@ def test_the_encoding_and_separator_are_detected_and_said(tmp_path: Path, data: 
                              "quote left open?)\n{path}:4: 1 cells; the header has 2 columns (a separator too many "
                              "or too few, or a quote left open?)"),
     ("a,b\n1,\"" + "x" * 140_000 + "\"\n", "{path}:2: a cell is longer than 131,072 characters (the limit)"),
-    ("a,b\n1,\x002\n", "{path}:2: a NUL character; this is not a text file (save it as CSV)"),
+    ("a,b\n1,\x002\n", "{path}:2: a NUL character: this is UTF-16 without a byte-order mark or not a text file; "
+                       "save it as UTF-8 text"),
     ("\n\n", "{path}:1: no header row; expected the column names on the first line"),
 ])
 def test_a_broken_csv_is_refused_with_its_line(tmp_path: Path, text: str, message: str) -> None:

@@ -27,6 +27,8 @@ FORBID = ConfigDict(extra="forbid")
 MAX_CASE_ID = 64
 NAME_LIKE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)+")  # two or more words of letters only: "Anna Svensson"
 SHOWN_PROBLEMS = 20
+JSON_KINDS = {int: "a number", float: "a number", str: "a text", bool: "true/false", list: "a list",
+              type(None): "null"}
 
 
 def _no_yes_no(value: Any) -> Any:
@@ -146,8 +148,10 @@ def encode_cases(raw_cases: Iterable[tuple[str | Place, Any]], rules: RuleBase) 
     for n, (where, raw) in enumerate(raw_cases, start=1):
         place = where if isinstance(where, Place) else Place(where)
         if not isinstance(raw, dict):
+            kind = JSON_KINDS.get(type(raw), type(raw).__name__)
             errors.append(_located(place, (), "expected a case object with context, factors and instruments "
-                                              f"(docs/case-format.md); found {type(raw).__name__} {shown(raw, 40)}"))
+                                              f"(docs/case-format.md); found {kind}"
+                                              + ("" if raw is None else f" {shown(raw, 40)}")))
             continue
         try:
             case: Any = model.model_validate(raw)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from matcher.errors import Problem
+from matcher.errors import Problem, shown
 
 YamlPath = tuple[str | int, ...]
 MAX_BYTES = 1024 * 1024  # a rule or catalogue file; the largest shipped one is 34 KB
@@ -18,6 +18,8 @@ MAX_DEPTH = 40  # levels of nesting; a deep eligibility condition needs about 15
 MAX_VALUES = 200_000  # values once aliases are expanded; the whole shipped rule base has about 10,000
 MAX_STRING = 64 * 1024  # characters in one text
 SHOWN_PATH = 8
+SHOWN_KEY = 80
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class YamlDoc:
@@ -37,9 +39,14 @@ class YamlDoc:
 
 
 def format_path(path: Iterable[str | int]) -> str:
+    """A path as a message shows it: ``offers[2].capacity``; a key with control characters or over 80 characters
+    is quoted and cut, so a message never moves the reader's terminal."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        text = str(part)
+        if not text.isprintable() or len(text) > SHOWN_KEY:
+            text = shown(text, SHOWN_KEY)
+        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
     return out
 
 
@@ -124,6 +131,8 @@ class _Builder:
             raise self._stop(node, where, f"nested more than {MAX_DEPTH} levels deep (the limit)")
         self.lines.setdefault(where, node.start_mark.line + 1)
         if isinstance(node, MappingNode | SequenceNode):
+            if node.tag not in PLAIN_TAGS:
+                raise self._stop(node, where, f"the YAML tag {shown(node.tag)} is not allowed; write plain values")
             if id(node) in self.open:
                 raise self._stop(node, where, "an alias (*name) refers to the value it is part of, so the value "
                                               "would contain itself without end")

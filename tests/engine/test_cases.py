@@ -65,7 +65,7 @@ BAD_CASES = [
      "case.json: instruments.savry.H1: Input should be 'low', 'moderate', 'high', 'låg', 'måttlig' or 'hög'; "
      "found 'very high'"),
     ("not_an_object", 5, "case.json: expected a case object with context, factors and instruments "
-                         "(docs/case-format.md); found int 5"),
+                         "(docs/case-format.md); found a number 5"),
     ("unknown_top_key", {"context": CONTEXT, "instrument": {}},
      "case.json: instrument: unknown key 'instrument'; did you mean 'instruments'?"),
 ]
