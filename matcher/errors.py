@@ -19,6 +19,13 @@ def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
     return quoted + (f" ... ({len(text):,} characters)" if len(text) > limit else "")
 
 
+def listed(names: list[str], at_most: int = 20) -> str:
+    """Names found in the input (a file's columns), each as printable and short as ``shown`` makes it."""
+    shown_names = [name if name.isprintable() and len(name) <= SHOWN_CHARACTERS else shown(name)
+                   for name in names[:at_most]]
+    return ", ".join(shown_names) + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
+
+
 class InputError(Exception):
     """Bad input from a user: a case file, a command-line argument, an unknown id.
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from matcher.engine.cases import CaseBatch, Place, encode_cases
-from matcher.errors import InputError, shown
+from matcher.errors import InputError, listed, shown
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean, format_path
-from matcher.textfiles import read_csv, read_text
+from matcher.textfiles import MAX_BYTES, decode, read_csv, read_text
 
 MAX_DEPTH = 64  # a case is 3 levels deep; more is a broken or hostile file
 TRUE_WORDS = {"true", "yes", "ja", "1"}
@@ -54,6 +54,17 @@ def read_cases(path: Path, rules: RuleBase) -> CaseBatch:
             data, lines = parse_json(line, str(path), n)
             items.append((Place(str(path), lines), data))
     return dataclasses.replace(encode_cases(items, rules), read_as=note)
+
+
+def case_from_bytes(data: bytes, name: str) -> dict[str, Any]:
+    """One case object from an uploaded file's bytes, read with the same checks as a case file."""
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{name}: {len(data):,} bytes; the limit is {MAX_BYTES:,} bytes")
+    case, _ = parse_json(decode(data, name)[0], name)
+    if not isinstance(case, dict):
+        raise InputError(f"{name}: expected one case object with context, factors and instruments "
+                         f"(docs/case-format.md); found {type(case).__name__}")
+    return case
 
 
 def parse_json(text: str, file: str, first: int = 1) -> tuple[Any, Mapping[tuple[str | int, ...], int]]:
@@ -189,7 +200,7 @@ def _csv_cases(header: list[str], records: Any, file: str, rules: RuleBase) -> l
     missing = [c.id for c in cat.context if c.required and c.id not in header]
     if missing:
         raise InputError(f"{file}: missing required column{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(missing)}; the file has: {', '.join(header) or 'no header'}")
+                         f"{', '.join(missing)}; the file has: {listed(header) or 'no header'}")
     out = []
     for line, record in records:
         case: dict[str, Any] = {"context": {}, "factors": {}, "instruments": {}}

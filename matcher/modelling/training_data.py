@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.errors import InputError, shown
+from matcher.errors import InputError, listed, shown
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean
@@ -110,8 +110,8 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
     columns = list(text.columns)
     for name, what in [(target, "target"), *((g, "group") for g in groups)]:
         if name not in columns:
-            raise InputError(f"{source}: no {what} column '{name}'{did_you_mean(name, columns)}; "
-                             f"the file has: {', '.join(columns)}")
+            raise InputError(f"{source}: no {what} column {shown(name)}{did_you_mean(name, columns)}; "
+                             f"the file has: {listed(columns)}")
     y = _binary(text[target], source, target)
     reserved = {target, *groups, "case_id", "synthetic"}
     ratings, used = (_item_ratings(text, rules, source, instrument) if instrument
@@ -134,8 +134,8 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
     for name in chosen:
         values = np.unique(ratings[name])
         if len(values) < 2:
-            shown = "blank (not rated)" if values[0] == UNRATED else str(values[0])
-            raise InputError(f"{source}: feature '{name}' is {shown} in every row, so nothing can be learned from "
+            value = "blank (not rated)" if values[0] == UNRATED else str(values[0])
+            raise InputError(f"{source}: feature '{name}' is {value} in every row, so nothing can be learned from "
                              f"it; leave it out with --features or check the data")
     ignored = tuple(c for c in columns if c not in (*used, *reserved))
     synthetic = "synthetic" in text and bool(text["synthetic"].str.lower().isin(TRUE_WORDS).all())
@@ -170,7 +170,7 @@ def _factor_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
         hint = did_you_mean(column, cat.factor_index)
         known = column in cat.factor_index or column in reserved or column in cat.context_index
         if not known and hint:
-            raise InputError(f"{source}: column '{column}' is not a factor{hint} (other columns are ignored "
+            raise InputError(f"{source}: column {shown(column)} is not a factor{hint} (other columns are ignored "
                              f"unless named by --target or --group)")
     out = {}
     for factor in cat.factors:
@@ -198,7 +198,7 @@ def _item_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
     for column in used:
         key = column[len(prefix):]
         if key not in adapter.item_keys:
-            raise InputError(f"{source}: column '{column}': unknown item code '{key}' of {instrument}"
+            raise InputError(f"{source}: column {shown(column)}: unknown item code {shown(key)} of {instrument}"
                              f"{did_you_mean(key, by_id)}; items are {', '.join(by_id)}")
         item = by_id[adapter.item_keys[key]]
         scale = adapter.model.scales[item.scale]
