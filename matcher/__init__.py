@@ -9,7 +9,8 @@ Typical use::
 """
 
 from matcher.engine.cards import intervention_card
-from matcher.engine.cases import CaseBatch, case_json_schema, encode_cases, read_cases
+from matcher.engine.case_files import read_cases
+from matcher.engine.cases import CaseBatch, case_json_schema, encode_cases
 from matcher.engine.explain import explain
 from matcher.engine.matching import MatchResult, Version, match, match_matrix
 from matcher.engine.render import card_text, result_text

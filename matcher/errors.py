@@ -4,6 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SHOWN_CHARACTERS = 80
+
+
+def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """A value found in the input, as a message quotes it: its repr, cut after ``limit`` characters (a 10 MB
+    cell is never echoed whole), control and escape characters made visible."""
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except ValueError:  # an integer longer than Python converts to text (4,300 digits)
+        return f"a whole number of about {int(value.bit_length() * 0.30103):,} digits"  # type: ignore[attr-defined]
+    cut = text[:limit]
+    quoted = repr(cut) if isinstance(value, str) else cut
+    return quoted + (f" ... ({len(text):,} characters)" if len(text) > limit else "")
+
+
+def listed(names: list[str], at_most: int = 20) -> str:
+    """Names found in the input (a file's columns), each as printable and short as ``shown`` makes it."""
+    shown_names = [name if name.isprintable() and len(name) <= SHOWN_CHARACTERS else shown(name)
+                   for name in names[:at_most]]
+    return ", ".join(shown_names) + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
+
 
 class InputError(Exception):
     """Bad input from a user: a case file, a command-line argument, an unknown id.

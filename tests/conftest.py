@@ -5,7 +5,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import io
 import shutil
+import subprocess
 import sys
+import tarfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +41,33 @@ def outside_files(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.setenv("INSATSMATCH_CHECKPOINTS", str(folder / "audit-checkpoints.jsonl"))
     monkeypatch.delenv("INSATSMATCH_CHECKPOINT_EVERY", raising=False)
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def committed_models(tmp_path_factory) -> Iterator[Path]:
+    """The model registry as committed (``git archive HEAD models``), never the working tree's models/: an
+    evaluator who trains or promotes there (README) changes no test. Every test's default models folder
+    (INSATSMATCH_MODELS) is this copy; a test that changes models copies it first (``models_copy``)."""
+    git = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "HEAD", "models"], capture_output=True)
+    assert git.returncode == 0, f"the tests read the committed models through git: {git.stderr.decode()}"
+    folder = tmp_path_factory.mktemp("committed")
+    with tarfile.open(fileobj=io.BytesIO(git.stdout)) as archive:
+        archive.extractall(folder, filter="data")
+    before = os.environ.get("INSATSMATCH_MODELS")
+    os.environ["INSATSMATCH_MODELS"] = str(folder / "models")
+    yield folder / "models"
+    if before is None:
+        os.environ.pop("INSATSMATCH_MODELS", None)
+    else:
+        os.environ["INSATSMATCH_MODELS"] = before
+
+
+@pytest.fixture
+def models_copy(committed_models, tmp_path, monkeypatch) -> Path:
+    """A private, writable copy of the committed models, as the default models folder of one test."""
+    shutil.copytree(committed_models, tmp_path / "models")
+    monkeypatch.setenv("INSATSMATCH_MODELS", str(tmp_path / "models"))
+    return tmp_path / "models"
 
 
 @pytest.fixture(scope="session")

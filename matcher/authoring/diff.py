@@ -24,7 +24,7 @@ from matcher.engine.cases import CaseBatch
 from matcher.engine.explain import explain
 from matcher.engine.matching import MatchResult, match
 from matcher.engine.risk import RiskModel
-from matcher.errors import InputError
+from matcher.errors import InputError, RuleBaseError
 from matcher.rulebase.loading import RuleBase, load_rule_base
 
 EXAMPLES_PER_CHANGE = 2
@@ -172,7 +172,17 @@ def translate(batch: CaseBatch, source: RuleBase, target: RuleBase) -> CaseBatch
 
 def load_pair(old_spec: str, new_spec: str, repo: Path,
               recorded: Callable[[str], dict[str, str]] | None = None) -> tuple[RuleBase, RuleBase]:
-    return load_rule_base(resolve(old_spec, repo, recorded)), load_rule_base(resolve(new_spec, repo, recorded))
+    return _load(old_spec, repo, recorded), _load(new_spec, repo, recorded)
+
+
+def _load(spec: str, repo: Path, recorded: Callable[[str], dict[str, str]] | None) -> RuleBase:
+    try:
+        return load_rule_base(resolve(spec, repo, recorded))
+    except RuleBaseError as exc:
+        count = len(exc.problems)
+        raise InputError(f"the rule base of '{spec}' cannot be compared: it does not load with this version of "
+                         f"Insatsmatch (an older rule format, or a broken rule base). What is missing or wrong, "
+                         f"{count} problem{'s' if count != 1 else ''}:\n" + "\n".join(map(str, exc.problems))) from None
 
 
 # ---------------------------------------------------------------- output

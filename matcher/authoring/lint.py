@@ -3,6 +3,10 @@
 Conditions are decided exactly: a tree is evaluated, with the engine's own leaf code, over every
 combination of the values its columns can take (a factor's ratings and "not rated"; a yes/no or enum
 fact's values; for a whole-number fact, its bounds and the values either side of each threshold used).
+When the combinations exceed ``MAX_GRID``, the search fixes one column at a time (the one most comparisons
+use), drops every branch where a tree is already decided against what is wanted, and evaluates the rest as a
+grid once it is small enough. A check that still exceeds ``MAX_BRANCHES`` is an error that says so: no
+condition is ever reported fine without having been checked.
 Errors make `rules check` fail; warnings are printed for the methodologist to judge.
 """
 
@@ -25,6 +29,7 @@ from matcher.rulebase.schema import AllOf, AnyOf, Condition, NotOf, Text
 from matcher.rulebase.yamlsource import load_yaml
 
 MAX_GRID = 2_000_000
+MAX_BRANCHES = 20_000
 MIN_TRANSLATED_LENGTH = 25  # shorter texts (acronyms, terms) may well be the same in both languages
 
 
@@ -93,67 +98,128 @@ def _conditions(rules: RuleBase, iv: CompiledIntervention) -> Iterator[tuple[Sev
         yield from _never_or_always(rules, node, model.contraindications[i].when, ("contraindications", i, "when"))
     admitted = _possible(rules, [(eligibility, True)])
     if admitted is not True:
-        yield _unchecked(("age",), admitted) if admitted else (
+        yield _unchecked(("age",)) if admitted is None else (
             "error", ("age",), "no case can be eligible: the age range, the prerequisites and the eligibility "
                                "condition exclude each other")
         return
     offered = [(eligibility, True), *((node, False) for node in contras)]
     answer = _possible(rules, offered)
     if answer is not True:
-        yield _unchecked(("contraindications",), answer) if answer else (
+        yield _unchecked(("contraindications",)) if answer is None else (
             "error", ("contraindications",), "the contraindications exclude every case the eligibility admits")
         return
     for i, node in enumerate(contras):
         answer = _possible(rules, [(eligibility, True), (node, True)])
         if answer is not True:
-            yield _unchecked(("contraindications", i, "when"), answer) if answer else (
+            yield _unchecked(("contraindications", i, "when")) if answer is None else (
                 "warning", ("contraindications", i, "when"), "can never apply to a case the eligibility admits; "
                                                              "remove it or correct it")
     for name in model.targets:
         answer = _possible(rules, offered, rules.catalogue.factor_index[name])
         if answer is not True:
-            yield _unchecked(("targets", name), answer) if answer else (
+            yield _unchecked(("targets", name)) if answer is None else (
                 "error", ("targets", name), f"no eligible case can have this need: the eligibility excludes "
                                             f"'{name}' rated moderate or high")
 
 
-def _unchecked(where: tuple, combinations: int) -> tuple[Severity, tuple, str]:
-    return "warning", where, f"not checked: {combinations:,} combinations of the values this check uses exceed " \
-                             f"the limit of {MAX_GRID:,}; simplify the conditions or check this by hand"
+def _unchecked(where: tuple) -> tuple[Severity, tuple, str]:
+    return "error", where, f"the check could not be completed: the conditions still had more than {MAX_GRID:,} " \
+                           f"combinations after {MAX_BRANCHES:,} steps of the search; simplify the conditions " \
+                           f"(fewer factors in one any/all) so that they can be checked"
 
 
-def _possible(rules: RuleBase, terms: list[tuple[Node, bool]], need: int | None = None) -> bool | int:
-    """Whether some case gives every tree its wanted value (and rates factor column ``need`` moderate or high).
+def _possible(rules: RuleBase, terms: list[tuple[Node, bool]], need: int | None = None) -> bool | None:
+    """Whether some case gives every tree its wanted value (and rates factor column ``need`` moderate or high);
+    None when the search could not decide it within ``MAX_BRANCHES``.
 
-    Trees that share no column are independent, so each group of trees linked by shared columns is tried on its
-    own grid: the conjunction holds for some case exactly when every group's part does. Returns the number of
-    combinations instead when a group's grid would exceed MAX_GRID."""
+    Trees that share no column are independent, so each group of trees linked by shared columns is searched on
+    its own: the conjunction holds for some case exactly when every group's part does."""
     groups: list[tuple[set[int], list[tuple[Node, bool]]]] = []
     pieces = [({rules.leaves.leaves[i].column for i in _leaves(node)}, [(node, wanted)]) for node, wanted in terms]
     for columns, members in [*pieces, *([({need}, [])] if need is not None else [])]:
         joined = [g for g in groups if g[0] & columns]
         groups = [g for g in groups if not g[0] & columns]
         groups.append((columns.union(*(g[0] for g in joined)), [t for g in joined for t in g[1]] + members))
+    answer: bool | None = True
     for columns, members in groups:
-        grid = _grid(rules, columns, [leaf for node, _ in members for leaf in _leaves(node)])
-        if isinstance(grid, int):
-            return grid
-        leaves = rules.leaves.evaluate(grid)
-        ok = np.ones(len(grid), dtype=bool)
-        for node, wanted in members:
-            ok &= evaluate(node, leaves) == wanted
-        if need is not None and need in columns:
-            ok &= grid[:, need] >= 1
-        if not ok.any():
+        leaf_ids = sorted({leaf for node, _ in members for leaf in _leaves(node)})
+        domains = {column: _domain(rules, column, leaf_ids) for column in columns}
+        if need is not None and need in domains:
+            domains[need] = [v for v in domains[need] if v >= 1]
+        found = _search(rules, members, domains, leaf_ids, [MAX_BRANCHES])
+        if found is False:
             return False
-    return True
+        if found is None:
+            answer = None
+    return answer
+
+
+def _search(rules: RuleBase, members: list[tuple[Node, bool]], domains: dict[int, list[int]], leaf_ids: list[int],
+            budget: list[int]) -> bool | None:
+    """Some case within ``domains`` (column -> the values left) where every tree has its wanted value."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    known = {i: _leaf_value(rules, i, domains) for i in leaf_ids
+             if len(domains[rules.leaves.leaves[i].column]) == 1}
+    decided = [_partial(node, known) for node, _ in members]
+    if any(value is not None and value != wanted for value, (_, wanted) in zip(decided, members, strict=True)):
+        return False
+    if all(value is not None for value in decided):
+        return True
+    if math.prod(len(d) for d in domains.values()) <= MAX_GRID:
+        return _on_grid(rules, members, domains)
+    uses: dict[int, int] = {}
+    for i in leaf_ids:
+        column = rules.leaves.leaves[i].column
+        if len(domains[column]) > 1:
+            uses[column] = uses.get(column, 0) + 1
+    column = max(uses, key=lambda c: uses[c])
+    answer: bool | None = False
+    for value in domains[column]:
+        found = _search(rules, members, {**domains, column: [value]}, leaf_ids, budget)
+        if found:
+            return True
+        if found is None:
+            answer = None
+    return answer
+
+
+def _leaf_value(rules: RuleBase, leaf_id: int, domains: dict[int, list[int]]) -> bool:
+    leaf = rules.leaves.leaves[leaf_id]
+    out = np.empty(1, dtype=bool)
+    leaf.evaluate(np.array(domains[leaf.column], dtype=np.int16), out)
+    return bool(out[0])
+
+
+def _partial(node: Node, known: dict[int, bool]) -> bool | None:
+    """A tree's value when only the ``known`` leaves are known: True, False, or None (still open)."""
+    if node.kind == "leaf":
+        return known.get(node.leaf)
+    if node.kind == "not":
+        value = _partial(node.children[0], known)
+        return None if value is None else not value
+    values = [_partial(child, known) for child in node.children]
+    decisive = node.kind == "any"  # any: one True decides; all: one False decides
+    if decisive in values:
+        return decisive
+    return None if None in values else not decisive
+
+
+def _on_grid(rules: RuleBase, members: list[tuple[Node, bool]], domains: dict[int, list[int]]) -> bool:
+    grid = _grid(rules, domains)
+    leaves = rules.leaves.evaluate(grid)
+    ok = np.ones(len(grid), dtype=bool)
+    for node, wanted in members:
+        ok &= evaluate(node, leaves) == wanted
+    return bool(ok.any())
 
 
 def _never_or_always(rules: RuleBase, node: Node, cond: Condition, where: tuple) \
         -> Iterator[tuple[Severity, tuple, str]]:
     can_hold, can_fail = _possible(rules, [(node, True)]), _possible(rules, [(node, False)])
-    if can_hold is not True and can_hold is not False:
-        yield _unchecked(where, can_hold)
+    if can_hold is None or can_fail is None:
+        yield _unchecked(where)
         return
     if not can_hold:
         yield "error", where, "can never hold for any case"
@@ -176,33 +242,32 @@ def _leaves(node: Node) -> set[int]:
     return set().union(*(_leaves(child) for child in node.children))
 
 
-def _grid(rules: RuleBase, column_set: set[int], leaf_ids: list[int]) -> np.ndarray | int:
-    """Every combination of the values these columns can take (for a whole number, its bounds and the values
-    either side of each threshold the given leaves use); their number when there are too many."""
+def _domain(rules: RuleBase, column: int, leaf_ids: list[int]) -> list[int]:
+    """The values of a column that can change a comparison: a factor's ratings and "not rated"; a yes/no or enum
+    fact's values; a whole number's bounds and the values either side of each threshold the given leaves use."""
     cat = rules.catalogue
-    used = [rules.leaves.leaves[i] for i in sorted(set(leaf_ids))]
-    columns = sorted(column_set)
-    domains = []
-    for column in columns:
-        if column < len(cat.factors):
-            domains.append([UNRATED, *cat.scale(cat.factors[column]).values])
-            continue
-        fact = cat.context[column - len(cat.factors)]
-        if fact.type == "bool":
-            domains.append([0, 1])
-        elif fact.type == "enum":
-            domains.append(list(range(len(fact.values or []))))
-        else:
-            cuts = {v + d for leaf in used if leaf.column == column for v in leaf.values for d in (-1, 0, 1)}
-            low, high = int(fact.min or 0), int(fact.max or 0)
-            domains.append(sorted({low, high} | {c for c in cuts if low <= c <= high}))
-    sizes = [len(d) for d in domains]
-    total = int(np.prod(sizes, dtype=np.float64))
-    if total > MAX_GRID:
-        return total
+    if column < len(cat.factors):
+        return [UNRATED, *cat.scale(cat.factors[column]).values]
+    fact = cat.context[column - len(cat.factors)]
+    if fact.type == "bool":
+        return [0, 1]
+    if fact.type == "enum":
+        return list(range(len(fact.values or [])))
+    used = [rules.leaves.leaves[i] for i in leaf_ids]
+    cuts = {v + d for leaf in used if leaf.column == column for v in leaf.values for d in (-1, 0, 1)}
+    low, high = int(fact.min or 0), int(fact.max or 0)
+    return sorted({low, high} | {c for c in cuts if low <= c <= high})
+
+
+def _grid(rules: RuleBase, domains: dict[int, list[int]]) -> np.ndarray:
+    """Every combination of the columns' values, the other columns at their defaults."""
+    cat = rules.catalogue
+    columns = sorted(domains)
+    sizes = [len(domains[c]) for c in columns]
+    total = math.prod(sizes)
     grid = np.empty((total, cat.n_columns), dtype=np.int16, order="F")
     grid[:] = cat.default_row()
-    for k, (column, domain) in enumerate(zip(columns, domains, strict=True)):  # itertools.product's order
+    for k, column in enumerate(columns):  # itertools.product's order
         inner, outer = math.prod(sizes[k + 1:]), math.prod(sizes[:k])
-        grid[:, column] = np.tile(np.repeat(np.array(domain, dtype=np.int16), inner), outer)
+        grid[:, column] = np.tile(np.repeat(np.array(domains[column], dtype=np.int16), inner), outer)
     return grid

@@ -9,29 +9,40 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
+
 from matcher.cli import catalogue as cli_catalogue
 from matcher.cli import models as cli_models
 from matcher.cli import rules as cli_rules
 from matcher.cli import store as cli_store
 from matcher.engine.cards import intervention_card
-from matcher.engine.cases import case_json_schema, read_cases
+from matcher.engine.case_files import read_cases
+from matcher.engine.cases import case_json_schema
 from matcher.engine.explain import explain
 from matcher.engine.matching import match
 from matcher.engine.render import card_text, result_text
 from matcher.errors import InputError, RuleBaseError
 from matcher.i18n import DEFAULT_LANG, LANGS
+from matcher.keys import OutsideKeyError
 from matcher.local.availability import availability
 from matcher.local.catalogue import load_catalogue
 from matcher.modelling.registry import active_model
 from matcher.rulebase.loading import RuleBase, load_rule_base
+from matcher.store.db import database_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (InputError, RuleBaseError) as exc:
+    except (InputError, RuleBaseError, OutsideKeyError) as exc:
         print(f"matcher: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:  # the database does not answer: one line, not the driver's page
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        print(f"matcher: the database {make_url(database_url()).render_as_string(hide_password=True)} could not "
+              f"be reached ({reason}); check DATABASE_URL and that the server runs", file=sys.stderr)
         return 2
     finally:
         cli_store.sign_out()
@@ -86,6 +97,8 @@ def _rules(path: Path | None) -> RuleBase:
 def _recommend(args: argparse.Namespace) -> int:
     rules = _rules(args.rules)
     cases = read_cases(args.cases, rules)
+    if cases.read_as:
+        print(f"matcher: {args.cases}: {cases.read_as}", file=sys.stderr)
     catalogue = load_catalogue(args.catalogue, rules) if args.catalogue else None
     result = match(cases, rules, active_model(rules), top_k=args.top)
     many = args.cases.suffix.lower() in (".jsonl", ".csv") or len(cases) > 1

@@ -14,6 +14,7 @@ from matcher.errors import InputError
 from matcher.i18n import DEFAULT_LANG, LANGS
 from matcher.local.catalogue import catalogue_yaml, load_catalogue
 from matcher.rulebase.loading import load_rule_base
+from matcher.textfiles import DIALECTS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     gaps.add_argument("--format", choices=("text", "csv", "pdf"), default="text")
     gaps.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     gaps.add_argument("--out", type=Path, default=None, help="file to write (required for pdf)")
+    gaps.add_argument("--csv-dialect", choices=DIALECTS, default=None,
+                      help="excel-sv: semicolons, byte-order mark, decimal comma (Swedish Excel); standard: commas, "
+                           "UTF-8, decimal point (default: excel-sv with --lang sv, else standard)")
     gaps.set_defaults(run=_gaps)
 
 
@@ -100,6 +104,6 @@ def _gaps(args: argparse.Namespace) -> int:
         args.out.write_bytes(gap_pdf(report, case_store.rules, args.lang))
         print(f"{args.out}: service-gap report of unit {args.unit}, {len(report.rows)} insatser", file=sys.stderr)
         return 0
-    text = gap_csv(report, case_store.rules, args.lang) if args.format == "csv" else \
+    text = gap_csv(report, case_store.rules, args.lang, args.csv_dialect) if args.format == "csv" else \
         gap_text(report, case_store.rules, args.lang) + "\n"
     return emit(text, args.out)

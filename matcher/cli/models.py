@@ -28,9 +28,10 @@ from matcher.modelling.report import html_page, markdown, write_plots
 from matcher.modelling.signing import entry_digest, trust
 from matcher.modelling.synth import write_synthetic
 from matcher.modelling.train import CUT_POINTS, MODEL_KINDS, train
-from matcher.modelling.training_data import read_training
+from matcher.modelling.training_data import read_training, write_training
 from matcher.rulebase.loading import load_rule_base
 from matcher.store.service import CaseStore
+from matcher.textfiles import DIALECTS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,12 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file")
     synth.add_argument("--rules", type=Path, default=None)
+    _dialect_argument(synth, "standard")
     synth.set_defaults(run=_synth)
 
     convert = sub.add_parser("convert", help="turn a public SAVRY data set into the training format")
     convert.add_argument("source", choices=SOURCES)
     convert.add_argument("file", type=Path)
     convert.add_argument("--out", type=Path, required=True, help="write it outside the repository")
+    _dialect_argument(convert, "standard")
     convert.set_defaults(run=_convert)
 
     tr = sub.add_parser("train", parents=[acting], help="train, cross-validate and register a candidate model "
@@ -87,6 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd.set_defaults(run=run)
 
 
+def _dialect_argument(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument("--csv-dialect", choices=DIALECTS, default=default,
+                        help="excel-sv: semicolons, byte-order mark, decimal comma (Swedish Excel); standard: commas, "
+                             "UTF-8, decimal point (default: %(default)s)")
+
+
 def _data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", type=Path, help="training-format data (.csv or .parquet)")
     parser.add_argument("--target", required=True, help="the 0/1 outcome column")
@@ -98,14 +107,14 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
 def _synth(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise InputError(f"--n: expected a number of rows of at least 1; found {args.n}")
-    n = write_synthetic(load_rule_base(args.rules), args.n, args.seed, args.out)
+    n = write_synthetic(load_rule_base(args.rules), args.n, args.seed, args.out, args.csv_dialect)
     print(f"{args.out}: {n} synthetic rows (seed {args.seed}); target reoffended_12m")
     return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
     frame = load_public(args.source, args.file)
-    frame.to_csv(args.out, index=False)
+    write_training(args.out, frame, args.csv_dialect)
     print(f"{args.out}: {len(frame)} rows from {args.file.name} in the training format")
     return 0
 
@@ -123,6 +132,8 @@ def _train(args: argparse.Namespace) -> int:
                          groups=args.group)
     case_store, who = _logged_in(args)
     authorize(who, Action.MODELS_MANAGE)  # before the training, not only at its registration
+    if data.read_as:
+        print(f"matcher: {args.data}: {data.read_as}", file=sys.stderr)
     out = args.out or default_models_dir()
     model_id, card = train(data, rules, args.model, out, cut_points=args.levels, note=args.note,
                            trained_by=who.username)
@@ -146,6 +157,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     rules = load_rule_base(args.rules)
     model, features = _model(args.model, args.models or default_models_dir(), rules)
     data = read_training(args.data, rules, args.target, instrument=args.instrument, groups=args.group)
+    if data.read_as:
+        print(f"matcher: {args.data}: {data.read_as}", file=sys.stderr)
     report, risk = evaluate_model(model, features, data, rules)
     plots = write_plots(data.y, risk.score, report, args.out) if args.out else []
     text = {"json": lambda: json.dumps(report, ensure_ascii=False, indent=2) + "\n",

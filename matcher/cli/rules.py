@@ -12,7 +12,7 @@ from matcher.authoring.json_schema import rule_json_schema
 from matcher.authoring.lint import lint
 from matcher.authoring.rule_tests import run_rule_tests
 from matcher.cli.store import acting_parser, guarded, login, store
-from matcher.engine.cases import read_cases
+from matcher.engine.case_files import read_cases
 from matcher.errors import InputError, RuleBaseError
 from matcher.modelling.population import synthetic_batch
 from matcher.modelling.registry import active_model

@@ -23,6 +23,7 @@ from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import load_rule_base
 from matcher.store.db import connect, current_revision, database_url, upgrade
 from matcher.store.service import CaseStore
+from matcher.textfiles import DIALECTS
 
 
 def acting_parser() -> argparse.ArgumentParser:
@@ -75,6 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     outcomes.add_argument("--min-group", type=int, default=None,
                           help="the fewest young people per combination of month, sex, born abroad, age band, "
                                "placement and sanction (default and minimum: export_min_group in rules/policy.yaml)")
+    outcomes.add_argument("--csv-dialect", choices=DIALECTS, default="standard",
+                          help="standard: commas, UTF-8 (the training format, default); excel-sv: semicolons, "
+                               "byte-order mark, decimal comma (Swedish Excel)")
     outcomes.set_defaults(run=_export_outcomes)
 
 
@@ -96,7 +100,11 @@ def login(case_store: CaseStore, args: argparse.Namespace) -> Principal:
     """A login session for this one command; ``sign_out`` ends it when the command ends."""
     if not args.acting_user:
         raise InputError("log in with --as USER (or set INSATSMATCH_USER)")
-    password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
+    try:
+        password = os.environ.get("INSATSMATCH_PASSWORD") or getpass.getpass(f"Password for {args.acting_user}: ")
+    except EOFError:
+        raise InputError(f"no password for {args.acting_user}: there is no terminal to ask in and standard input is "
+                         f"empty; set INSATSMATCH_PASSWORD or run the command in a terminal") from None
     try:
         who = case_store.login(args.acting_user, password, client=f"cli:{os.environ.get('USER', '')}")
     except AccessDenied as exc:
@@ -207,5 +215,6 @@ def _audit_seal(args: argparse.Namespace) -> int:
 @guarded
 def _export_outcomes(args: argparse.Namespace) -> int:
     case_store = store()
-    print(f"{args.out}: {case_store.export_outcomes(login(case_store, args), args.out, args.min_group)}")
+    summary = case_store.export_outcomes(login(case_store, args), args.out, args.min_group, args.csv_dialect)
+    print(f"{args.out}: {summary}")
     return 0

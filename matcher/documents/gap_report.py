@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -17,6 +16,7 @@ from matcher.documents.plan import FONTS
 from matcher.i18n import number, t
 from matcher.local.gaps import STATUSES, GapReport
 from matcher.rulebase.loading import RuleBase
+from matcher.textfiles import csv_text, default_dialect
 
 COLUMNS = ("insats", "name", "recommended", "offered", "waiting", "not_offered", "unlisted", "mean_wait_weeks",
            "max_wait_weeks", "dose_compared", "under_dosed", "under_dose_rate", "dose_not_recorded", "status_at_end")
@@ -46,12 +46,9 @@ def heading(report: GapReport, lang: str) -> list[str]:
               on=report.dose_on.isoformat()), version]
 
 
-def gap_csv(report: GapReport, rules: RuleBase, lang: str) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(gap_rows(report, rules, lang))
-    return out.getvalue()
+def gap_csv(report: GapReport, rules: RuleBase, lang: str, dialect: str | None = None) -> str:
+    """The table as CSV in ``dialect`` (default: what a reader of ``lang`` opens, ``textfiles.default_dialect``)."""
+    return csv_text(gap_rows(report, rules, lang), COLUMNS, dialect or default_dialect(lang))
 
 
 def gap_text(report: GapReport, rules: RuleBase, lang: str) -> str:

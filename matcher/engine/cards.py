@@ -7,7 +7,7 @@ from collections.abc import Collection
 from typing import Any, get_args
 
 from matcher.engine.explain import evidence_entry
-from matcher.errors import InputError
+from matcher.errors import InputError, shown
 from matcher.i18n import number, t
 from matcher.rulebase.conditions import Node, in_words
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
@@ -22,9 +22,11 @@ DOSE_SPANS = ("months", "weeks", "hours_per_week", "hours", "sessions")
 
 
 def intervention_card(rules: RuleBase, intervention_id: str, lang: str = "sv") -> dict[str, Any]:
+    intervention_id = {iid.lower(): iid for iid in rules.ids}.get(intervention_id.lower(), intervention_id)
     if intervention_id not in rules.ids:
-        raise InputError(f"unknown intervention '{intervention_id}'{did_you_mean(intervention_id, rules.ids)} "
-                         f"'matcher rules check' lists the rule base")
+        raise InputError(f"unknown intervention {shown(intervention_id)}"
+                         f"{did_you_mean(intervention_id.lower()[:100], rules.ids)} (the ids are the file names in "
+                         f"rules/interventions/)")
     compiled = rules.interventions[rules.index(intervention_id)]
     iv = compiled.model
     low, high = compiled.age_range

@@ -1,4 +1,4 @@
-"""The case format: validation against the catalogue, reading JSON / JSON lines / CSV, and encoding.
+"""The case format: validation against the catalogue and encoding (the files are read in ``case_files.py``).
 
 A case has a context (facts like age and placement), factor ratings, and optionally instrument
 answers (SAVRY items, YLS/CMI domains). Instrument answers are carried over to factors through the
@@ -8,25 +8,74 @@ is built from the catalogue, so it validates and documents (JSON Schema) exactly
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
-from matcher.errors import InputError
+from matcher.engine.identifiers import personnummer_in
+from matcher.errors import InputError, shown
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean, format_path
 
 FORBID = ConfigDict(extra="forbid")
-TRUE_WORDS = {"true", "yes", "ja", "1"}
-FALSE_WORDS = {"false", "no", "nej", "0"}
+MAX_CASE_ID = 64
+NAME_LIKE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)+")  # two or more words of letters only: "Anna Svensson"
+SHOWN_PROBLEMS = 20
+JSON_KINDS = {int: "a number", float: "a number", str: "a text", bool: "true/false", list: "a list",
+              type(None): "null"}
+
+
+def _no_yes_no(value: Any) -> Any:
+    """A rating or an age is a number; true/false would silently become 1/0."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, not {str(value).lower()}")
+    return value
+
+
+def _case_code(value: Any) -> Any:
+    """A case code is pseudonymous: never a personnummer, a name or text that moves a terminal's cursor."""
+    if not isinstance(value, str):
+        return value
+    if not value.isprintable():
+        raise ValueError("a case code may not hold control or escape characters (tabs, line breaks, terminal "
+                         "codes); use letters, digits and dashes, such as EX-02")
+    if len(value) > MAX_CASE_ID:
+        raise ValueError(f"a case code is at most {MAX_CASE_ID} characters, such as EX-02")
+    if personnummer_in(value):
+        raise ValueError("this holds a personnummer; a case code must never identify the young person. Use a "
+                         "code such as EX-02")
+    if NAME_LIKE.fullmatch(value.strip()):
+        raise ValueError("this looks like a name (two or more words of letters only); a case code must never "
+                         "identify the young person. Use a code such as EX-02")
+    return value
+
+
+NOT_YES_NO = BeforeValidator(_no_yes_no)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a case was read in a file: the line of each of its fields (JSON) and its index in a list."""
+
+    file: str
+    lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict)
+    line: int | None = None  # the case's own line (a CSV row)
+    index: int | None = None
+
+    def at(self, loc: tuple[str | int, ...]) -> tuple[str, str]:
+        """(file:line, the field's path) of a field of the case."""
+        full = (*((self.index,) if self.index is not None else ()), *loc)
+        probe = full
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        line = self.lines.get(probe, self.line)
+        return (f"{self.file}:{line}" if line else self.file), format_path(full)
 
 
 @dataclass(frozen=True)
@@ -36,6 +85,7 @@ class CaseBatch:
     ids: tuple[str, ...]
     synthetic: np.ndarray  # N bool
     values: np.ndarray  # N x (F + C), Fortran order; UNRATED where a factor was not rated
+    read_as: str = ""  # how the file was read when it was not plain UTF-8 JSON (encoding, CSV separator)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -47,7 +97,7 @@ def case_model(rules: RuleBase) -> type[BaseModel]:
     cat = rules.catalogue
     context: dict[str, Any] = {}
     for fact in cat.context:
-        typ: Any = {"bool": bool, "int": Annotated[int, Field(ge=fact.min, le=fact.max)]}.get(fact.type)
+        typ: Any = {"bool": bool, "int": Annotated[int, Field(ge=fact.min, le=fact.max), NOT_YES_NO]}.get(fact.type)
         if fact.type == "enum":
             typ = Literal[tuple(fact.values or ())]
         default = ... if fact.required else (False if fact.type == "bool" else fact.default)
@@ -56,7 +106,7 @@ def case_model(rules: RuleBase) -> type[BaseModel]:
     for factor in cat.factors:
         scale = cat.scale(factor)
         labels = ", ".join(f"{v} = {lbl}" for v, lbl in zip(scale.values, scale.labels["en"], strict=True))
-        factors[factor.id] = (Literal[tuple(scale.values)] | None,
+        factors[factor.id] = (Annotated[Literal[tuple(scale.values)] | None, NOT_YES_NO],
                               Field(None, title=factor.name.en, description=f"{factor.description.en} ({labels})"))
     instruments: dict[str, Any] = {}
     for key, adapter in rules.instruments.items():
@@ -73,7 +123,8 @@ def case_model(rules: RuleBase) -> type[BaseModel]:
     return create_model(
         "Case",
         __config__=FORBID,
-        case_id=(str | None, Field(None, description="pseudonymous case code; never a name or personnummer")),
+        case_id=(Annotated[str | None, BeforeValidator(_case_code)],
+                 Field(None, description="pseudonymous case code; never a name or personnummer")),
         synthetic=(bool, Field(False, description="true for generated cases; shown wherever the case shows")),
         context=(context_model, ...),
         factors=(factors_model, Field(default_factory=factors_model)),
@@ -87,25 +138,29 @@ def case_json_schema(rules: RuleBase) -> dict[str, Any]:
     return schema
 
 
-def encode_cases(raw_cases: Iterable[tuple[str, Any]], rules: RuleBase) -> CaseBatch:
-    """Validate and encode cases given as (where, object) pairs; every problem is reported."""
+def encode_cases(raw_cases: Iterable[tuple[str | Place, Any]], rules: RuleBase) -> CaseBatch:
+    """Validate and encode cases given as (where, object) pairs; every problem is reported, each at the file and
+    line of its field when ``where`` is a ``Place``."""
     model = case_model(rules)
     cat = rules.catalogue
     template = cat.default_row()
     rows, ids, synthetic, errors = [], [], [], []
     for n, (where, raw) in enumerate(raw_cases, start=1):
+        place = where if isinstance(where, Place) else Place(where)
         if not isinstance(raw, dict):
-            errors.append(f"{where}: expected a case object with context, factors and instruments "
-                          f"(docs/case-format.md); found {type(raw).__name__} {str(raw)[:40]!r}")
+            kind = JSON_KINDS.get(type(raw), type(raw).__name__)
+            errors.append(_located(place, (), "expected a case object with context, factors and instruments "
+                                              f"(docs/case-format.md); found {kind}"
+                                              + ("" if raw is None else f" {shown(raw, 40)}")))
             continue
         try:
             case: Any = model.model_validate(raw)
         except ValidationError as exc:
-            errors += [f"{where}: {_message(err, rules)}" for err in exc.errors()]
+            errors += [_located(place, tuple(err["loc"]), _message(err, rules)) for err in exc.errors()]
             continue
         misfits = _age_misfits(case.context, rules)
         if misfits:
-            errors += [f"{where}: {m}" for m in misfits]
+            errors += [_located(place, ("context", fact), m) for fact, m in misfits]
             continue
         row = template.copy()
         for fact in cat.context:
@@ -123,13 +178,18 @@ def encode_cases(raw_cases: Iterable[tuple[str, Any]], rules: RuleBase) -> CaseB
         ids.append(case.case_id or f"case-{n}")
         synthetic.append(case.synthetic)
     if errors:
-        shown = errors[:20] + ([f"... and {len(errors) - 20} more problems"] if len(errors) > 20 else [])
-        raise InputError("\n".join(shown))
+        more = len(errors) - SHOWN_PROBLEMS
+        raise InputError("\n".join(errors[:SHOWN_PROBLEMS] + ([f"... and {more} more problems"] if more > 0 else [])))
     values = np.asfortranarray(np.vstack(rows)) if rows else np.empty((0, cat.n_columns), np.int16, order="F")
     return CaseBatch(tuple(ids), np.array(synthetic, dtype=bool), values)
 
 
-def _age_misfits(context: Any, rules: RuleBase) -> list[str]:
+def _located(place: Place, loc: tuple[str | int, ...], message: str) -> str:
+    where, path = place.at(loc)
+    return f"{where}: {path}: {message}" if path else f"{where}: {message}"
+
+
+def _age_misfits(context: Any, rules: RuleBase) -> list[tuple[str, str]]:
     """Enum values that do not fit the age (factors.yaml ``value_ages``), e.g. 'out of school' at 19."""
     age = context.age
     out = []
@@ -138,19 +198,19 @@ def _age_misfits(context: Any, rules: RuleBase) -> list[str]:
         limit = fact.value_ages.get(value) if fact.value_ages else None
         if limit is not None and not limit.min <= age <= limit.max:
             label = (fact.labels or {}).get("en", fact.values or [])[(fact.values or []).index(value)]
-            out.append(f"context.{fact.id}: '{value}' ({label}) applies from {limit.min} to {limit.max} years; "
-                       f"the case is {age}. Choose the value that fits the age")
+            out.append((fact.id, f"'{value}' ({label}) applies from {limit.min} to {limit.max} years; "
+                                 f"the case is {age}. Choose the value that fits the age"))
     return out
 
 
 def _message(err: Any, rules: RuleBase) -> str:
+    """A pydantic error in words, without its place (``_located`` adds it)."""
     loc = tuple(err["loc"])
-    path = format_path(loc)
     cat = rules.catalogue
     if err["type"] == "missing":
         name = cat.fact(loc[-1]).name if loc[0] == "context" and loc[-1] in cat.context_index else None
         what = f" ({name.sv} / {name.en})" if name else ""
-        return f"{path}: missing; this value is required{what}"
+        return f"missing; this value is required{what}"
     if err["type"] == "extra_forbidden":
         section = loc[0] if len(loc) > 1 else ""
         candidates: Iterable[str] = {
@@ -162,98 +222,13 @@ def _message(err: Any, rules: RuleBase) -> str:
         }.get(str(section), ["case_id", "synthetic", "context", "factors", "instruments"])
         kind = {"context": "context fact", "factors": "factor", "instruments": "instrument"
                 if len(loc) == 2 else "item"}.get(str(section), "key")
-        return f"{path}: unknown {kind} '{loc[-1]}'{did_you_mean(str(loc[-1]), candidates)}"
+        return f"unknown {kind} {shown(str(loc[-1]))}{did_you_mean(str(loc[-1])[:100], candidates)}"
     scale, suggestion = "", ""
     if loc[0] == "context" and len(loc) == 2 and loc[1] in cat.context_index:
         fact = cat.fact(str(loc[1]))
         if fact.type == "enum":
-            suggestion = did_you_mean(str(err["input"]), fact.values or [])
+            suggestion = did_you_mean(str(err["input"])[:100], fact.values or [])
     if loc[0] == "factors" and len(loc) == 2 and loc[1] in cat.factor_index:
         s = cat.scale(cat.factor(str(loc[1])))
         scale = " (" + ", ".join(f"{v} = {lbl}" for v, lbl in zip(s.values, s.labels["en"], strict=True)) + ")"
-    return f"{path}: {err['msg']}{scale}; found {err['input']!r}{suggestion}"
-
-
-# ---------------------------------------------------------------- files
-
-
-def read_cases(path: Path, rules: RuleBase) -> CaseBatch:
-    """Cases from a .json (one case or a list), .jsonl or .csv file."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; expected a case file (.json, .jsonl or .csv)")
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        data = _json(path.read_text(encoding="utf-8"), str(path))
-        items = data if isinstance(data, list) else [data]
-        where = [str(path)] if not isinstance(data, list) else [f"{path}[{i}]" for i in range(len(items))]
-        return encode_cases(zip(where, items, strict=True), rules)
-    if suffix == ".jsonl":
-        lines = path.read_text(encoding="utf-8").splitlines()
-        items = [(f"{path}:{n}", _json(line, f"{path}:{n}")) for n, line in enumerate(lines, 1) if line.strip()]
-        return encode_cases(items, rules)
-    if suffix == ".csv":
-        return encode_cases(_csv_cases(path, rules), rules)
-    raise InputError(f"{path}: unknown file type '{suffix}'; expected .json, .jsonl or .csv")
-
-
-def _json(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-
-
-def csv_columns(rules: RuleBase) -> list[str]:
-    """Every column a case CSV may have; context facts without a default are required."""
-    cat = rules.catalogue
-    items = [f"{key}.{item.id}" for key, a in rules.instruments.items() for item in a.model.items]
-    return ["case_id", "synthetic", *(c.id for c in cat.context), *cat.factor_index, *items]
-
-
-def _csv_cases(path: Path, rules: RuleBase) -> list[tuple[str, Any]]:
-    cat = rules.catalogue
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = list(reader.fieldnames or [])
-        known = csv_columns(rules)
-        unknown = [c for c in header if c not in known]
-        if unknown:
-            raise InputError(f"{path}: unknown column{'s' if len(unknown) > 1 else ''} "
-                             + ", ".join(f"'{c}'{did_you_mean(c, known)}" for c in unknown))
-        required = [c.id for c in cat.context if c.required]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise InputError(f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
-                             f"{', '.join(missing)}; the file has: {', '.join(header) or 'no header'}")
-        out = []
-        for n, record in enumerate(reader, start=2):
-            case: dict[str, Any] = {"context": {}, "factors": {}, "instruments": {}}
-            for column, cell in record.items():
-                cell = (cell or "").strip()
-                if not cell:
-                    continue
-                if column in ("case_id", "synthetic"):
-                    case[column] = cell if column == "case_id" else _bool(cell)
-                elif column in cat.context_index:
-                    fact = cat.fact(column)
-                    case["context"][column] = _bool(cell) if fact.type == "bool" \
-                        else _int(cell) if fact.type == "int" else cell
-                elif column in cat.factor_index:
-                    case["factors"][column] = _int(cell)
-                else:
-                    instrument, item = column.split(".", 1)
-                    case["instruments"].setdefault(instrument, {})[item] = cell
-            out.append((f"{path}:{n}", case))
-        return out
-
-
-def _bool(cell: str) -> Any:
-    word = cell.lower()
-    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else cell
-
-
-def _int(cell: str) -> Any:
-    try:
-        return int(cell)
-    except ValueError:
-        return cell
+    return f"{err['msg'].removeprefix('Value error, ')}{scale}; found {shown(err['input'])}{suggestion}"

@@ -37,24 +37,32 @@ class Offer(Strict):
     offered: bool
     provider: Provider | None = None
     provider_name: str = ""
-    capacity: int | None = Field(default=None, ge=0)  # young people at a time
+    capacity: int | None = Field(default=None, ge=0, le=100_000)  # young people at a time
     waiting_weeks: float | None = Field(default=None, ge=0, le=104)
     contact: str = ""
-    cost_per_case: int | None = Field(default=None, ge=0)  # SEK
+    cost_per_case: int | None = Field(default=None, ge=0, le=1_000_000_000)  # SEK
     licence: Licence | None = None
     note: str = ""
 
     @model_validator(mode="after")
     def _offered_says_by_whom(self) -> Offer:
-        if self.offered and self.provider is None:
-            raise ValueError(f"an offered insats needs a provider, one of {', '.join(PROVIDERS)}")
-        if self.offered and self.capacity == 0:
-            raise ValueError("an offered insats needs at least one place; while it has none, list it with "
-                             "offered: false")
+        problem = offer_problem(self.offered, self.provider, self.capacity)
+        if problem:
+            raise ValueError(problem)
         return self
 
     def licensed(self, on: dt.date) -> bool:
         return self.licence is not None and self.licence.valid_until >= on
+
+
+def offer_problem(offered: object, provider: object, capacity: object) -> str | None:
+    """What an offered insats lacks: a provider, or a place (checked on the model and on the raw file, so that a
+    file's every problem is found at once)."""
+    if offered is True and provider is None:
+        return f"an offered insats needs a provider, one of {', '.join(PROVIDERS)}"
+    if offered is True and capacity == 0 and not isinstance(capacity, bool):
+        return "an offered insats needs at least one place; while it has none, list it with offered: false"
+    return None
 
 
 class LocalCatalogue(Strict):
@@ -115,8 +123,9 @@ def _validated(doc: YamlDoc, rules: RuleBase) -> LocalCatalogue:
     problems = _insats_problems(doc, rules)
     try:
         catalogue = LocalCatalogue.model_validate(doc.data)
-    except ValidationError as exc:
-        problems = validation_problems(doc, exc, KEYS) + problems
+    except ValidationError as exc:  # an offer's own check is in _insats_problems already, whatever else is wrong
+        own = [err for err in exc.errors() if err["type"] == "value_error" and len(err["loc"]) == 2]
+        problems = validation_problems(doc, exc, KEYS, skip=own) + problems
     if problems:
         raise CatalogueError(doc.file, sorted(problems, key=lambda p: (p.line or 0, p.path)))
     return catalogue
@@ -141,6 +150,9 @@ def _insats_problems(doc: YamlDoc, rules: RuleBase) -> list[Problem]:
         if iid in seen:
             problems.append(doc.problem(where, f"'{iid}' is listed twice; keep one entry per insats"))
         seen.add(iid)
+        lacking = offer_problem(offer.get("offered"), offer.get("provider"), offer.get("capacity"))
+        if lacking:
+            problems.append(doc.problem(("offers", n), lacking))
     return problems
 
 

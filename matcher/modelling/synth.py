@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from matcher.modelling.training_data import write_training
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.schema import ContextFact
@@ -110,10 +111,11 @@ def synthetic_cases(rules: RuleBase, n: int, seed: int) -> list[tuple[str, dict[
     return out
 
 
-def write_synthetic(rules: RuleBase, n: int, seed: int, out: Path) -> int:
+def write_synthetic(rules: RuleBase, n: int, seed: int, out: Path, dialect: str = "standard") -> int:
+    """``n`` synthetic rows to a .parquet file, or else to CSV in ``dialect`` (``matcher.textfiles``)."""
     frame = synthetic_training(rules, n, seed)
     if out.suffix.lower() == ".parquet":
         frame.to_parquet(out, index=False)
     else:
-        frame.to_csv(out, index=False)
+        write_training(out, frame, dialect)
     return len(frame)

@@ -9,6 +9,7 @@ the file, the column, the line and the value found.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.errors import InputError
+from matcher.errors import InputError, listed, shown
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean
+from matcher.textfiles import read_csv, write_csv
 
 TRUE_WORDS = {"1", "yes", "ja", "true", "sí", "si"}
 FALSE_WORDS = {"0", "no", "nej", "false"}
@@ -41,6 +43,7 @@ class TrainingData:
     instrument: str | None = None
     synthetic: bool = False
     ignored: tuple[str, ...] = ()
+    read_as: str = ""  # how a CSV file was read (encoding, separator)
 
     @property
     def rows(self) -> int:
@@ -55,29 +58,44 @@ class TrainingData:
                 "base_rate": round(self.base_rate, 4), "synthetic": self.synthetic}
 
 
-def read_frame(path: Path) -> tuple[pd.DataFrame, str]:
-    """Every cell as text (blank where empty) and the SHA-256 of the file's bytes."""
+def read_frame(path: Path) -> tuple[pd.DataFrame, str, str]:
+    """Every cell as text (blank where empty), the SHA-256 of the file's bytes, and how a CSV was read (its
+    encoding and separator, ``matcher.textfiles``)."""
     if not path.is_file():
         raise InputError(f"{path}: no such file; expected training data (.csv or .parquet)")
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{path}: unknown file type '{suffix}'; expected .csv or .parquet")
-    try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        else:
+    read_as = ""
+    if suffix == ".csv":
+        table = read_csv(path)
+        frame = pd.DataFrame([cells for _, cells in table.rows], columns=table.header, dtype=str)
+        read_as = table.read_as
+    else:
+        try:
             frame = pd.read_parquet(path).astype("string").fillna("")
-    except ValueError as exc:  # also pandas' parser errors, bad UTF-8 and Arrow's errors
-        raise InputError(f"{path}: could not be read as {suffix[1:].upper()}: {str(exc).splitlines()[0]}; "
-                         f"expected a UTF-8 CSV file with a header row, or a Parquet file") from None
-    return frame, hashlib.sha256(path.read_bytes()).hexdigest()
+        except (ValueError, OSError) as exc:  # Arrow's errors
+            reason = str(exc).splitlines()[0].replace(f"{path}", path.name)[:160]
+            raise InputError(f"{path}: could not be read as Parquet ({reason}); expected a Parquet file, or a CSV "
+                             f"file with a header row") from None
+        if frame.columns.duplicated().any():
+            twice = sorted(set(frame.columns[frame.columns.duplicated()]))
+            raise InputError(f"{path}: the columns {', '.join(map(str, twice))} appear twice; keep one of each")
+    return frame, hashlib.sha256(path.read_bytes()).hexdigest(), read_as
 
 
 def read_training(path: Path, rules: RuleBase, target: str, *, instrument: str | None = None,
                   features: Sequence[str] | None = None, groups: Sequence[str] = ()) -> TrainingData:
-    frame, digest = read_frame(path)
-    return training_data(frame, rules, target, source=path.name, sha256=digest, instrument=instrument,
+    frame, digest, read_as = read_frame(path)
+    data = training_data(frame, rules, target, source=path.name, sha256=digest, instrument=instrument,
                          features=features, groups=groups)
+    return dataclasses.replace(data, read_as=read_as)
+
+
+def write_training(path: Path, frame: pd.DataFrame, dialect: str) -> None:
+    """Rows in the training format as a CSV file in ``dialect`` (``matcher.textfiles``); missing cells blank."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    write_csv(path, records, [str(c) for c in frame.columns], dialect)
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:
@@ -92,8 +110,8 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
     columns = list(text.columns)
     for name, what in [(target, "target"), *((g, "group") for g in groups)]:
         if name not in columns:
-            raise InputError(f"{source}: no {what} column '{name}'{did_you_mean(name, columns)}; "
-                             f"the file has: {', '.join(columns)}")
+            raise InputError(f"{source}: no {what} column {shown(name)}{did_you_mean(name, columns)}; "
+                             f"the file has: {listed(columns)}")
     y = _binary(text[target], source, target)
     reserved = {target, *groups, "case_id", "synthetic"}
     ratings, used = (_item_ratings(text, rules, source, instrument) if instrument
@@ -116,8 +134,8 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
     for name in chosen:
         values = np.unique(ratings[name])
         if len(values) < 2:
-            shown = "blank (not rated)" if values[0] == UNRATED else str(values[0])
-            raise InputError(f"{source}: feature '{name}' is {shown} in every row, so nothing can be learned from "
+            value = "blank (not rated)" if values[0] == UNRATED else str(values[0])
+            raise InputError(f"{source}: feature '{name}' is {value} in every row, so nothing can be learned from "
                              f"it; leave it out with --features or check the data")
     ignored = tuple(c for c in columns if c not in (*used, *reserved))
     synthetic = "synthetic" in text and bool(text["synthetic"].str.lower().isin(TRUE_WORDS).all())
@@ -142,7 +160,7 @@ def _binary(column: pd.Series, source: str, name: str) -> np.ndarray:
 def _found(column: pd.Series, bad: pd.Series) -> str:
     lines = np.flatnonzero(bad.to_numpy())[:SHOWN_LINES]
     more = f" and {int(bad.sum()) - len(lines)} more" if bad.sum() > len(lines) else ""
-    return ", ".join(f"{column.iloc[i]!r} on line {i + 2}" for i in lines) + more
+    return ", ".join(f"{shown(column.iloc[i])} on line {i + 2}" for i in lines) + more
 
 
 def _factor_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
@@ -152,7 +170,7 @@ def _factor_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
         hint = did_you_mean(column, cat.factor_index)
         known = column in cat.factor_index or column in reserved or column in cat.context_index
         if not known and hint:
-            raise InputError(f"{source}: column '{column}' is not a factor{hint} (other columns are ignored "
+            raise InputError(f"{source}: column {shown(column)} is not a factor{hint} (other columns are ignored "
                              f"unless named by --target or --group)")
     out = {}
     for factor in cat.factors:
@@ -180,7 +198,7 @@ def _item_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
     for column in used:
         key = column[len(prefix):]
         if key not in adapter.item_keys:
-            raise InputError(f"{source}: column '{column}': unknown item code '{key}' of {instrument}"
+            raise InputError(f"{source}: column {shown(column)}: unknown item code {shown(key)} of {instrument}"
                              f"{did_you_mean(key, by_id)}; items are {', '.join(by_id)}")
         item = by_id[adapter.item_keys[key]]
         scale = adapter.model.scales[item.scale]

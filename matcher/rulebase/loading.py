@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from matcher.errors import Problem, RuleBaseError
+from matcher.errors import Problem, RuleBaseError, shown
 from matcher.i18n import LANGS, catalogue
 from matcher.rulebase import schema
 from matcher.rulebase.conditions import ConditionError, Leaf, LeafTable, Node, compile_condition
@@ -232,11 +232,14 @@ def _known_keys() -> set[str]:
 KNOWN_KEYS = _known_keys()
 
 
-def validation_problems(doc: YamlDoc, exc: ValidationError, known_keys: Collection[str] = KNOWN_KEYS) -> list[Problem]:
-    """Pydantic errors as located problems: the YAML path as written, without union tags; an unknown key gets
-    a did-you-mean from ``known_keys``."""
+def validation_problems(doc: YamlDoc, exc: ValidationError, known_keys: Collection[str] = KNOWN_KEYS,
+                        skip: Collection[Any] = ()) -> list[Problem]:
+    """Pydantic errors (but those in ``skip``) as located problems: the YAML path as written, without union tags;
+    an unknown key gets a did-you-mean from ``known_keys``; the value found is quoted when it is a single value."""
     out = []
     for err in exc.errors():
+        if err in skip:
+            continue
         path: list[str | int] = []
         node: Any = doc.data
         for part in err["loc"]:
@@ -252,8 +255,8 @@ def validation_problems(doc: YamlDoc, exc: ValidationError, known_keys: Collecti
             message = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), known_keys)}"
         else:
             text = err["msg"].removeprefix("Value error, ")
-            found = repr(err["input"])
-            message = text if len(found) > 80 else f"{text}; found {found}"
+            single = not isinstance(err["input"], dict | list)
+            message = f"{text}; found {shown(err['input'])}" if single else text
         out.append(doc.problem(path, message))
     return out
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -24,11 +24,15 @@ class IntensityRule(Strict):
         return self
 
 
+MAX_WEIGHT = 1000  # a score term's weight; the shipped weights sum to 100
+Fit = Annotated[float, Field(ge=0, le=1)]
+
+
 class TermWeights(Strict):
-    need_fit: float = Field(ge=0)
-    intensity_fit: float = Field(ge=0)
-    evidence: float = Field(ge=0)
-    protective_leverage: float = Field(ge=0)
+    need_fit: float = Field(ge=0, le=MAX_WEIGHT)
+    intensity_fit: float = Field(ge=0, le=MAX_WEIGHT)
+    evidence: float = Field(ge=0, le=MAX_WEIGHT)
+    protective_leverage: float = Field(ge=0, le=MAX_WEIGHT)
 
 
 class ModelGates(Strict):
@@ -51,8 +55,8 @@ class Policy(Strict):
     top_k: int = Field(ge=1, le=20)
     weights: TermWeights
     intensity_matrix: dict[RiskLevel, IntensityRule]
-    intensity_fit: dict[Literal["preferred", "allowed"], float]
-    evidence_strength: dict[Strength, float]
+    intensity_fit: dict[Literal["preferred", "allowed"], Fit]
+    evidence_strength: dict[Strength, Fit]
     evidence_ratings: dict[str, dict[str, Strength]]
     counted_confidence: list[Confidence]
     multi_agency_consent_age: int = Field(ge=0, le=25)

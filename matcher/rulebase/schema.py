@@ -16,8 +16,14 @@ Lang = Literal["sv", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "en")
 
 
+# Every whole number in a rule file fits the engine's int16 case matrix (ratings, ages, codes)
+Whole = Annotated[int, Field(ge=-9999, le=9999)]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys, NaN and infinity are refused in every rule, policy and catalogue file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Text(Strict):
@@ -34,7 +40,7 @@ class Text(Strict):
 
 
 class Scale(Strict):
-    values: list[int] = Field(min_length=2)
+    values: list[Annotated[int, Field(ge=0, le=9)]] = Field(min_length=2)
     labels: dict[Lang, list[str]]
 
     @model_validator(mode="after")
@@ -81,8 +87,8 @@ class ContextFact(Strict):
     description: Text
     source: str = Field(min_length=1)
     required: bool = False
-    min: int | None = None
-    max: int | None = None
+    min: Whole | None = None
+    max: Whole | None = None
     values: list[str] | None = None
     labels: dict[Lang, list[str]] | None = None
     default: str | None = None
@@ -126,7 +132,7 @@ class InstrumentItem(Strict):
 
 
 class InstrumentScale(Strict):
-    values: dict[str, int]
+    values: dict[str, Annotated[int, Field(ge=0, le=9)]]
     aliases: dict[str, str] = {}
 
 
@@ -142,7 +148,7 @@ class Instrument(Strict):
 # ---------------------------------------------------------------- conditions
 
 Op = Literal[">=", ">", "<=", "<", "==", "!=", "in", "not_in"]
-Scalar = bool | int | str
+Scalar = bool | Whole | str
 
 
 class FactorLeaf(Strict):
@@ -150,7 +156,7 @@ class FactorLeaf(Strict):
 
     factor: str
     op: Op
-    value: int | list[int]
+    value: Whole | list[Whole]
 
 
 class ContextLeaf(Strict):
@@ -226,9 +232,12 @@ class AgeRange(AgeLimit):
     confidence: Confidence = "confirmed"
 
 
+MAX_DOSE = 10_000  # hours, sessions, months: far beyond any programme, so 1e308 is an error, not a dose
+
+
 class Span(Strict):
-    min: float = Field(ge=0)
-    max: float = Field(ge=0)
+    min: float = Field(ge=0, le=MAX_DOSE)
+    max: float = Field(ge=0, le=MAX_DOSE)
 
 
 class Dose(Strict):

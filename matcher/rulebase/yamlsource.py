@@ -8,11 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from matcher.errors import Problem
+from matcher.errors import Problem, shown
 
 YamlPath = tuple[str | int, ...]
+MAX_BYTES = 1024 * 1024  # a rule or catalogue file; the largest shipped one is 34 KB
+MAX_DEPTH = 40  # levels of nesting; a deep eligibility condition needs about 15
+MAX_VALUES = 200_000  # values once aliases are expanded; the whole shipped rule base has about 10,000
+MAX_STRING = 64 * 1024  # characters in one text
+SHOWN_PATH = 8
+SHOWN_KEY = 80
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class YamlDoc:
@@ -32,9 +39,14 @@ class YamlDoc:
 
 
 def format_path(path: Iterable[str | int]) -> str:
+    """A path as a message shows it: ``offers[2].capacity``; a key with control characters or over 80 characters
+    is quoted and cut, so a message never moves the reader's terminal."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        text = str(part)
+        if not text.isprintable() or len(text) > SHOWN_KEY:
+            text = shown(text, SHOWN_KEY)
+        out += f"[{part}]" if isinstance(part, int) else (f".{text}" if out else text)
     return out
 
 
@@ -44,52 +56,112 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
 
 
 def load_yaml(path: Path, display: str) -> YamlDoc:
-    """Parse one YAML file; raise ``Problem`` as a ``ValueError`` subclass on syntax errors."""
+    """Parse one YAML file; raise ``YamlSyntaxError`` with every problem located. A file over ``MAX_BYTES``, nesting
+    deeper than ``MAX_DEPTH``, more than ``MAX_VALUES`` values once aliases are expanded (an alias bomb or an alias
+    to itself) and a text over ``MAX_STRING`` characters are refused, each naming its limit."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise YamlSyntaxError(Problem(display, None, "", f"{size:,} bytes; the limit for a rule or catalogue file "
+                                                         f"is {MAX_BYTES:,} bytes"))
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(Problem(display, None, "", f"not UTF-8 text (byte {exc.start}); save the file as "
-                                                         f"UTF-8")) from None
+        raise YamlSyntaxError(Problem(display, data.count(b"\n", 0, exc.start) + 1, "",
+                                      f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save "
+                                      f"the file as UTF-8")) from None
     try:
         loader = yaml.SafeLoader(text)
     except yaml.YAMLError as exc:  # a character YAML does not allow (a control character, NUL)
-        raise YamlSyntaxError(Problem(display, None, "", f"not valid YAML: {getattr(exc, 'reason', exc)} "
-                                                         f"at character {getattr(exc, 'position', '?')}")) from None
-    lines: dict[YamlPath, int] = {}
-    duplicates: list[Problem] = []
+        position = getattr(exc, "position", 0) or 0
+        raise YamlSyntaxError(Problem(display, text.count("\n", 0, position) + 1, "",
+                                      f"not valid YAML: {getattr(exc, 'reason', exc)} (character "
+                                      f"{position + 1} of the file)")) from None
     try:
+        builder = _Builder(loader, display)
         root = loader.get_single_node()
-
-        def build(node: Node, where: YamlPath) -> Any:
-            lines.setdefault(where, node.start_mark.line + 1)
-            if isinstance(node, MappingNode):
-                out: dict[Any, Any] = {}
-                for key_node, value_node in node.value:
-                    key = loader.construct_object(key_node, deep=True)
-                    if key in out:
-                        duplicates.append(Problem(display, key_node.start_mark.line + 1,
-                                                  format_path((*where, key)), "duplicate key"))
-                    lines[(*where, key)] = key_node.start_mark.line + 1
-                    out[key] = build(value_node, (*where, key))
-                return out
-            if isinstance(node, SequenceNode):
-                return [build(item, (*where, i)) for i, item in enumerate(node.value)]
-            try:
-                return loader.construct_object(node, deep=True)
-            except ValueError:  # a scalar YAML cannot read (a date like 2026-13-01): validation names it
-                return node.value
-
-        data = build(root, ()) if root is not None else None
+        value = builder.build(root, (), 0) if root is not None else None
+    except RecursionError:
+        raise YamlSyntaxError(Problem(display, None, "", f"nested more than {MAX_DEPTH} levels deep (the "
+                                                         f"limit)")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        raise YamlSyntaxError(Problem(display, line, "", f"not valid YAML: {reason}")) from exc
+        raise YamlSyntaxError(Problem(display, line, "", f"not valid YAML: {reason}")) from None
     finally:
         loader.dispose()
-    if duplicates:
-        raise YamlSyntaxError(*duplicates)
-    return YamlDoc(display, data, lines)
+    if builder.problems:
+        raise YamlSyntaxError(*builder.problems)
+    return YamlDoc(display, value, builder.lines)
+
+
+class _Limit(Exception):
+    """A limit of ``load_yaml`` passed: building stops at once (the problem is in ``_Builder.problems``)."""
+
+
+class _Builder:
+    """Python values from composed YAML nodes, recording the line of every path and refusing duplicate keys,
+    keys that are not single values, and whatever passes a limit."""
+
+    def __init__(self, loader: yaml.SafeLoader, display: str):
+        self.loader, self.display = loader, display
+        self.lines: dict[YamlPath, int] = {}
+        self.problems: list[Problem] = []
+        self.values = 0
+        self.open: set[int] = set()  # the mappings and lists being built: an alias to one of them is a loop
+
+    def build(self, node: Node, where: YamlPath, depth: int) -> Any:
+        try:
+            return self._build(node, where, depth)
+        except _Limit:
+            return None
+
+    def _stop(self, node: Node, where: YamlPath, message: str) -> _Limit:
+        path = format_path(where[:SHOWN_PATH]) + (" ..." if len(where) > SHOWN_PATH else "")
+        self.problems.append(Problem(self.display, node.start_mark.line + 1, path, message))
+        return _Limit()
+
+    def _build(self, node: Node, where: YamlPath, depth: int) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self._stop(node, where, f"more than {MAX_VALUES:,} values once aliases (*name) are expanded (the "
+                                          f"limit); an alias that refers to itself or aliases nested in aliases")
+        if depth > MAX_DEPTH:
+            raise self._stop(node, where, f"nested more than {MAX_DEPTH} levels deep (the limit)")
+        self.lines.setdefault(where, node.start_mark.line + 1)
+        if isinstance(node, MappingNode | SequenceNode):
+            if node.tag not in PLAIN_TAGS:
+                raise self._stop(node, where, f"the YAML tag {shown(node.tag)} is not allowed; write plain values")
+            if id(node) in self.open:
+                raise self._stop(node, where, "an alias (*name) refers to the value it is part of, so the value "
+                                              "would contain itself without end")
+            self.open.add(id(node))
+            try:
+                return self._mapping(node, where, depth) if isinstance(node, MappingNode) else \
+                    [self._build(item, (*where, i), depth + 1) for i, item in enumerate(node.value)]
+            finally:
+                self.open.discard(id(node))
+        if isinstance(node.value, str) and len(node.value) > MAX_STRING:
+            raise self._stop(node, where, f"a text of {len(node.value):,} characters; the limit is {MAX_STRING:,}")
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:  # a scalar YAML cannot read (a date like 2026-13-01): validation names it
+            return node.value
+
+    def _mapping(self, node: MappingNode, where: YamlPath, depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise self._stop(key_node, where, "a key must be a single word or number; found a "
+                                                  f"{'list' if isinstance(key_node, SequenceNode) else 'mapping'}")
+            key = self._build(key_node, where, depth + 1)
+            if key in out:
+                self.problems.append(Problem(self.display, key_node.start_mark.line + 1, format_path((*where, key)),
+                                             "duplicate key"))
+            self.lines[(*where, key)] = key_node.start_mark.line + 1
+            out[key] = self._build(value_node, (*where, key), depth + 1)
+        return out
 
 
 class YamlSyntaxError(ValueError):

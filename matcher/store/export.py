@@ -15,11 +15,9 @@ is large enough; a row that still is not is left out. The summary counts both.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -131,13 +129,7 @@ def outcome_rows(session: Session, rules: RuleBase, min_group: int) -> tuple[lis
     return kept, ExportSummary(len(kept), suppressed, unobserved, blanked)
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def columns(rules: RuleBase) -> list[str]:
     cat = rules.catalogue
-    return ["case_id", "synthetic", "period_start", *(c.id for c in cat.context), *cat.factor_index, TARGET, *GROUPS]
+    every = ["case_id", "synthetic", "period_start", *(c.id for c in cat.context), *cat.factor_index, TARGET, *GROUPS]
+    return list(dict.fromkeys(every))  # sex is a context fact and a group: one column

@@ -14,12 +14,13 @@ from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
-from matcher.store.export import ExportSummary, outcome_rows, write_csv
+from matcher.store.export import ExportSummary, outcome_rows
 from matcher.store.export import columns as export_columns
 from matcher.store.tables import (
     Assessment,
     FollowUp,
 )
+from matcher.textfiles import write_csv
 
 
 class FollowUpRecords(StoreCore):
@@ -77,9 +78,10 @@ class FollowUpRecords(StoreCore):
                      "youth_rating": f.youth_rating, "reassessed": f.assessment_id is not None} for f in rows]
 
 
-    def export_outcomes(self, who: Principal, path: Path, min_group: int | None = None) -> ExportSummary:
-        """Pseudonymised, k-anonymous rows in the training format, for evaluators (``export.py``). ``min_group``
-        may raise the policy's ``export_min_group``, never lower it."""
+    def export_outcomes(self, who: Principal, path: Path, min_group: int | None = None,
+                        dialect: str = "standard") -> ExportSummary:
+        """Pseudonymised, k-anonymous rows in the training format, for evaluators (``export.py``), as CSV in
+        ``dialect``. ``min_group`` may raise the policy's ``export_min_group``, never lower it."""
         policy = self.rules.policy.export_min_group
         min_group = policy if min_group is None else min_group
         if min_group < policy:
@@ -89,5 +91,5 @@ class FollowUpRecords(StoreCore):
         with self._tx(who, "export.outcomes", detail=f"min_group={min_group}") as session:
             authorize(who, Action.EXPORT_OUTCOMES)
             rows, summary = outcome_rows(session, self.rules, min_group)
-            write_csv(path, rows, export_columns(self.rules))
+            write_csv(path, rows, export_columns(self.rules), dialect)
         return summary

@@ -238,3 +238,20 @@ def test_methodologists_save_and_social_workers_only_read(history, tmp_path) -> 
     store, _, anna = history
     with pytest.raises(AccessDenied, match=r"anna \(social_worker\) may not rules\.write"):
         store.save_rules(anna, RULES, "not mine to change")
+
+
+WIDE = ["poor_parental_management", "family_conflict", "low_school_commitment", "school_work_problems",
+        "peer_rejection", "substance_use", "unstructured_leisure", "impulsivity", "anger_management", "low_empathy",
+        "antisocial_attitudes", "poor_compliance"]
+
+
+def test_a_never_true_condition_over_more_combinations_than_a_grid_holds_is_found(edited_rules) -> None:
+    """13 factors of 4 values each are 67 million combinations: the search splits on peer_delinquency and finds
+    that its two comparisons exclude each other, so the eligibility can never hold."""
+    wide = "\n".join(f"        - {{factor: {name}, op: \">=\", value: 1}}" for name in WIDE)
+    root = edited_rules("interventions/mst.yaml", MST_ANY, f'''  all:
+    - {{factor: peer_delinquency, op: ">=", value: 2}}
+    - any:
+{wide}
+    - {{factor: peer_delinquency, op: "<=", value: 1}}''')
+    assert _lint(root)[0] == "rules/interventions/mst.yaml:20: eligibility: error: can never hold for any case"

@@ -71,7 +71,7 @@ def test_user_error_exits_2_with_a_message_and_no_traceback(tmp_path: Path) -> N
                          text=True, cwd=ROOT)
     assert run.returncode == 2
     assert run.stdout == ""
-    assert run.stderr == (f"matcher: {path}: factors.impulsivity: Input should be 0, 1 or 2 "
+    assert run.stderr == (f"matcher: {path}:1: factors.impulsivity: Input should be 0, 1 or 2 "
                           f"(0 = low, 1 = moderate, 2 = high); found 5\n")
 
 
@@ -94,12 +94,6 @@ def test_show_warns_about_a_do_not_offer_practice(capsys) -> None:
     assert capsys.readouterr().out.startswith("WARNING – must not be offered: Socialstyrelsen advises against")
 
 
-def test_show_unknown_id_suggests(capsys) -> None:
-    assert main(["show", "mts"]) == 2
-    assert capsys.readouterr().err == "matcher: unknown intervention 'mts'; did you mean 'mst'? " \
-                                      "'matcher rules check' lists the rule base\n"
-
-
 def test_bad_top_is_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["recommend", "x.json", "--top", "0"])
@@ -118,3 +112,20 @@ def test_the_documented_schema_is_the_generated_one(rules) -> None:
 
     documented = json.loads((ROOT / "docs" / "case.schema.json").read_text(encoding="utf-8"))
     assert documented == case_json_schema(rules), "run: matcher schema --out docs/case.schema.json"
+
+
+def test_show_takes_an_id_in_any_case_and_suggests_a_close_one(capsys) -> None:
+    assert main(["show", "MST"]) == 0
+    assert capsys.readouterr().out.startswith("Multisystemisk terapi (MST) (mst)\n")
+    assert main(["show", "msst"]) == 2
+    assert capsys.readouterr().err == ("matcher: unknown intervention 'msst'; did you mean 'mst'? (the ids are the "
+                                       "file names in rules/interventions/)\n")
+
+
+def test_diff_against_a_revision_in_an_older_rule_format_names_it_and_what_is_missing(capsys) -> None:
+    """04cc796~1 is the rule base before policy.yaml had welfare_need_points."""
+    assert main(["rules", "diff", "04cc796~1", str(ROOT / "rules"), "--synthetic", "10"]) == 2
+    assert capsys.readouterr().err == (
+        "matcher: the rule base of '04cc796~1' cannot be compared: it does not load with this version of Insatsmatch "
+        "(an older rule format, or a broken rule base). What is missing or wrong, 1 problem:\n"
+        "rules/policy.yaml:7: missing required key 'welfare_need_points'\n")

@@ -1,5 +1,9 @@
 """The store's commands: bootstrap, users, audit verify, export; errors exit 2 without a traceback."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tests.conftest import run_cli
@@ -36,3 +40,35 @@ def test_store_commands_from_an_empty_database(monkeypatch, capsys, data) -> Non
     code, _, err = run_cli(monkeypatch, capsys, "users", "add", "x", "--role", "evaluator", "--as", "admin",
                         password="admin-password", stdin="short\n")
     assert (code, err) == (2, "matcher: password for x: a password needs at least 12 characters; this one has 5\n")
+
+
+def _matcher(data, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`matcher ARGS` in a process of its own, with no terminal (a new session) and nothing on standard input."""
+    environ = {**os.environ, "INSATSMATCH_DATA": str(data), "INSATSMATCH_HMAC_KEY": "ab" * 32, **env}
+    environ.pop("INSATSMATCH_PASSWORD", None)
+    return subprocess.run([sys.executable, "-m", "matcher.cli", *args], env=environ, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, start_new_session=True, timeout=120)
+
+
+def test_no_password_and_no_terminal_is_a_message(monkeypatch, capsys, data) -> None:
+    run_cli(monkeypatch, capsys, "db", "upgrade")
+    run = _matcher(data, "users", "list", "--as", "admin")
+    assert (run.returncode, run.stderr.splitlines()[-1]) == (
+        2, "Password for admin: matcher: no password for admin: there is no terminal to ask in and standard input "
+           "is empty; set INSATSMATCH_PASSWORD or run the command in a terminal")
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(data) -> None:
+    run = _matcher(data, "users", "list", "--as", "admin", DATABASE_URL="postgresql+psycopg://u:secret@127.0.0.1:9/x")
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "secret" not in run.stderr
+    assert run.stderr.startswith("matcher: the database postgresql+psycopg://u:***@127.0.0.1:9/x could not be "
+                                 "reached (connection failed: ")
+    assert run.stderr.endswith("); check DATABASE_URL and that the server runs\n") and run.stderr.count("\n") == 1
+
+
+def test_a_malformed_key_names_its_variable(monkeypatch, capsys, data) -> None:
+    run_cli(monkeypatch, capsys, "db", "upgrade")
+    monkeypatch.setenv("INSATSMATCH_HMAC_KEY", "not-a-key")
+    assert run_cli(monkeypatch, capsys, "users", "list", "--as", "admin", password="x") == (
+        2, "", "matcher: INSATSMATCH_HMAC_KEY: expected the key as hexadecimal digits (0-9, a-f); found 9 characters "
+               "that are not\n")

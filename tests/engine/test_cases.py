@@ -65,7 +65,7 @@ BAD_CASES = [
      "case.json: instruments.savry.H1: Input should be 'low', 'moderate', 'high', 'låg', 'måttlig' or 'hög'; "
      "found 'very high'"),
     ("not_an_object", 5, "case.json: expected a case object with context, factors and instruments "
-                         "(docs/case-format.md); found int '5'"),
+                         "(docs/case-format.md); found a number 5"),
     ("unknown_top_key", {"context": CONTEXT, "instrument": {}},
      "case.json: instrument: unknown key 'instrument'; did you mean 'instruments'?"),
 ]
@@ -124,3 +124,41 @@ def test_json_schema_lists_every_factor_and_context_fact(rules) -> None:
     assert set(defs["Context"]["properties"]) == set(rules.catalogue.context_index)
     assert defs["Context"]["required"] == ["age", "caregiver", "placement"]
     assert schema["required"] == ["context"]
+
+
+def test_a_key_given_twice_is_refused_at_its_line_never_resolved_to_the_last(rules, tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text('{\n  "context": {"age": 15, "placement": "home",\n    "caregiver": "takes_part", "age": 19}\n}\n')
+    with pytest.raises(InputError) as caught:
+        read_cases(path, rules)
+    assert str(caught.value) == (f"{path}:3: context.age: the key 'age' is given twice (also on line 2); give it once, "
+                                 f"so that no value silently replaces another")
+
+
+@pytest.mark.parametrize(("case_id", "message"), [
+    ("19121212-1212", "this holds a personnummer; a case code must never identify the young person. Use a code "
+                      "such as EX-02; found '19121212-1212'"),
+    ("Anna Svensson", "this looks like a name (two or more words of letters only); a case code must never identify "
+                      "the young person. Use a code such as EX-02; found 'Anna Svensson'"),
+    ("\x1b[2J", "a case code may not hold control or escape characters (tabs, line breaks, terminal codes); use "
+                "letters, digits and dashes, such as EX-02; found '\\x1b[2J'"),
+])
+def test_a_case_code_that_identifies_or_moves_the_terminal_is_refused(rules, case_id, message) -> None:
+    with pytest.raises(InputError) as caught:
+        encode_cases([("case.json", {"case_id": case_id, "context": CONTEXT})], rules)
+    assert str(caught.value) == f"case.json: case_id: {message}"
+
+
+def test_true_is_not_a_rating(rules) -> None:
+    with pytest.raises(InputError) as caught:
+        encode_cases([("case.json", {"context": CONTEXT, "factors": {"peer_delinquency": True}})], rules)
+    assert str(caught.value) == ("case.json: factors.peer_delinquency: expected a whole number, not true "
+                                 "(0 = low, 1 = moderate, 2 = high); found True")
+
+
+def test_each_field_of_a_json_list_is_located_at_its_line(rules, tmp_path: Path) -> None:
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps([{"context": CONTEXT}, {"context": {**CONTEXT, "age": 30}}], indent=1))
+    with pytest.raises(InputError) as caught:
+        read_cases(path, rules)
+    assert str(caught.value) == f"{path}:11: [1].context.age: Input should be less than or equal to 25; found 30"

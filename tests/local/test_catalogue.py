@@ -74,8 +74,7 @@ def _problems(file: Path) -> list[str]:
         f"{file}:18: offers[4].waiting_weeks: Input should be greater than or equal to 0; found -2",
         f"{file}:21: offers[5].provider: Input should be 'own', 'purchased', 'region' or 'civil_society'; "
         f"found 'county'",
-        f"{file}:22: offers[6]: an offered insats needs a provider, one of own, purchased, region, civil_society; "
-        f"found {{'insats': 'connect', 'offered': True}}",
+        f"{file}:22: offers[6]: an offered insats needs a provider, one of own, purchased, region, civil_society",
     ]
 
 
@@ -134,7 +133,7 @@ def test_an_offered_insats_without_places_is_refused(rules, tmp_path) -> None:
         load_catalogue(path, rules)
     assert str(caught.value).splitlines()[1] == (
         f"{path}:3: offers[0]: an offered insats needs at least one place; while it has none, list it with offered: "
-        f"false; found {{'insats': 'fft', 'offered': True, 'provider': 'own', 'capacity': 0}}")
+        f"false")
     assert len(caught.value.problems) == 1  # an insats not offered may say it has no places
 
 
@@ -222,3 +221,18 @@ def test_a_licence_is_valid_through_its_last_day() -> None:
     assert licensed.licensed(dt.date(2026, 6, 30))
     assert not licensed.licensed(dt.date(2026, 7, 1))
     assert not Offer(insats="mst", offered=True, provider="own").licensed(dt.date(2000, 1, 1))
+
+
+def test_a_missing_provider_and_no_places_are_reported_with_the_offers_other_problems(rules, tmp_path) -> None:
+    path = _write(tmp_path, "unit: NORR\noffers:\n  - insats: pmto\n    offered: true\n    capasity: 4\n"
+                            "  - insats: mdft\n    offered: true\n    provider: own\n    capacity: 0\n"
+                            "    waiting_weeks: .nan\n")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path, rules)
+    assert str(caught.value) == "\n".join([
+        f"4 problems in the local catalogue {path}:",
+        f"{path}:3: offers[0]: an offered insats needs a provider, one of own, purchased, region, civil_society",
+        f"{path}:5: offers[0].capasity: unknown key 'capasity'; did you mean 'capacity'?",
+        f"{path}:6: offers[1]: an offered insats needs at least one place; while it has none, list it with offered: "
+        f"false",
+        f"{path}:10: offers[1].waiting_weeks: Input should be a finite number; found nan"])

@@ -300,16 +300,20 @@ CSV_HEADER = ("insats,name,recommended,offered,waiting,not_offered,unlisted,mean
               "dose_compared,under_dosed,under_dose_rate,dose_not_recorded,status_at_end")
 
 
-def test_the_csv_has_one_row_per_insats(seeded, people, rules) -> None:
-    assert gap_csv(_february(seeded, people["nora"]), rules, "sv").splitlines() == [
-        CSV_HEADER,
-        "mst,Multisystemisk terapi (MST),3,0,2,1,0,4.0,4.0,0,0,,0,waiting",
-        "fft,Funktionell familjeterapi (FFT),2,1,0,1,0,,,3,1,0.33,0,not_offered",
-        "mdft,Multidimensionell familjeterapi (MDFT),2,0,2,0,0,8.0,10.0,1,1,1.0,1,waiting",
-        "art,ART (Aggression Replacement Training),1,0,0,0,1,,,1,0,0.0,0,unlisted",
-        "pmto,PMTO / GenerationPMTO (Parent Management Training - Oregon),1,1,0,0,0,,,0,0,,0,offered",
-        "sis-homecoming,Planerad utslussning från SiS,1,0,0,0,1,,,0,0,,0,unlisted",
+def test_the_csv_has_one_row_per_insats_in_the_form_swedish_excel_opens(seeded, people, rules) -> None:
+    text = gap_csv(_february(seeded, people["nora"]), rules, "sv")
+    assert text.startswith("\ufeff") and text.endswith("\r\n")
+    assert text.removeprefix("\ufeff").splitlines() == [
+        CSV_HEADER.replace(",", ";"),
+        "mst;Multisystemisk terapi (MST);3;0;2;1;0;4,0;4,0;0;0;;0;waiting",
+        "fft;Funktionell familjeterapi (FFT);2;1;0;1;0;;;3;1;0,33;0;not_offered",
+        "mdft;Multidimensionell familjeterapi (MDFT);2;0;2;0;0;8,0;10,0;1;1;1,0;1;waiting",
+        "art;ART (Aggression Replacement Training);1;0;0;0;1;;;1;0;0,0;0;unlisted",
+        "pmto;PMTO / GenerationPMTO (Parent Management Training - Oregon);1;1;0;0;0;;;0;0;;0;offered",
+        "sis-homecoming;Planerad utslussning från SiS;1;0;0;0;1;;;0;0;;0;unlisted",
     ]
+    assert gap_csv(_february(seeded, people["nora"]), rules, "sv", "standard").splitlines()[1] == \
+        "mst,Multisystemisk terapi (MST),3,0,2,1,0,4.0,4.0,0,0,,0,waiting"
 
 
 def _small_report(rules) -> GapReport:
@@ -391,8 +395,7 @@ def test_catalogue_commands(monkeypatch, capsys, cli_data, rules) -> None:
     assert run_cli(monkeypatch, capsys, "catalogue", "check", str(bad)) == (2, "", (
         f"matcher: 2 problems in the local catalogue {bad}:\n"
         f"{bad}:5: offers[0].capasity: unknown key 'capasity'; did you mean 'capacity'?\n"
-        f"{bad}:6: offers[1]: an offered insats needs a provider, one of own, purchased, region, civil_society; "
-        f"found {{'insats': 'pmto', 'offered': True}}\n"))
+        f"{bad}:6: offers[1]: an offered insats needs a provider, one of own, purchased, region, civil_society\n"))
 
     norr = cli_data / "catalogue-NORR.yaml"
     norr.write_text(demo.read_text(encoding="utf-8").replace("unit: DEMO", "unit: NORR"), encoding="utf-8")
@@ -426,7 +429,8 @@ def test_report_gaps_command(monkeypatch, capsys, cli_data, rules) -> None:
     _recommend(case_store, anna, _case(case_store, anna), ["mst", "mdft", "fft"], _local(2026, 1, 20, 9))
     gaps = ("report", "gaps", "--unit", "NORR", "--from", "2026-01-01", "--to", "2026-01-31", "--as", "nora")
 
-    code, out, _ = run_cli(monkeypatch, capsys, *gaps, "--top", "2", "--format", "csv", **_as("nora"))
+    code, out, _ = run_cli(monkeypatch, capsys, *gaps, "--top", "2", "--format", "csv", "--csv-dialect", "standard",
+                           **_as("nora"))
     assert (code, out.splitlines()) == (0, [
         CSV_HEADER, "mdft,Multidimensionell familjeterapi (MDFT),1,0,1,0,0,6.0,6.0,0,0,,0,waiting",
         "mst,Multisystemisk terapi (MST),1,0,0,1,0,,,0,0,,0,not_offered"])

@@ -66,14 +66,23 @@ def test_train_command_exits_2_on_bad_data(tmp_path, capsys) -> None:
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("broken.parquet", b"not parquet", "broken.parquet: could not be read as PARQUET: Could not open Parquet input "
+    ("broken.parquet", b"not parquet", "broken.parquet: could not be read as Parquet (Could not open Parquet input "
                                        "source"),
-    ("latin1.csv", b"peer_delinquency,reoffended\n\xe5,1\n", "latin1.csv: could not be read as CSV: 'utf-8' codec "
-                                                             "can't decode byte 0xe5"),
-    ("empty.csv", b"", "empty.csv: could not be read as CSV: No columns to parse from file; expected a UTF-8 CSV"),
+    ("empty.csv", b"", "empty.csv:1: no header row; expected the column names on the first line"),
 ])
 def test_a_file_that_cannot_be_parsed_is_a_message(rules, tmp_path, name, content, message) -> None:
     (tmp_path / name).write_bytes(content)
     with pytest.raises(InputError) as info:
         read_training(tmp_path / name, rules, "reoffended")
     assert str(info.value).startswith(f"{tmp_path}/{message}")
+
+
+def test_a_file_saved_by_swedish_excel_is_read_as_its_utf8_twin(rules, tmp_path) -> None:
+    text = "peer_delinquency,strong_attachment,y,kön\n2,1,1,flicka\n,0,0,pojke\n1,,ja,pojke\n"
+    twin = read_training(_csv(tmp_path, text), rules, "y", groups=["kön"])
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(text.replace(",", ";").replace("\n", "\r\n").encode("cp1252"))
+    data = read_training(excel, rules, "y", groups=["kön"])
+    assert data.read_as == "read as Windows-1252, separated by semicolons"
+    assert (data.X.tolist(), data.y.tolist(), data.groups["kön"].tolist()) == \
+        (twin.X.tolist(), twin.y.tolist(), twin.groups["kön"].tolist())

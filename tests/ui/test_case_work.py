@@ -172,3 +172,15 @@ def test_the_plan_page_and_its_exports_take_any_goal() -> None:
     assert not at.exception and not at.error
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Ladda ner planen (Markdown)", "Ladda ner planen (PDF)"]
+
+
+def test_an_uploaded_case_with_a_key_given_twice_is_refused_at_its_line() -> None:
+    at = _with_case("ui/case_work/assess.py")
+    at.file_uploader(key="case-file").upload(
+        "fall.json", b'{"context": {"age": 15, "placement": "home",\n "caregiver": "takes_part", "age": 19}}',
+        "application/json").run()
+    at.button(key="save-upload").click().run()
+    assert not at.exception
+    assert at.error[0].value == ("Uppgifterna kunde inte sparas eller visas. Rätta och försök igen:\n\nfall.json:2: "
+                                 "context.age: the key 'age' is given twice (also on line 1); give it once, so that "
+                                 "no value silently replaces another")

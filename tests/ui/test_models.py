@@ -1,7 +1,6 @@
 """The evaluator's pages in AppTest: the model registry and card, promotion with the gates, training."""
 
 import json
-import shutil
 
 import pytest
 
@@ -10,7 +9,6 @@ from matcher.auth import Role
 from matcher.modelling.registry import read_registry
 from matcher.store.db import connect
 from matcher.store.service import CaseStore
-from tests.conftest import ROOT
 from tests.ui.apptest import PASSWORD, app_as, use_demo_database
 
 PAGES = ["ui/models/registry.py", "ui/models/train.py"]
@@ -23,11 +21,9 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def models(tmp_path, monkeypatch):
-    """A private copy of the shipped registry (one candidate, none active) for each test."""
-    shutil.copytree(ROOT / "models", tmp_path / "models")
-    monkeypatch.setenv("INSATSMATCH_MODELS", str(tmp_path / "models"))
-    return tmp_path / "models"
+def models(models_copy):
+    """A private copy of the committed registry (one candidate, none active) for each test."""
+    return models_copy
 
 
 def _frame(at, title: str):
@@ -152,7 +148,7 @@ def test_bad_outcome_data_is_a_message_naming_file_column_and_line_and_the_page_
     at.file_uploader(key="train-upload").upload("outcomes.parquet", b"not parquet", "application/octet-stream").run()
     assert not at.exception
     assert at.error[0].value.startswith("This could not be saved or shown. Correct it and try again:\n\n"
-                                        "outcomes.parquet: could not be read as PARQUET: Could not open Parquet input "
+                                        "outcomes.parquet: could not be read as Parquet (Could not open Parquet input "
                                         "source 'outcomes.parquet'")
     at.radio(key="train-source").set_value("synthetic").run()
     assert not at.error and not at.exception

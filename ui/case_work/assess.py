@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
+from matcher.engine.case_files import case_from_bytes
 from ui.shared.case_choice import current_case
 from ui.shared.context import page, report
 from ui.shared.forms import context_inputs, factor_inputs, savry_inputs
@@ -54,8 +54,8 @@ with upload_tab:
     uploaded = st.file_uploader(ctx.t("ui.assess.upload_file"), type=["json"], key="case-file")
     if uploaded is not None and st.button(ctx.t("ui.assess.save"), key="save-upload", type="primary"):
         try:
-            save(json.loads(uploaded.getvalue().decode("utf-8")), "file", dt.date.today())
-        except json.JSONDecodeError as exc:
-            st.error(ctx.t("ui.bad_json", message=exc.msg, line=exc.lineno, column=exc.colno))
-        except UnicodeDecodeError:
-            st.error(ctx.t("ui.assess.not_text"))
+            uploaded_case = case_from_bytes(uploaded.getvalue(), uploaded.name)
+        except InputError as exc:
+            report(ctx, exc)
+        else:
+            save(uploaded_case, "file", dt.date.today())

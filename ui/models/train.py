@@ -34,9 +34,10 @@ def _uploaded(name: str, content: bytes) -> tuple[pd.DataFrame, str]:
         path = Path(folder) / Path(name).name  # a client could send a name with folders in it
         path.write_bytes(content)
         try:
-            return read_frame(path)
+            frame, digest, _read_as = read_frame(path)
         except InputError as exc:  # name the file as the user knows it, not the temporary copy
             raise InputError(str(exc).replace(f"{folder}/", "")) from None
+    return frame, digest
 
 
 def _step(done: int, total: int) -> str:

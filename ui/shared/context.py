@@ -21,7 +21,7 @@ from matcher.keys import OutsideKeyError
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import demo_enabled, remember_passwords, seed
 from matcher.store.service import CaseStore
-from ui.shared.loading import served
+from ui.shared.loading import notice, served
 
 USER = "user"
 
@@ -87,7 +87,7 @@ def page() -> Page:
         st.stop()
     rules, model, problem = serving(lang)
     if problem:
-        st.warning(t(lang, "ui.rules_reload_failed") + "\n\n" + problem)
+        st.warning(notice(lang, user.role, rules, problem))
     return Page(user, lang, case_store(rules.content_hash, rules), rules, model)
 
 

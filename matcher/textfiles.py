@@ -1,0 +1,197 @@
+"""Text files from real offices: the encoding of a file read, and CSV read and written the one way.
+
+Swedish Excel saves CSV with semicolons, a byte-order mark, decimal commas and often Windows-1252; other
+tools write commas and UTF-8. Reading detects the encoding (a byte-order mark, else UTF-8, else
+Windows-1252) and the separator (the header's commonest of ``;``, ``,`` and tab) and says which were used.
+A duplicate column or a row with more or fewer cells than the header is refused with its line, never
+resolved silently. Writing takes a dialect: ``excel-sv`` (semicolon, byte-order mark, decimal comma: what
+Swedish Excel opens) or ``standard`` (comma, UTF-8, decimal point); a text cell that a spreadsheet would
+run as a formula gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matcher.errors import InputError, shown
+
+MAX_BYTES = 50 * 1024 * 1024  # a case or training file; far more than any office's data
+MAX_CELL = 128 * 1024  # characters in one cell
+SEPARATORS = {";": "semicolon", ",": "comma", "\t": "tab"}
+DIALECTS = ("excel-sv", "standard")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with a byte-order mark"),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+
+
+def read_text(path: Path, display: str | None = None, limit: int = MAX_BYTES) -> tuple[str, str]:
+    """The text of a file and the name of the encoding it was read with (for a note to the reader)."""
+    display = display or str(path)
+    if not path.is_file():
+        raise InputError(f"{display}: no such file")
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(f"{display}: {size:,} bytes; the limit is {limit:,} bytes ({limit // 2**20} MiB). "
+                         f"Split the file")
+    return decode(path.read_bytes(), display)
+
+
+def decode(data: bytes, display: str) -> tuple[str, str]:
+    """Bytes as text: a byte-order mark decides; else UTF-8; else Windows-1252 (Swedish Excel's 'CSV'). A NUL
+    character is refused: it is UTF-16 without a byte-order mark, or no text file at all."""
+    for bom, codec, name in BOMS:
+        if data.startswith(bom):
+            try:
+                return _no_nul(data.decode(codec).removeprefix("\ufeff"), display), name
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{display}: starts as {name} but byte {exc.start} is not {name}; save the file "
+                                 f"again as UTF-8") from None
+    if b"\0" in data:
+        _no_nul(data.decode("latin-1"), display)
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{display}:{line}: neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} at "
+                         f"offset {exc.start}); save the file as UTF-8") from None
+    return text, "Windows-1252"
+
+
+def _no_nul(text: str, display: str) -> str:
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise InputError(f"{display}:{line}: a NUL character: this is UTF-16 without a byte-order mark or not a text "
+                         f"file; save it as UTF-8 text")
+    return text
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file read: the header, the rows as (line, cells), and how it was read."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    encoding: str
+    separator: str
+
+    @property
+    def read_as(self) -> str:
+        return f"read as {self.encoding}, separated by {SEPARATORS[self.separator]}s"
+
+    def records(self) -> Iterable[tuple[int, dict[str, str]]]:
+        for line, cells in self.rows:
+            yield line, dict(zip(self.header, cells, strict=True))
+
+
+def read_csv(path: Path, display: str | None = None) -> CsvTable:
+    """A CSV file with a header row; every structural problem is refused with its line."""
+    display = display or str(path)
+    text, encoding = read_text(path, display)
+    separator = _separator(text)
+    lines = io.StringIO(text, newline="")
+    reader = csv.reader(lines, delimiter=separator)
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[str] = []
+    limit = csv.field_size_limit(MAX_CELL)
+    try:
+        header, rows = _rows(reader, display, problems)
+    except csv.Error as exc:
+        message = (f"a cell is longer than {MAX_CELL:,} characters (the limit)" if "field larger" in str(exc)
+                   else str(exc))
+        raise InputError(f"{display}:{reader.line_num}: {message}") from None
+    finally:
+        csv.field_size_limit(limit)
+    problems = _header_problems(header, display) + problems
+    if problems:
+        raise InputError(_listed(problems))
+    return CsvTable(header, rows, encoding, separator)
+
+
+def _rows(reader: Any, display: str, problems: list[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    header = [cell.strip() for cell in next(reader, [])]
+    rows = []
+    start = reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            if len(cells) != len(header):
+                problems.append(f"{display}:{start}: {len(cells)} cells; the header has {len(header)} columns "
+                                f"(a separator too many or too few, or a quote left open?)")
+            else:
+                rows.append((start, cells))
+        start = reader.line_num + 1
+    return header, rows
+
+
+def _header_problems(header: list[str], display: str) -> list[str]:
+    if not any(header):
+        return [f"{display}:1: no header row; expected the column names on the first line"]
+    out = []
+    seen: dict[str, int] = {}
+    for n, name in enumerate(header, 1):
+        if not name:
+            out.append(f"{display}:1: column {n} has no name")
+        elif name in seen:
+            out.append(f"{display}:1: column {shown(name)} appears twice (columns {seen[name]} and {n}); "
+                       f"keep one, so that no value is silently replaced by another")
+        seen.setdefault(name, n)
+    return out
+
+
+def _separator(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {sep: first.count(sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _listed(problems: list[str], shown_at_most: int = 20) -> str:
+    more = len(problems) - shown_at_most
+    return "\n".join(problems[:shown_at_most] + ([f"... and {more} more problems"] if more > 0 else []))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def default_dialect(lang: str) -> str:
+    """Swedish-language files open in Swedish Excel; English ones are plain comma-separated UTF-8."""
+    return "excel-sv" if lang == "sv" else "standard"
+
+
+def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], dialect: str) -> str:
+    """Rows as CSV text in ``dialect`` (``DIALECTS``); formula-looking text cells are neutralised."""
+    if dialect not in DIALECTS:
+        raise InputError(f"--csv-dialect: expected one of {', '.join(DIALECTS)}; found {shown(dialect)}")
+    excel = dialect == "excel-sv"
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column), excel) for column in columns])
+    return ("\ufeff" if excel else "") + out.getvalue()
+
+
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], dialect: str) -> None:
+    path.write_text(csv_text(rows, columns, dialect), encoding="utf-8", newline="")
+
+
+def _cell(value: Any, decimal_comma: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, numbers.Real):
+        text = str(value)
+        return text.replace(".", ",") if decimal_comma else text
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
