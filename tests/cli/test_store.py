@@ -71,4 +71,4 @@ def test_a_malformed_key_names_its_variable(monkeypatch, capsys, data) -> None:
     monkeypatch.setenv("INSATSMATCH_HMAC_KEY", "not-a-key")
     assert run_cli(monkeypatch, capsys, "users", "list", "--as", "admin", password="x") == (
         2, "", "matcher: INSATSMATCH_HMAC_KEY: expected the key as hexadecimal digits (0-9, a-f); found 9 characters "
-               "that are not\n")
+               "that are not. Generate one with `python -c \"import secrets; print(secrets.token_hex(32))\"`\n")
