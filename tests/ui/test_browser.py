@@ -171,7 +171,7 @@ def test_a_manager_reads_the_service_gap_report_and_downloads_it(page) -> None:
     with page.expect_download() as csv:
         page.get_by_role("button", name="Ladda ner rapporten (CSV)").click()
     header = Path(csv.value.path()).read_text(encoding="utf-8").splitlines()[0]
-    assert header.startswith("insats,name,recommended,offered,waiting,not_offered,unlisted")
+    assert header.startswith("\ufeffinsats;name;recommended;offered;waiting;not_offered;unlisted")  # Swedish Excel
     with page.expect_download() as pdf:
         page.get_by_role("button", name="Ladda ner rapporten (PDF)").click()
     saved = ARTEFACTS / "service-gaps.pdf"
