@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from matcher.auth import Action, Principal, authorize
 from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
+from matcher.local.gaps import SWEDEN
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
 from matcher.store.export import ExportSummary, outcome_rows
@@ -40,6 +41,10 @@ class FollowUpRecords(StoreCore):
                                  f"{did_you_mean(value, values)}")
         if new_offences < 0:
             raise InputError(f"follow-up: new_offences must be 0 or more; found {new_offences}")
+        today = dt.datetime.now(SWEDEN).date()
+        if followed_up_on > today:
+            raise InputError(f"follow-up: the date {followed_up_on} is in the future (today is {today}); a follow-up "
+                             f"records what has happened", key="error.follow_up.future", date=str(followed_up_on))
         if youth_rating is not None and not 1 <= youth_rating <= 10:
             raise InputError(f"follow-up: the young person's rating must be 1-10; found {youth_rating}")
         for insats in (*completed, *dropped):

@@ -180,3 +180,4 @@ def test_consent_age_comes_from_the_date_of_birth_not_a_typed_age(store, users) 
     store.save_plan(anna, unknown, [PlanItemInput("school-support", "skola", "Gå i skolan", DAY, DAY)], 0)
     store.add_consent(anna, unknown, "youth", ["skola"], DAY)
     assert not store.shared_plan(anna, unknown, DAY)[0].shown
+

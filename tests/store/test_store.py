@@ -523,3 +523,13 @@ def test_a_practice_not_to_offer_cannot_be_decided_or_planned(store, people) -> 
         store.save_plan(anna, code, [item], 0)
     assert store.decisions(anna, code) == []
     assert store.plan(anna, code).version == 0
+
+def test_a_follow_up_in_the_future_is_refused(store, people) -> None:
+    anna = people["anna"]
+    code = store.create_case(anna)
+    store.add_assessment(anna, code, {"context": {"age": 15, "placement": "home", "caregiver": "takes_part"},
+                                      "factors": {"peer_delinquency": 2}}, DAY)
+    future = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    with pytest.raises(InputError, match=rf"^follow-up: the date {future} is in the future") as refused:
+        store.add_follow_up(anna, code, future, 0, "in_school", "none", "home")
+    assert (refused.value.key, refused.value.values) == ("error.follow_up.future", {"date": str(future)})

@@ -111,6 +111,12 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     assert not at.exception and not at.error
     assert at.success[0].value == "Uppföljningen är sparad."
     assert len(at.get("vega_lite_chart")) == 1
+    history = next(d.value for d in at.dataframe if "Ny bedömning" in d.value.columns)  # shown at once, in words
+    assert list(history.columns) == ["Datum", "Nya brott sedan förra uppföljningen", "Skola eller sysselsättning",
+                                     "Nivå av alkohol- och drogbruk", "Nuvarande boende eller placering",
+                                     "Insatser som genomförts", "Insatser som avbrutits",
+                                     "Den unges egen skattning (1–10)", "Ny bedömning"]
+    assert history.iloc[-1]["Ny bedömning"] == "ja" and history.iloc[-1]["Nya brott sedan förra uppföljningen"] == 0
 
 
 def _shown(at) -> dict[str, str]:

@@ -12,10 +12,13 @@ from matcher import InputError, encode_cases
 from matcher.auth import AccessDenied
 from matcher.i18n import number
 from matcher.local.dose import check_dose
+from matcher.local.gaps import SWEDEN
 from matcher.rulebase.factors import UNRATED
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report
 from ui.shared.forms import factor_inputs
+
+SAVED = "follow_up_saved"
 
 
 def labels(ctx: Page, fact_id: str) -> dict[str, str]:
@@ -28,7 +31,8 @@ def record(ctx: Page, code: str, latest: dict) -> None:
     planned = sorted({item.intervention for item in plan.items})
     names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
     with st.form("follow-up"):
-        on = st.date_input(ctx.t("ui.follow.date"), dt.date.today(), key="follow-date")
+        today = dt.datetime.now(SWEDEN).date()
+        on = st.date_input(ctx.t("ui.follow.date"), today, max_value=today, format="YYYY-MM-DD", key="follow-date")
         offences = st.number_input(ctx.t("ui.follow.offences"), 0, 99, 0, key="follow-offences")
         fields = {}
         for fact_id in ("school_work_status", "substance_use_level", "placement"):
@@ -53,9 +57,24 @@ def record(ctx: Page, code: str, latest: dict) -> None:
                 ctx.store.add_follow_up(ctx.user, code, on, int(offences), fields["school_work_status"],
                                         fields["substance_use_level"], fields["placement"], completed, dropped,
                                         rating, reassessment)
-                st.success(ctx.t("ui.follow.saved"))
+                st.session_state[SAVED] = True
+                st.rerun()  # the history table and the chart below show the new follow-up at once
             except (InputError, AccessDenied) as exc:
                 report(ctx, exc)
+
+
+def history_table(ctx: Page, rows: list[dict]) -> None:
+    """The earlier follow-ups in words: Swedish (or English) column names and values, dates as written."""
+    names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
+    facts = {fact_id: labels(ctx, fact_id) for fact_id in ("school_work_status", "substance_use_level", "placement")}
+    shown = [{ctx.t("ui.follow.date"): f"{r['followed_up_on']:%Y-%m-%d}",
+              ctx.t("ui.follow.offences"): r["new_offences"],
+              **{ctx.rules.catalogue.fact(f).name.get(ctx.lang): facts[f].get(r[f], r[f]) for f in facts},
+              ctx.t("ui.follow.completed"): ", ".join(names.get(i, i) for i in r["completed"]),
+              ctx.t("ui.follow.dropped"): ", ".join(names.get(i, i) for i in r["dropped"]),
+              ctx.t("ui.follow.youth_rating"): r["youth_rating"],
+              ctx.t("ui.follow.reassessed"): ctx.t("ui.yes") if r["reassessed"] else ctx.t("ui.no")} for r in rows]
+    st.dataframe(pd.DataFrame(shown), hide_index=True, key="follow-table")
 
 
 def dose(ctx: Page, code: str) -> None:
@@ -116,13 +135,15 @@ history = ctx.store.assessments(ctx.user, code)
 if not history:
     st.info(ctx.t("ui.recommend.no_assessment"))
     st.stop()
+if st.session_state.pop(SAVED, False):
+    st.success(ctx.t("ui.follow.saved"))
 record(ctx, code, history[-1]["data"])
 st.subheader(ctx.t("ui.dose.title"))
 dose(ctx, code)
 st.subheader(ctx.t("ui.follow.history"))
 rows = ctx.store.follow_ups(ctx.user, code)
 if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="follow-table")
+    history_table(ctx, rows)
 st.subheader(ctx.t("ui.follow.chart"))
 try:
     chart(ctx, history)
