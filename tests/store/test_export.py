@@ -11,7 +11,7 @@ from matcher.rulebase.loading import load_rule_base
 from matcher.store.export import QUASI_IDENTIFIERS
 from tests.conftest import run_cli
 
-JAN, FEB = dt.date(2026, 1, 15), dt.date(2026, 2, 15)
+JAN, FEB = dt.date(2025, 1, 15), dt.date(2025, 2, 15)  # followed up for 12 months before today
 
 
 @pytest.fixture

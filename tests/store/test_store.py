@@ -391,15 +391,16 @@ def test_the_audit_log_is_read_newest_first_filtered_paged_and_the_reading_is_lo
 
 def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) -> None:
     anna, eva = people["anna"], people["eva"]
+    start = dt.date(2025, 1, 15)  # twelve months of follow-up lie before today
     codes = []
     for i in range(7):
         code = store.create_case(anna, synthetic=True, sex="male" if i < 6 else "female", born_abroad=False)
-        store.add_assessment(anna, code, {**CASE, "factors": {"peer_delinquency": i % 3}}, DAY)
-        store.add_follow_up(anna, code, DAY + dt.timedelta(days=100), 1 if i % 2 else 0, "in_school", "none", "home")
-        store.add_follow_up(anna, code, DAY + dt.timedelta(days=370), 0, "in_school", "none", "home")
+        store.add_assessment(anna, code, {**CASE, "factors": {"peer_delinquency": i % 3}}, start)
+        store.add_follow_up(anna, code, start + dt.timedelta(days=100), 1 if i % 2 else 0, "in_school", "none", "home")
+        store.add_follow_up(anna, code, start + dt.timedelta(days=370), 0, "in_school", "none", "home")
         codes.append(code)
     unobserved = store.create_case(anna, sex="male", born_abroad=False)
-    store.add_assessment(anna, unobserved, CASE, DAY)
+    store.add_assessment(anna, unobserved, CASE, start)
     out = tmp_path / "outcomes.csv"
     summary = store.export_outcomes(eva, out, min_group=5)
     assert str(summary) == ("6 rows written; 1 left out in groups smaller than the minimum; "
@@ -408,7 +409,7 @@ def test_export_for_evaluators_is_pseudonymised(store, people, tmp_path, rules) 
 
     df = pd.read_csv(out)
     assert len(df) == 6 and df["reoffended_12m"].tolist() == [0, 1, 0, 1, 0, 1]
-    assert set(df["period_start"]) == {"2026-01"} and set(df["age"]) == {"15-17"}
+    assert set(df["period_start"]) == {"2025-01"} and set(df["age"]) == {"15-17"}
     assert not set(df["case_id"]) & set(codes)
     store.export_outcomes(eva, tmp_path / "again.csv", min_group=5)
     assert not set(pd.read_csv(tmp_path / "again.csv")["case_id"]) & set(df["case_id"])  # new ids each export
