@@ -32,10 +32,6 @@ class LoginThrottled(AccessDenied):
                          f"{math.ceil(wait_s)} seconds")
 
 
-def _from(client: str) -> str:
-    return f"from {client}" if client else ""
-
-
 class LoginRecords(StoreCore):
     """Login, logout, resuming a session, and the throttle."""
 
@@ -45,7 +41,7 @@ class LoginRecords(StoreCore):
         with self._sessions.begin() as session:
             wait = self._wait(session, keys)
         if wait:
-            with self._tx(username[:64], "login.throttled", detail=f"{_from(client)} wait {wait:.0f} s".strip()):
+            with self._tx(username[:64], "login.throttled", detail=f"{client} {wait:.0f} s".strip()):
                 pass
             raise LoginThrottled(wait)
         with self._sessions() as session:
@@ -102,7 +98,7 @@ class LoginRecords(StoreCore):
 
     def _open(self, username: str, user_key: str | None, client: str, action: str) -> Principal:
         token = secrets.token_urlsafe(32)
-        with self._tx(username, action, detail=_from(client)) as session:
+        with self._tx(username, action, detail=client) as session:
             user = session.scalars(select(User).where(User.username == username)).one()
             if user_key is not None:
                 throttle = session.get(LoginThrottle, user_key)
@@ -126,7 +122,7 @@ class LoginRecords(StoreCore):
 
     def _failed(self, username: str, keys: list[str], client: str) -> None:
         policy = self.login_policy
-        with self._tx(username[:64], "login.failed", detail=_from(client)) as session:
+        with self._tx(username[:64], "login.failed", detail=client) as session:
             locked = []
             for key in keys:
                 row = session.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)

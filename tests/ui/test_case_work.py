@@ -4,8 +4,11 @@ import datetime as dt
 
 import pytest
 
-from matcher.auth import Role
-from tests.ui.apptest import app_as, use_demo_database
+from matcher.auth import Principal, Role
+from matcher.store.plans import PlanItemInput
+from matcher.store.service import CaseStore
+from tests.ui.apptest import app_as, sign_in, use_demo_database
+from ui.shared.context import current_store
 
 PAGES = [f"ui/case_work/{name}.py" for name in ("cases", "assess", "recommend", "plan", "follow_up")]
 
@@ -128,19 +131,19 @@ def _keys(at, prefix: str) -> list[str]:
     return [w.key for w in at.radio if w.key and w.key.startswith(prefix)]
 
 
-def test_consent_and_export_on_the_plan_page() -> None:
-    from matcher.store.plans import PlanItemInput
-    from ui.shared.context import case_store
-    from ui.shared.loading import served
-
-    rules, _, _ = served()
-    store = case_store(rules.content_hash, rules)
-    anna = store.login("anna", "demo-password-for-tests")
+def _plan_of_first_case(items: list[tuple[str, str, str]]) -> tuple[CaseStore, Principal, str]:
+    """The first demo case's plan replaced by ``items`` (insats, actor, goal), through the store as anna."""
+    store, anna = current_store("sv"), sign_in(Role.SOCIAL_WORKER)
     code = store.list_cases(anna)[0]["code"]
     today = dt.date.today()
-    store.save_plan(anna, code, [PlanItemInput("mst", "socialtjanst", "färre konflikter", today, today),
-                                 PlanItemInput("school-support", "skola", "närvaro", today, today)],
+    store.save_plan(anna, code, [PlanItemInput(iid, actor, goal, today, today) for iid, actor, goal in items],
                     store.plan(anna, code).version)
+    return store, anna, code
+
+
+def test_consent_and_export_on_the_plan_page() -> None:
+    store, anna, code = _plan_of_first_case([("mst", "socialtjanst", "färre konflikter"),
+                                             ("school-support", "skola", "närvaro")])
     at = _with_case("ui/case_work/plan.py")
     assert not at.exception
     assert _shown(at) == {"socialtjänsten": "ja", "skolan": "nej"}
@@ -162,18 +165,8 @@ def test_consent_and_export_on_the_plan_page() -> None:
 
 def test_the_plan_page_and_its_exports_take_any_goal() -> None:
     """A '|' in a goal broke the Markdown table and crashed the page's PDF; so did a goal of 100,000 characters."""
-    from matcher.store.plans import PlanItemInput
-    from ui.shared.context import case_store
-    from ui.shared.loading import served
-
-    rules, _, _ = served()
-    store = case_store(rules.content_hash, rules)
-    anna = store.login("anna", "demo-password-for-tests")
-    code = store.list_cases(anna)[0]["code"]
-    today = dt.date.today()
-    goals = ["färre konflikter | fler skoldagar", "mål " * 25_000]
-    store.save_plan(anna, code, [PlanItemInput("mst", "socialtjanst", goal, today, today) for goal in goals],
-                    store.plan(anna, code).version)
+    _plan_of_first_case([("mst", "socialtjanst", goal) for goal in ["färre konflikter | fler skoldagar",
+                                                                     "mål " * 25_000]])
     at = _with_case("ui/case_work/plan.py")
     assert not at.exception and not at.error
     labels = [b.proto.label for b in at.get("download_button")]

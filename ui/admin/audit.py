@@ -3,19 +3,15 @@ Actions are shown in words, times in Swedish time."""
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import pandas as pd
 import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
 from matcher.i18n import catalogue
-from ui.shared.context import Page, page, report
+from ui.shared.context import Page, page, report, swedish_time
 
 SIZES = (25, 50, 100, 500)
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def action_words(ctx: Page, code: str) -> str:
@@ -24,9 +20,6 @@ def action_words(ctx: Page, code: str) -> str:
         return ctx.t("audit.denied", what=action_words(ctx, code.removeprefix("denied:")))
     return catalogue(ctx.lang).get(f"audit.action.{code}", code)
 
-
-def local_time(at: dt.datetime) -> str:
-    return f"{(at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(STOCKHOLM):%Y-%m-%d %H:%M:%S}"
 
 ctx = page()
 st.title(ctx.t("ui.page.audit"))
@@ -60,7 +53,7 @@ else:
     offset = (number - 1) * size
     st.caption(ctx.t("ui.audit.shown", first=offset + 1, last=offset + len(entries), total=total, page=number,
                      pages=pages))
-    rows = [{ctx.t("ui.audit.seq"): e["seq"], ctx.t("ui.audit.at"): local_time(e["at"]),
+    rows = [{ctx.t("ui.audit.seq"): e["seq"], ctx.t("ui.audit.at"): swedish_time(e["at"], seconds=True),
              ctx.t("ui.audit.actor"): e["actor"], ctx.t("ui.audit.action"): action_words(ctx, e["action"]),
              ctx.t("ui.audit.case"): e["case_code"] or "", ctx.t("ui.audit.detail"): e["detail"]} for e in entries]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="audit-table",

@@ -42,8 +42,10 @@ def record(ctx: Page, code: str, latest: dict) -> None:
             fields[fact_id] = st.selectbox(ctx.rules.catalogue.fact(fact_id).name.get(ctx.lang), keys,
                                            index=keys.index(current) if current in keys else 0,
                                            format_func=options.get, key=f"follow-{fact_id}")
-        completed = st.multiselect(ctx.t("ui.follow.completed"), planned, format_func=names.get, key="follow-done")
-        dropped = st.multiselect(ctx.t("ui.follow.dropped"), planned, format_func=names.get, key="follow-dropped")
+        completed = st.multiselect(ctx.t("ui.follow.completed"), planned, format_func=names.get, key="follow-done",
+                                   placeholder=ctx.t("ui.choose"))
+        dropped = st.multiselect(ctx.t("ui.follow.dropped"), planned, format_func=names.get, key="follow-dropped",
+                                 placeholder=ctx.t("ui.choose"))
         rating = st.slider(ctx.t("ui.follow.youth_rating"), 1, 10, 5, key="follow-rating")
         reassess = st.checkbox(ctx.t("ui.follow.reassess"), key="follow-reassess")
         st.caption(ctx.t("ui.follow.reassess_help"))

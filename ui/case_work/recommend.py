@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -14,11 +13,10 @@ from matcher import InputError, encode_cases, explain, match
 from matcher.auth import AccessDenied
 from matcher.local.availability import availability
 from ui.shared.case_choice import current_case
-from ui.shared.context import Page, page, report
+from ui.shared.context import Page, page, report, swedish_time
 from ui.shared.result_view import show
 
 OUTCOMES = ("accepted", "declined")
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def recommend(ctx: Page, case: dict[str, Any], with_availability: bool = False) -> dict[str, Any]:
@@ -116,9 +114,7 @@ def show_latest_decision(ctx: Page, code: str) -> bool:
     if not decisions:
         return False
     latest = decisions[-1]
-    at = latest["decided_at"]
-    when = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(STOCKHOLM)
-    st.markdown(ctx.t("ui.decision.in_force", user=latest["decided_by"], when=f"{when:%Y-%m-%d %H:%M}"))
+    st.markdown(ctx.t("ui.decision.in_force", user=latest["decided_by"], when=swedish_time(latest["decided_at"])))
     names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
     st.dataframe(pd.DataFrame([{ctx.t("ui.decision.insats"): names.get(iid, iid),
                                 ctx.t("ui.decision.outcome"): ctx.t(f"ui.decision.{outcome}"),

@@ -7,6 +7,7 @@ login page in demo mode, never printed).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from matcher.auth import AccessDenied, Principal
 from matcher.errors import ConflictError
 from matcher.i18n import t
 from matcher.keys import OutsideKeyError
+from matcher.local.gaps import SWEDEN
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import demo_enabled, remember_passwords, seed
 from matcher.store.service import CaseStore
@@ -102,6 +104,12 @@ def report(ctx: Page, exc: Exception) -> None:
             values["insats"] = ctx.rules.interventions[ctx.rules.index(values["insats"])].model.name.get(ctx.lang)
         text = ctx.t(exc.key, **values)
     st.error(ctx.t(key.get(type(exc), "ui.error.input")) + "\n\n" + text)
+
+
+def swedish_time(at: dt.datetime, seconds: bool = False) -> str:
+    """A stored timestamp (UTC; SQLite returns it without its zone) as a Swedish reader's clock shows it."""
+    local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SWEDEN)
+    return f"{local:%Y-%m-%d %H:%M:%S}" if seconds else f"{local:%Y-%m-%d %H:%M}"
 
 
 def synthetic_badge(ctx: Page, synthetic: bool) -> str:
