@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from matcher.errors import Problem
+from matcher.i18n import swedish_today
 from matcher.rulebase.conditions import Node, evaluate
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
@@ -49,7 +50,7 @@ class Finding:
 
 
 def lint(rules: RuleBase, today: dt.date | None = None) -> list[Finding]:
-    today = today or dt.date.today()
+    today = today or swedish_today()
     findings = []
     for iv in rules.interventions:
         path = rules.root / "interventions" / f"{iv.id}.yaml"

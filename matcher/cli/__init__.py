@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from matcher.engine.explain import explain
 from matcher.engine.matching import match
 from matcher.engine.render import card_text, result_text
 from matcher.errors import InputError, RuleBaseError
-from matcher.i18n import DEFAULT_LANG, LANGS
+from matcher.i18n import DEFAULT_LANG, LANGS, swedish_today
 from matcher.keys import OutsideKeyError
 from matcher.local.availability import availability
 from matcher.local.catalogue import load_catalogue
@@ -105,7 +104,7 @@ def _recommend(args: argparse.Namespace) -> int:
     for n in range(len(result)):
         res = explain(result, n, args.lang)
         if catalogue is not None:
-            res["availability"] = availability(result, n, catalogue, None, dt.date.today(), args.lang)
+            res["availability"] = availability(result, n, catalogue, None, swedish_today(), args.lang)
         if args.format == "json":
             print(json.dumps(res, ensure_ascii=False, indent=None if many else 2))
         else:

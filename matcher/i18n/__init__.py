@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
+SWEDEN = ZoneInfo("Europe/Stockholm")  # the clock and calendar the app's readers live by
+
+
+def swedish_today() -> dt.date:
+    """Today's date in Sweden, whatever zone the server runs in."""
+    return dt.datetime.now(SWEDEN).date()
 
 
 @cache
@@ -30,3 +40,13 @@ def number(lang: str, value: float, decimals: int | None = None, sign: bool = Fa
     (else as short as it is) and a + before a positive number when ``sign``."""
     text = f"{value:{'+' if sign else ''}{f'.{decimals}f' if decimals is not None else 'g'}}"
     return text.replace(".", ",") if lang == "sv" else text
+
+
+def whole_parts(values: Sequence[float]) -> list[int]:
+    """The values as whole numbers that add up to their rounded sum (largest remainders round up), so that what a
+    reader sees sums to the total shown beside it."""
+    floors = [math.floor(v) for v in values]
+    order = sorted(range(len(values)), key=lambda i: floors[i] - values[i])
+    for i in order[: round(sum(values)) - sum(floors)]:
+        floors[i] += 1
+    return floors

@@ -19,15 +19,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from matcher.i18n import SWEDEN
 from matcher.local.availability import status
 from matcher.local.catalogue import StoredCatalogue
 from matcher.local.dose import check_dose
 from matcher.rulebase.loading import RuleBase
 
 STATUSES = ("offered", "waiting", "not_offered", "unlisted")
-SWEDEN = ZoneInfo("Europe/Stockholm")  # whose calendar days a period counts
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from matcher.auth import Action, Principal, authorize
 from matcher.errors import InputError
+from matcher.i18n import swedish_today
 from matcher.local.catalogue import LocalCatalogue, StoredCatalogue
 from matcher.local.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.store.core import StoreCore, existing_unit
@@ -104,7 +105,7 @@ class CatalogueRecords(StoreCore):
                 select(Plan.case_id, PlanItem).join(Plan, Plan.id == PlanItem.plan_id)
                 .where(Plan.case_id.in_(in_unit)).order_by(PlanItem.id))]
         return gap_report(self.rules, unit, start, end, top_k, recommendations, catalogues, items,
-                          today or dt.date.today())
+                          today or swedish_today())
 
 
 

@@ -20,6 +20,7 @@ from matcher.engine.explain import explain
 from matcher.engine.matching import match
 from matcher.engine.risk import RiskModel
 from matcher.errors import InputError
+from matcher.i18n import swedish_today
 from matcher.local.availability import availability
 from matcher.local.catalogue import LocalCatalogue, load_catalogue
 from matcher.store.db import data_dir, database_url
@@ -75,7 +76,7 @@ def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> di
     """Users and synthetic cases on an empty store; returns {username: password} (empty when already seeded)."""
     if store.has_users():
         return {}
-    today = today or dt.date.today()
+    today = today or swedish_today()
     shared = os.environ.get("INSATSMATCH_DEMO_PASSWORD")
     passwords = {name: shared or secrets.token_urlsafe(9) for name, _, _ in USERS}
     store.add_user(None, "admin", passwords["admin"], "admin")

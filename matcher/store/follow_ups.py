@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from matcher.auth import Action, Principal, authorize
 from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
-from matcher.local.gaps import SWEDEN
+from matcher.i18n import swedish_today
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
 from matcher.store.export import ExportSummary, outcome_rows
@@ -41,7 +41,7 @@ class FollowUpRecords(StoreCore):
                                  f"{did_you_mean(value, values)}")
         if new_offences < 0:
             raise InputError(f"follow-up: new_offences must be 0 or more; found {new_offences}")
-        today = dt.datetime.now(SWEDEN).date()
+        today = swedish_today()
         if followed_up_on > today:
             raise InputError(f"follow-up: the date {followed_up_on} is in the future (today is {today}); a follow-up "
                              f"records what has happened", key="error.follow_up.future", date=str(followed_up_on))

@@ -12,13 +12,14 @@ import hmac
 import re
 
 from matcher.errors import InputError
+from matcher.i18n import swedish_today
 
 PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
 
 
 def normalise(text: str, today: dt.date | None = None) -> str:
     """The 12-digit form YYYYMMDDNNNN of a valid personnummer or samordningsnummer."""
-    today = today or dt.date.today()
+    today = today or swedish_today()
     shown = "a personnummer like YYYYMMDD-NNNN"
     match = PATTERN.match(text.strip().replace(" ", ""))
     if not match:

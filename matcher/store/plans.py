@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matcher.auth import Action, Principal
 from matcher.errors import ConflictError, InputError
-from matcher.i18n import t
+from matcher.i18n import swedish_today, t
 from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
@@ -184,7 +184,7 @@ class PlanRecords(StoreCore):
         """The multi-agency view: another agency's items only while a valid consent covers that agency.
 
         Every agency check is logged."""
-        on = on or dt.date.today()
+        on = on or swedish_today()
         with self._tx(who, "plan.share", code, on.isoformat()) as session:
             case = self._case(session, who, code, Action.CASE_READ)
             view = _plan_view(session.scalar(select(Plan).where(Plan.case_id == case.id)))

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from matcher import InputError
 from matcher.auth import AccessDenied, Principal
 from matcher.documents.gap_report import gap_charts, gap_csv, gap_pdf, gap_text
+from matcher.i18n import SWEDEN
 from matcher.local.catalogue import (
     Licence,
     LocalCatalogue,
@@ -24,7 +25,7 @@ from matcher.local.catalogue import (
     catalogue_yaml,
     load_catalogue,
 )
-from matcher.local.gaps import SWEDEN, GapReport, PlanItemRecord, StoredRecommendation, gap_report
+from matcher.local.gaps import GapReport, PlanItemRecord, StoredRecommendation, gap_report
 from matcher.store.db import connect, upgrade
 from matcher.store.plans import PlanItemInput
 from matcher.store.service import CaseStore

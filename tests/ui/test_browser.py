@@ -102,10 +102,17 @@ def test_the_social_workers_main_flow_in_a_browser(page) -> None:
     page.get_by_role("button", name="Spara bedömning och visa rekommendationer").first.click()
     expect(page.get_by_role("heading", name="Rekommenderade insatser")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Risknivå: hög", exact=False).first).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
-    expect(page.get_by_text("Multisystemisk terapi (MST) erbjuds inte i DEMO.", exact=False)).to_be_visible()
+    # the first screen: the risk level with what weighs most, each insats with its main reason and local offer
+    expect(page.get_by_text("Väger tyngst:", exact=False)).to_be_visible()
+    expect(page.get_by_text("erbjuds inte lokalt").first).to_be_visible()
     expect(page.get_by_text("Närmaste alternativ som erbjuds lokalt:", exact=False).first).to_be_visible()
     _shot(page, "04-recommendations")
+    # one click away: the details of an insats, and the scores side by side with a legend
+    page.get_by_text("Varför, evidens och tillgång").first.click()
+    expect(page.get_by_text("Multisystemisk terapi (MST) erbjuds inte i DEMO.", exact=False)).to_be_visible()
+    page.get_by_text("Jämför poängen för de rekommenderade insatserna").click()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    _shot(page, "04b-recommendation-details")
     expect(page.get_by_text("Beslut i kraft:", exact=False)).to_be_visible()  # the seeded case has a decision
     page.get_by_text("Fatta ett nytt beslut som ersätter det här").click()
     choices = page.get_by_test_id("stRadio").filter(has_text="beviljas")

@@ -54,27 +54,38 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     assert at.title[0].value == "Bedömning"
     at.switch_page("ui/case_work/assess.py").run()
     # assessment: a 15-year-old at high risk with a caregiver who takes part
+    assert at.number_input(key="form-ctx-age").value is None  # no silent default
+    at.button(key="save-form").click().run()
+    assert at.error[0].value.startswith("Fyll i den unges ålder.")
     at.number_input(key="form-ctx-age").set_value(15)
     at.selectbox(key="form-ctx-caregiver").set_value("takes_part")
     for factor in ("peer_delinquency", "antisocial_attitudes", "poor_parental_management", "family_conflict",
                    "history_of_violence", "impulsivity"):
         at.radio(key=f"form-f-{factor}").set_value(2)
-    at.button(key="FormSubmitter:assessment-form-Spara bedömning och visa rekommendationer").click().run()
+    at.run()
+    assert at.markdown[-1].value.startswith("**Bedömda faktorer: 6 av 33.** Ej bedömda: 27.")
+    assert at.expander[1].label == "Tidigare brottslighet (1 av 4 bedömda)"  # after the circumstances
+    at.button(key="save-form").click().run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Rekommendationer"
     at.switch_page("ui/case_work/recommend.py").run()
     assert at.subheader[0].value.startswith("Risknivå: hög")
     first = next(m.value for m in at.markdown if m.value.startswith("**1. "))
     assert first.startswith("**1. Multisystemisk terapi (MST)**")
-    # what-if: rating peer delinquency low instead
-    at.selectbox(key="whatif-factor").set_value("peer_delinquency").run()
-    at.radio(key="whatif-value").set_value(0).run()
+    assert any(m.value.startswith("Väger tyngst: ") for m in at.markdown)
+    # what-if: peer delinquency rated low and no caregiver, side by side with the assessment as it is
+    at.multiselect(key="whatif-items").set_value([("factors", "peer_delinquency"), ("context", "caregiver")]).run()
+    at.radio(key="whatif-factors-peer_delinquency").set_value(0)
+    at.radio(key="whatif-context-caregiver").set_value("none").run()
     assert not at.exception
-    assert any(m.value.startswith("Risknivå: hög → ") for m in at.markdown)
+    now, then = (c for c in at.columns if any(m.value.startswith("**Med ") for m in c.markdown))
+    assert [m.value for m in now.markdown][:2] == ["**Med bedömningen som den är**", "Risknivå: hög"]
+    changed = [m.value for m in then.markdown]
+    assert changed[0] == "**Med ändringarna**" and "Multisystemisk terapi (MST)" not in changed[2]
     # decision: nothing is chosen for the worker; every insats needs an explicit choice
     recommended = [key.removeprefix("decide-") for key in _keys(at, "decide-")]
     assert recommended[0] == "mst" and all(at.radio(key=f"decide-{iid}").value is None for iid in recommended)
-    save = "FormSubmitter:decision-Spara beslut och gå till planen"
+    save = "save-decision"
     at.button(key=save).click().run()
     assert at.error[0].value.startswith("Välj beviljas eller avslås för varje rekommenderad insats. Inget val är "
                                         "gjort för: Multisystemisk terapi (MST), ")
@@ -183,3 +194,29 @@ def test_an_uploaded_case_with_a_key_given_twice_is_refused_at_its_line() -> Non
     assert at.error[0].value == ("Uppgifterna kunde inte sparas eller visas. Rätta och försök igen:\n\nfall.json:2: "
                                  "context.age: the key 'age' is given twice (also on line 1); give it once, so that "
                                  "no value silently replaces another")
+
+
+def test_after_saving_the_plan_its_version_caption_is_the_new_version() -> None:
+    store, anna, code = _plan_of_first_case([("mst", "socialtjanst", "färre konflikter")])
+    before = store.plan(anna, code).version
+    at = _with_case("ui/case_work/plan.py")
+    assert f"Planens version: {before}" in [c.value for c in at.caption]
+    at.button(key="save-plan").click().run()
+    assert not at.exception and not at.error
+    assert f"Planens version: {before + 1}" in [c.value for c in at.caption]
+    assert at.success[0].value == f"Planen är sparad (version {before + 1})."
+
+
+def test_a_half_filled_assessment_survives_a_reload_until_discarded() -> None:
+    at = _with_case("ui/case_work/assess.py")
+    at.number_input(key="form-ctx-age").set_value(14)
+    at.radio(key="form-f-peer_delinquency").set_value(2).run()
+    assert not at.info  # this session's own form needs no note
+    reloaded = _with_case("ui/case_work/assess.py")  # a new browser session of the same user
+    assert reloaded.info[0].value.startswith("Formuläret är ifyllt med ditt utkast som inte är sparat (senast ändrat ")
+    assert reloaded.number_input(key="form-ctx-age").value == 14
+    assert reloaded.radio(key="form-f-peer_delinquency").value == 2
+    reloaded.button(key="discard-assessment").click().run()
+    assert not reloaded.info and reloaded.number_input(key="form-ctx-age").value != 14
+    assert not _with_case("ui/case_work/assess.py").info  # gone for good
+

@@ -45,16 +45,19 @@ def test_each_recommendation_says_what_the_unit_offers_without_changing_the_rank
                       "3. Funktionell familjeterapi (FFT)",
                       "4. PMTO / GenerationPMTO (Parent Management Training - Oregon)",
                       "5. A-CRA (Adolescent Community Reinforcement Approach) eller ACC (Assertive Continuing Care)"]
-    badges = [m.value for m in at.markdown if "-badge[" in m.value]
-    assert badges[0] == (":red-badge[erbjuds inte lokalt] Multisystemisk terapi (MST) erbjuds inte i DEMO. Inget "
-                         "licensierat MST-team i kommunen (syntetiskt exempel).")
-    assert badges[1] == (":orange-badge[erbjuds med väntetid] Finns i DEMO: köpt av extern utförare "
-                         "(Behandlingsföretaget Exempel AB, syntetiskt); väntetid 6 veckor; 3 platser; kontakt: "
-                         "intag@example.invalid.")
-    assert badges[2].startswith(":green-badge[erbjuds lokalt] Finns i DEMO: egen regi (Familjeteamet, syntetiskt)")
-    assert at.info[0].value.startswith("Närmaste alternativ som erbjuds lokalt: Multidimensionell familjeterapi "
-                                       "(MDFT). Det riktar sig mot ")
-    assert "det är rekommendation nummer 2 här" in at.info[0].value
+    badges = [m.value.split(" · ")[1] for m in at.markdown if "-badge[" in m.value]  # on the first screen
+    assert badges[:3] == ["poäng 67 :red-badge[erbjuds inte lokalt]", "poäng 65 :orange-badge[erbjuds med väntetid]",
+                          "poäng 53 :green-badge[erbjuds lokalt]"]
+    offers = [m.value for m in at.markdown if " i DEMO" in m.value]  # one click away, in each card's details
+    assert offers[0] == "Multisystemisk terapi (MST) erbjuds inte i DEMO. Inget licensierat MST-team i kommunen " \
+                        "(syntetiskt exempel)."
+    assert offers[1] == ("Finns i DEMO: köpt av extern utförare (Behandlingsföretaget Exempel AB, syntetiskt); "
+                         "väntetid 6 veckor; 3 platser; kontakt: intag@example.invalid.")
+    assert offers[2].startswith("Finns i DEMO: egen regi (Familjeteamet, syntetiskt)")
+    alternative = next(c.value for c in at.caption if c.value.startswith("Närmaste alternativ"))
+    assert alternative.startswith("Närmaste alternativ som erbjuds lokalt: Multidimensionell familjeterapi (MDFT). "
+                                  "Det riktar sig mot ")
+    assert "det är rekommendation nummer 2 här" in alternative
     assert FFT_WARNING in [w.value for w in at.warning]
     assert ("Tillgänglighet enligt den lokala katalogen för DEMO, version 1. Den påverkar inte rangordningen."
             in [c.value for c in at.caption])

@@ -1,4 +1,5 @@
-"""A new or changed assessment of the current case: the form by domain, SAVRY items, or a case file."""
+"""A new or changed assessment of the current case: the form by domain, SAVRY items, or a case file. What is
+filled in but not saved is kept as a draft across a page reload (``ui.shared.drafts``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import streamlit as st
 from matcher import InputError
 from matcher.auth import AccessDenied
 from matcher.engine.case_files import case_from_bytes
+from matcher.i18n import swedish_today
+from ui.shared import drafts
 from ui.shared.case_choice import current_case
 from ui.shared.context import page, report
-from ui.shared.forms import context_inputs, factor_inputs, savry_inputs
+from ui.shared.forms import context_inputs, factor_inputs, rated_count, savry_inputs
 
 ctx = page()
 st.title(ctx.t("ui.page.assess"))
@@ -24,9 +27,13 @@ if history:
                      instrument=history[-1]["instrument"]))
 
 
-def save(case: dict[str, Any], instrument: str, assessed_on: dt.date) -> None:
+def save(case: dict[str, Any], instrument: str, assessed_on: dt.date, form: str) -> None:
+    if instrument != "file" and case["context"].get("age") is None:  # asked for, never assumed
+        st.error(ctx.t("ui.assess.age_missing"))
+        return
     try:
         version = ctx.store.add_assessment(ctx.user, code, {**case, "case_id": code}, assessed_on, instrument)
+        drafts.drop(ctx, code, form)
         st.session_state["assessment-saved"] = version
         st.switch_page("ui/case_work/recommend.py")
     except (InputError, AccessDenied) as exc:
@@ -35,21 +42,29 @@ def save(case: dict[str, Any], instrument: str, assessed_on: dt.date) -> None:
 
 form_tab, savry_tab, upload_tab = st.tabs([ctx.t("ui.assess.form"), ctx.t("ui.assess.savry"),
                                            ctx.t("ui.assess.upload")])
-with form_tab, st.form("assessment-form"):
-    on = st.date_input(ctx.t("ui.assess.date"), dt.date.today(), key="form-date")
-    st.markdown(f"**{ctx.t('ui.assess.context')}**")
-    context = context_inputs(ctx, "form", latest.get("context", {}))
+with form_tab:
+    saved = {"context": latest.get("context", {}), "factors": latest.get("factors", {})}
+    start = drafts.restored(ctx, code, "assessment", "form-") or saved
+    on = st.date_input(ctx.t("ui.assess.date"), swedish_today(), max_value=swedish_today(), key="form-date")
+    with st.expander(ctx.t("ui.assess.context"), expanded=True, key="form-context"):
+        context = context_inputs(ctx, "form", start["context"])
     st.markdown(f"**{ctx.t('ui.assess.factors')}**")
-    factors = factor_inputs(ctx, "form", latest.get("factors", {}))
-    if st.form_submit_button(ctx.t("ui.assess.save"), type="primary"):
-        save({"context": context, "factors": factors}, "factors", on)
-with savry_tab, st.form("savry-form"):
-    on = st.date_input(ctx.t("ui.assess.date"), dt.date.today(), key="savry-date")
+    factors = factor_inputs(ctx, "form", start["factors"])
+    drafts.keep(ctx, code, "assessment", {"context": context, "factors": factors})
+    st.markdown(rated_count(ctx, factors))
+    if st.button(ctx.t("ui.assess.save"), type="primary", key="save-form"):
+        save({"context": context, "factors": factors}, "factors", on, "assessment")
+with savry_tab:
+    saved = {"context": latest.get("context", {}), "savry": latest.get("instruments", {}).get("savry", {})}
+    start = drafts.restored(ctx, code, "savry", "savry-") or saved
+    on = st.date_input(ctx.t("ui.assess.date"), swedish_today(), max_value=swedish_today(), key="savry-date")
     st.caption(ctx.t("ui.assess.savry_note"))
-    context = context_inputs(ctx, "savry", latest.get("context", {}))
-    answers = savry_inputs(ctx, "savry", latest.get("instruments", {}).get("savry", {}))
-    if st.form_submit_button(ctx.t("ui.assess.save"), type="primary"):
-        save({"context": context, "instruments": {"savry": answers}}, "savry", on)
+    with st.expander(ctx.t("ui.assess.context"), expanded=True, key="savry-context"):
+        context = context_inputs(ctx, "savry", start["context"])
+    answers = savry_inputs(ctx, "savry", start["savry"])
+    drafts.keep(ctx, code, "savry", {"context": context, "savry": answers})
+    if st.button(ctx.t("ui.assess.save"), type="primary", key="save-savry"):
+        save({"context": context, "instruments": {"savry": answers}}, "savry", on, "savry")
 with upload_tab:
     uploaded = st.file_uploader(ctx.t("ui.assess.upload_file"), type=["json"], key="case-file")
     if uploaded is not None and st.button(ctx.t("ui.assess.save"), key="save-upload", type="primary"):
@@ -58,4 +73,4 @@ with upload_tab:
         except InputError as exc:
             report(ctx, exc)
         else:
-            save(uploaded_case, "file", dt.date.today())
+            save(uploaded_case, "file", swedish_today(), "upload")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
+from matcher.i18n import swedish_today
 from ui.shared.case_choice import CASE
 from ui.shared.context import page, report
 
@@ -35,7 +36,7 @@ left, right = st.columns(2)
 with left, st.form("new-case"):
     st.subheader(ctx.t("ui.cases.new"))
     pnr = st.text_input(ctx.t("ui.cases.personnummer"), help=ctx.t("ui.cases.personnummer_help"), key="new-pnr")
-    today = dt.date.today()
+    today = swedish_today()
     born_on = st.date_input(ctx.t("ui.cases.born_on"), value=None, help=ctx.t("ui.cases.born_on_help"),
                             min_value=dt.date(today.year - 26, 1, 1), max_value=today, format="YYYY-MM-DD",
                             key="new-born")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from matcher import InputError, encode_cases
 from matcher.auth import AccessDenied
-from matcher.i18n import number
+from matcher.i18n import number, swedish_today
 from matcher.local.dose import check_dose
-from matcher.local.gaps import SWEDEN
 from matcher.rulebase.factors import UNRATED
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report
@@ -31,7 +28,7 @@ def record(ctx: Page, code: str, latest: dict) -> None:
     planned = sorted({item.intervention for item in plan.items})
     names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
     with st.form("follow-up"):
-        today = dt.datetime.now(SWEDEN).date()
+        today = swedish_today()
         on = st.date_input(ctx.t("ui.follow.date"), today, max_value=today, format="YYYY-MM-DD", key="follow-date")
         offences = st.number_input(ctx.t("ui.follow.offences"), 0, 99, 0, key="follow-offences")
         fields = {}
@@ -81,7 +78,7 @@ def history_table(ctx: Page, rows: list[dict]) -> None:
 
 def dose(ctx: Page, code: str) -> None:
     """Each plan item's delivered sessions and hours against what its programme should have given by today."""
-    today = dt.date.today()
+    today = swedish_today()
     names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
     rows = []
     for item in ctx.store.plan(ctx.user, code).items:

@@ -12,10 +12,13 @@ from matcher import InputError
 from matcher.auth import AccessDenied
 from matcher.documents.plan import plan_lines, plan_markdown, plan_pdf
 from matcher.errors import ConflictError
-from matcher.store.plans import AGENCIES, ITEM_STATUSES, PlanItemInput
+from matcher.i18n import swedish_today
+from matcher.store.plans import AGENCIES, ITEM_STATUSES, OWN_AGENCY, PlanItemInput
+from ui.shared import drafts
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report
 
+FOLLOW_UP_DAYS = 91  # a new plan item is followed up after about three months
 COLUMNS = ["intervention", "actor", "goal", "start_on", "follow_up_on", "status", "sessions_delivered",
            "hours_delivered"]
 
@@ -28,9 +31,9 @@ def rows_for(ctx: Page, plan_items: tuple[PlanItemInput, ...]) -> pd.DataFrame:
     if plan_items:
         records: list[dict[str, Any]] = [vars(item) for item in plan_items]
     else:  # a new plan starts from the insatser just decided on
-        today = dt.date.today()
+        today = swedish_today()
         records = [{"intervention": iid, "actor": ctx.rules.interventions[ctx.rules.index(iid)].model.actor,
-                    "goal": "", "start_on": today, "follow_up_on": today + dt.timedelta(days=90),
+                    "goal": "", "start_on": today, "follow_up_on": today + dt.timedelta(days=FOLLOW_UP_DAYS),
                     "status": "planned", "sessions_delivered": None, "hours_delivered": None}
                    for iid in st.session_state.get("decided", []) if iid in ctx.rules.ids]
     return pd.DataFrame(records, columns=COLUMNS)
@@ -39,14 +42,21 @@ def rows_for(ctx: Page, plan_items: tuple[PlanItemInput, ...]) -> pd.DataFrame:
 def edit_plan(ctx: Page, code: str) -> None:
     plan = ctx.store.plan(ctx.user, code)
     st.caption(ctx.t("ui.plan.version", version=plan.version))
+    if st.session_state.pop("plan-saved", None) == plan.version:  # shown once, after the rerun that saving makes
+        st.success(ctx.t("ui.plan.saved", version=plan.version))
+    today = swedish_today()
     # the editor shows names and labels; they are mapped back to ids when the plan is saved
     shown = {"intervention": {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions
                               if not iv.model.do_not_offer},
              "actor": {a: ctx.t(f"actor.{a}") for a in AGENCIES},
              "status": {s: ctx.t(f"export.status.{s}") for s in ITEM_STATUSES}}
-    rows = rows_for(ctx, plan.items)
-    for column, labels in shown.items():
-        rows[column] = rows[column].map(labels)
+    kept = drafts.restored(ctx, code, "plan", "plan-editor")
+    if kept is not None:  # a draft holds the rows as shown (names and labels)
+        rows = pd.DataFrame(kept, columns=COLUMNS)
+    else:
+        rows = rows_for(ctx, plan.items)
+        for column, labels in shown.items():
+            rows[column] = rows[column].map(labels)
     edited = st.data_editor(rows, num_rows="dynamic", hide_index=True, key="plan-editor",
                             column_config={
                                 "intervention": st.column_config.SelectboxColumn(
@@ -54,18 +64,22 @@ def edit_plan(ctx: Page, code: str) -> None:
                                     required=True, width="medium"),
                                 "actor": st.column_config.SelectboxColumn(
                                     ctx.t("export.column.actor"), options=list(shown["actor"].values()),
-                                    required=True),
-                                "goal": st.column_config.TextColumn(ctx.t("export.column.goal"), required=True),
-                                "start_on": st.column_config.DateColumn(ctx.t("export.column.start"), required=True),
-                                "follow_up_on": st.column_config.DateColumn(ctx.t("export.column.follow_up"),
-                                                                            required=True),
+                                    required=True, default=shown["actor"][OWN_AGENCY]),
+                                "goal": st.column_config.TextColumn(ctx.t("export.column.goal"), required=True,
+                                                                    width="large"),
+                                "start_on": st.column_config.DateColumn(ctx.t("export.column.start"), required=True,
+                                                                        default=today, format="YYYY-MM-DD"),
+                                "follow_up_on": st.column_config.DateColumn(
+                                    ctx.t("export.column.follow_up"), required=True, format="YYYY-MM-DD",
+                                    default=today + dt.timedelta(days=FOLLOW_UP_DAYS)),
                                 "status": st.column_config.SelectboxColumn(
                                     ctx.t("export.column.status"), options=list(shown["status"].values()),
-                                    required=True),
+                                    required=True, default=shown["status"]["planned"]),
                                 "sessions_delivered": st.column_config.NumberColumn(
                                     ctx.t("ui.plan.sessions_delivered"), min_value=0, step=1),
                                 "hours_delivered": st.column_config.NumberColumn(
                                     ctx.t("ui.plan.hours_delivered"), min_value=0, step=0.5)})
+    drafts.keep(ctx, code, "plan", edited.astype(object).where(edited.notna(), None).to_dict("records"))
     if st.button(ctx.t("ui.plan.save"), type="primary", key="save-plan"):
         ids = {column: {label: key for key, label in labels.items()} for column, labels in shown.items()}
         for column, back in ids.items():
@@ -75,8 +89,9 @@ def edit_plan(ctx: Page, code: str) -> None:
                                    pd.Timestamp(r["start_on"]).date(), pd.Timestamp(r["follow_up_on"]).date(),
                                    str(r["status"]), _number(r["sessions_delivered"]), _number(r["hours_delivered"]))
                      for r in edited.to_dict("records") if isinstance(r["intervention"], str)]
-            version = ctx.store.save_plan(ctx.user, code, items, plan.version)
-            st.success(ctx.t("ui.plan.saved", version=version))
+            st.session_state["plan-saved"] = ctx.store.save_plan(ctx.user, code, items, plan.version)
+            drafts.drop(ctx, code, "plan")
+            st.rerun()
         except (ValueError, TypeError):
             st.error(ctx.t("ui.plan.incomplete"))
         except (InputError, AccessDenied, ConflictError) as exc:
@@ -97,7 +112,7 @@ def consents(ctx: Page, code: str) -> None:
                             format_func=lambda v: ctx.t(f"ui.consent.{v}"))
         agencies = st.multiselect(ctx.t("ui.consent.agencies"), list(AGENCIES), key="consent-agencies",
                                   format_func=lambda a: ctx.t(f"actor.{a}"), placeholder=ctx.t("ui.choose"))
-        given_on = st.date_input(ctx.t("ui.consent.given_on"), dt.date.today(), key="consent-date")
+        given_on = st.date_input(ctx.t("ui.consent.given_on"), swedish_today(), key="consent-date")
         expires = st.date_input(ctx.t("ui.consent.expires_on"), value=None, key="consent-expires")
         if st.form_submit_button(ctx.t("ui.consent.add")):
             try:
@@ -136,7 +151,7 @@ latest = ctx.store.latest_recommendation(ctx.user, code)
 decisions = ctx.store.decisions(ctx.user, code)
 synthetic = next((c["synthetic"] for c in ctx.store.list_cases(ctx.user) if c["code"] == code), False)
 lines = plan_lines(code, synthetic, shared, ctx.rules, latest[1] if latest else None,
-                   decisions[-1] if decisions else None, dt.date.today())
+                   decisions[-1] if decisions else None, swedish_today())
 left, right = st.columns(2)
 left.download_button(ctx.t("ui.plan.export_md"), plan_markdown(lines), file_name=f"plan-{code}.md",
                      mime="text/markdown", key="export-md", on_click="ignore")

@@ -3,7 +3,6 @@ history. Methodologists and admins change it, as a table or by reading in a file
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -15,6 +14,7 @@ import streamlit as st
 from matcher import InputError
 from matcher.auth import PERMISSIONS, AccessDenied, Action
 from matcher.errors import Problem
+from matcher.i18n import swedish_today
 from matcher.local.availability import fidelity_warning
 from matcher.local.catalogue import (
     FIELDS,
@@ -46,7 +46,7 @@ def shown_rows(ctx: Page, catalogue: LocalCatalogue) -> pd.DataFrame:
 
 
 def fidelity(ctx: Page, catalogue: LocalCatalogue) -> None:
-    today = dt.date.today()
+    today = swedish_today()
     warnings = [w for o in catalogue.offers if o.insats in ctx.rules.ids
                 and (w := fidelity_warning(ctx.rules, o.insats, o, today, ctx.lang))]
     needed = [o for o in catalogue.offers if o.offered and o.insats in ctx.rules.ids

@@ -3,22 +3,20 @@ waiting times and under-dosing, for a period; as a table, charts, CSV and PDF. C
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
 from matcher.documents.gap_report import COLUMNS, gap_charts, gap_csv, gap_pdf, gap_rows, heading
-from matcher.local.gaps import SWEDEN
+from matcher.i18n import swedish_today
 from ui.shared.context import page, report
 from ui.shared.unit_choice import current_unit
 
 ctx = page()
 st.title(ctx.t("ui.page.gaps"))
 unit = current_unit(ctx)
-today = dt.datetime.now(SWEDEN).date()  # the report counts Swedish calendar days
+today = swedish_today()  # the report counts Swedish calendar days
 left, middle, right = st.columns(3)
 start = left.date_input(ctx.t("ui.gaps.from"), today.replace(month=1, day=1), key="gaps-from")
 end = middle.date_input(ctx.t("ui.gaps.to"), today, key="gaps-to")

@@ -17,9 +17,8 @@ from sqlalchemy import Engine
 from matcher import InputError, RiskModel, RuleBase, RuleBaseError
 from matcher.auth import AccessDenied, Principal
 from matcher.errors import ConflictError
-from matcher.i18n import t
+from matcher.i18n import SWEDEN, t
 from matcher.keys import OutsideKeyError
-from matcher.local.gaps import SWEDEN
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import demo_enabled, remember_passwords, seed
 from matcher.store.service import CaseStore

@@ -1,4 +1,5 @@
-"""The assessment form: context facts and factor ratings grouped by domain, with help text per factor."""
+"""The assessment form: context facts and factor ratings grouped by domain in sections that fold, with help text
+per factor and a count of what is rated; nothing is filled in for the social worker (no default age)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,19 @@ NOT_RATED = None
 def context_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str, Any]:
     cat = ctx.rules.catalogue
     values: dict[str, Any] = {}
-    columns = st.columns(3)
+    columns = st.columns(2)
     for i, fact in enumerate(cat.context):
         name, help_text, key = fact.name.get(ctx.lang), fact.description.get(ctx.lang), f"{prefix}-ctx-{fact.id}"
         current = initial.get(fact.id)
-        with columns[i % 3]:
+        with columns[i % 2]:
             if fact.type == "bool":
                 values[fact.id] = st.checkbox(name, value=bool(current), help=help_text, key=key)
             elif fact.type == "int":
                 low, high = int(fact.min or 0), int(fact.max or 0)
-                start = int(current) if isinstance(current, int) and low <= current <= high else 15
-                values[fact.id] = int(st.number_input(name, low, high, start, step=1, help=help_text, key=key))
+                start = int(current) if isinstance(current, int) and low <= current <= high else None
+                chosen = st.number_input(name, low, high, start, step=1, help=help_text, key=key,
+                                         placeholder=ctx.t("ui.form.not_given"))
+                values[fact.id] = None if chosen is None else int(chosen)
             else:
                 options = list(fact.values or [])
                 labels = dict(zip(options, (fact.labels or {}).get(ctx.lang, options), strict=True))  # type: ignore[call-overload]
@@ -36,13 +39,16 @@ def context_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str,
 
 
 def factor_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str, int]:
+    """One folding section per domain whose title counts what is rated in it."""
     cat = ctx.rules.catalogue
     ratings: dict[str, int] = {}
     for domain, title in cat.model.domains.items():
         members = [f for f in cat.factors if f.domain == domain]
         if not members:
             continue
-        with st.expander(title.get(ctx.lang), expanded=False):
+        rated = sum(st.session_state.get(f"{prefix}-f-{f.id}", initial.get(f.id)) is not None for f in members)
+        with st.expander(ctx.t("ui.form.domain", domain=title.get(ctx.lang), rated=rated, total=len(members)),
+                         key=f"{prefix}-domain-{domain}"):
             for factor in members:
                 scale = cat.scale(factor)
                 options = [NOT_RATED, *scale.values]
@@ -54,6 +60,11 @@ def factor_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str, 
                 if value is not None:
                     ratings[factor.id] = int(value)
     return ratings
+
+
+def rated_count(ctx: Page, ratings: dict[str, int]) -> str:
+    total = len(ctx.rules.catalogue.factors)
+    return ctx.t("ui.form.counter", rated=len(ratings), unrated=total - len(ratings), total=total)
 
 
 def savry_inputs(ctx: Page, prefix: str, initial: dict[str, str]) -> dict[str, str]:
