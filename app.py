@@ -13,22 +13,18 @@ from matcher.i18n import LANGS, t
 from matcher.store.demo import demo_enabled
 from ui.shared.context import current_store
 from ui.shared.login import login_page, logout, signed_in
-from ui.shared.pages import pages_for
+from ui.shared.pages import navigation
 
 log = logging.getLogger("insatsmatch.app")
 
 st.set_page_config(page_title="Insatsmatch", page_icon="🧭", layout="wide")
 lang = st.sidebar.radio("Språk / Language", LANGS, format_func=lambda code: t(code, "ui.language_name"), key="lang")
 user = signed_in(current_store(lang))
-if user is None:
-    login = st.Page(login_page, title=t(lang, "ui.login.title"), icon=":material/login:", url_path="login")
-    page = st.navigation([login])
-else:
+if user is not None:
     st.sidebar.caption(t(lang, "ui.signed_in", user=user.username, role=t(lang, f"role.{user.role}"),
                          unit=user.unit or "-"))
     st.sidebar.button(t(lang, "ui.logout"), on_click=logout, key="logout")
-    page = st.navigation([st.Page(script, title=t(lang, title), icon=icon) for script, title, icon in
-                          pages_for(user.role)])
+page = navigation(lang, user, login_page)
 if demo_enabled():
     st.html(f'<div role="status" style="background:#fff3cd;color:#5c4400;border:1px solid #e0b000;padding:6px 12px;'
             f'border-radius:6px;font-weight:600">{html.escape(t(lang, "ui.demo_banner"))}</div>')

@@ -111,7 +111,7 @@ def save(store: RuleRecorder, who: Principal, root: Path, intervention_id: str, 
     Returns (the content hash of the saved rule base, whether it was a new version)."""
     authorize(who, Action.RULES_WRITE)
     if not reason.strip():
-        raise InputError("say why the rule changed: a reason is required to save")
+        raise InputError("say why the rule changed: a reason is required to save", key="error.rules.reason")
     path = rule_path(root, intervention_id)
     old = path.read_text(encoding="utf-8")
     if old != base:

@@ -13,7 +13,7 @@ from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
 from matcher.store.free_text import refuse_personnummer
-from matcher.store.rule_versions import record_rules
+from matcher.store.rule_versions import FIRST_USE_AUTHOR, FIRST_USE_REASON, record_rules
 from matcher.store.tables import (
     Assessment,
     Decision,
@@ -39,8 +39,7 @@ class DecisionRecords(StoreCore):
                 raise InputError(f"case {code} has no assessment version {assessment_version}")
             version = result["version"]
             if version["rule_base"] == self.rules.content_hash:
-                record_rules(session, self.rules.root, "(recorded when first used)",
-                                   "the rule base in use when a recommendation was saved")
+                record_rules(session, self.rules.root, FIRST_USE_AUTHOR, FIRST_USE_REASON)
             row = Recommendation(case_id=case.id, assessment_id=assessment.id, rule_base=version["rule_base"],
                                  model=version["model"], evidence_snapshot=version["evidence_snapshot"],
                                  result=result, created_by=self._user_id(session, who))

@@ -23,6 +23,10 @@ from matcher.store.tables import (
     Unit,
 )
 
+# A version recorded because a recommendation used it before anyone saved it (the app shows these in words)
+FIRST_USE_AUTHOR = "(recorded when first used)"
+FIRST_USE_REASON = "the rule base in use when a recommendation was saved"
+
 
 class RuleRecords(StoreCore):
     """Rule-base versions and their impact on stored cases."""

@@ -122,10 +122,9 @@ def test_a_broken_edit_shows_where_and_cannot_be_saved_and_the_page_keeps_workin
     assert "- **fel** · rules/interventions/mst.yaml, rad 12 · `intensity`: Input should be 'low', 'moderate', " \
            "'high' or 'very_high'; found 'extreme'" in [m.value for m in at.markdown]
     assert at.info[0].value.startswith("Formuläret kan visas när filen är giltig.")
-    at.text_input(key="rules_edit_reason").input("testing a broken change")
-    at.button(key="rules_edit_save").click().run()
-    assert "rules/interventions/mst.yaml was not saved: the rule base with this change is not usable" in \
-        at.error[-1].value
+    at.text_input(key="rules_edit_reason").input("testing a broken change").run()
+    assert at.button(key="rules_edit_save").disabled
+    assert "Det går att spara när felen ovan (1) är rättade." in [c.value for c in at.caption]
     assert content_hash(RULES) == before
     at.button(key="rules_edit_reload").click().run()
     assert at.text_area(key="rules_edit_text_mst").value == MST
@@ -143,7 +142,7 @@ def test_saving_needs_a_reason_writes_the_file_and_records_who_and_why(tmp_path,
     edited = MST.replace("max: 17}", "max: 16}", 1)
     at.text_area(key="rules_edit_text_mst").input(edited).run()
     at.button(key="rules_edit_save").click().run()
-    assert at.error[0].value.endswith("say why the rule changed: a reason is required to save")
+    assert at.error[0].value.endswith("Skriv varför regeln ändras: en motivering krävs för att spara.")
     assert (root / "interventions" / "mst.yaml").read_text(encoding="utf-8") == MST
     at.text_input(key="rules_edit_reason").input("MST up to 16 in our municipality")
     at.button(key="rules_edit_save").click().run()
@@ -160,3 +159,24 @@ def test_saving_needs_a_reason_writes_the_file_and_records_who_and_why(tmp_path,
     browse.number_input(key="rules_browse_age").set_value(17).run()
     assert "mst" not in browse.selectbox(key="rules_browse_pick").options  # the app serves the saved rule base
     assert not at.exception and not browse.exception
+
+
+def test_the_rule_history_shows_who_changed_what_and_what_it_did(edited_rules) -> None:
+    from ui.shared.context import current_store
+
+    store, mona = current_store("sv"), sign_in(Role.METHODOLOGIST)
+    assert store.save_rules(mona, RULES, "Regelbasen som den levererades")[1] is False  # the demo recorded it
+    changed = edited_rules("interventions/mst.yaml", "min: 12", "min: 13")
+    store.save_rules(mona, changed, "MST från 13 år enligt ny licens")
+    at = app_as(Role.METHODOLOGIST, "ui/rules/history.py")
+    assert not at.exception and not at.error
+    log, changes = (d.value for d in at.dataframe)
+    assert list(log.iloc[0])[1:3] == ["mona", "MST från 13 år enligt ny licens"]  # newest first
+    assert list(log.iloc[-1])[1:3] == ["(registrerad när den först användes)",  # the demo's, in words
+                                       "Regelbasen som gällde när en rekommendation sparades"]
+    assert {"Insats eller del": "Multisystemisk terapi (MST)", "YAML-sökväg": "age.min", "Före": "12",
+            "Efter": "13"} in changes.to_dict("records")  # against the version before (another test's, or the demo's)
+    next(b for b in at.button if b.label == "Visa effekten av ändringen").click().run()
+    assert not at.exception and not at.error
+    assert any(m.value.startswith("**Syntetisk population: 10000 fall") for m in at.markdown)
+    assert any(m.value.startswith("**Sparade ärenden: ") for m in at.markdown)

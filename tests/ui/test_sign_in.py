@@ -57,11 +57,14 @@ def test_a_role_change_or_a_disabled_account_takes_effect_at_the_next_click() ->
     at.run()
     assert not at.exception
     assert at.sidebar.caption[0].value == "Inloggad: anna (metodutvecklare, enhet DEMO)"
-    assert at.title[0].value == "Regelbasen"  # the methodologist's first page; the case pages are gone
+    # the case page she was on is closed to her now: it says so and leads to her new first page
+    assert at.warning[0].value == "Sidan Ärenden ingår inte i din roll. Be en administratör om du behöver den."
+    assert not at.dataframe and not at.selectbox
     store.disable_user(admin, "anna")
     at.run()
     assert at.title[0].value == "Logga in"
-    assert at.info[0].value.startswith("Du är utloggad: sessionen avslutades")
+    assert at.info[0].value == "Logga in för att öppna sidan Ärenden."  # the page she was on, after login
+    assert at.info[1].value.startswith("Du är utloggad: sessionen avslutades")
 
 
 def test_an_unexpected_error_shows_a_reference_and_no_traceback(monkeypatch, caplog) -> None:

@@ -27,7 +27,7 @@ from matcher.local.catalogue import (
     parse_catalogue,
     table_rows,
 )
-from ui.shared.context import Page, page, report
+from ui.shared.context import Page, page, report, swedish_time
 from ui.shared.unit_choice import current_unit
 
 
@@ -141,8 +141,9 @@ def history(ctx: Page, unit: str) -> None:
     rows = ctx.store.catalogue_log(ctx.user, unit)
     if rows:
         st.subheader(ctx.t("ui.catalogue.history"))
-        st.dataframe(pd.DataFrame([{ctx.t(f"ui.catalogue.column.{key}"): row[key] for key in
-                                    ("version", "saved_at", "author", "reason", "offers")} for row in rows]),
+        st.dataframe(pd.DataFrame([{ctx.t(f"ui.catalogue.column.{key}"): swedish_time(row[key]) if key == "saved_at"
+                                    else row[key] for key in ("version", "saved_at", "author", "reason", "offers")}
+                                   for row in rows]),
                      hide_index=True, key="catalogue-history")
 
 
@@ -153,7 +154,7 @@ stored = ctx.store.catalogue(ctx.user, unit)
 if stored is None:
     st.info(ctx.t("ui.catalogue.none"))
 else:
-    st.caption(ctx.t("ui.catalogue.stored", version=stored.version, saved_at=f"{stored.saved_at:%Y-%m-%d %H:%M}",
+    st.caption(ctx.t("ui.catalogue.stored", version=stored.version, saved_at=swedish_time(stored.saved_at),
                      author=stored.author, reason=stored.reason))
 catalogue = stored.catalogue if stored else LocalCatalogue(unit=unit)
 stale(ctx, catalogue)

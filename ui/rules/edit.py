@@ -231,7 +231,10 @@ _impact(ctx, checked, stamp)
 
 st.subheader(ctx.t("ui.rules_edit.save_heading"))
 st.text_input(ctx.t("ui.rules_edit.reason"), key="rules_edit_reason", placeholder=ctx.t("ui.rules_edit.reason_hint"))
-st.button(ctx.t("ui.rules_edit.save"), key="rules_edit_save", type="primary", on_click=_save, args=(ctx, intervention))
+st.button(ctx.t("ui.rules_edit.save"), key="rules_edit_save", type="primary", on_click=_save, args=(ctx, intervention),
+          disabled=bool(checked.errors))
+if checked.errors:
+    st.caption(ctx.t("ui.rules_edit.save_blocked", count=len(checked.errors)))
 outcome = st.session_state.pop("rules_edit_outcome", None)
 if isinstance(outcome, Exception):
     report(ctx, outcome)

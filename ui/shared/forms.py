@@ -67,6 +67,15 @@ def rated_count(ctx: Page, ratings: dict[str, int]) -> str:
     return ctx.t("ui.form.counter", rated=len(ratings), unrated=total - len(ratings), total=total)
 
 
+def savry_label(ctx: Page, item: Any) -> str:
+    """An item by its code and, in Swedish, by the names of the factors it is carried over to (the adapter keeps
+    the instrument's English item names only, no licensed wording)."""
+    if ctx.lang != "sv":
+        return f"{item.id} {item.name}"
+    cat = ctx.rules.catalogue
+    return f"{item.id} – " + ", ".join(cat.factor(f).name.get(ctx.lang) for f in item.factors)
+
+
 def savry_inputs(ctx: Page, prefix: str, initial: dict[str, str]) -> dict[str, str]:
     adapter = ctx.rules.instruments["savry"]
     answers: dict[str, str] = {}
@@ -78,7 +87,7 @@ def savry_inputs(ctx: Page, prefix: str, initial: dict[str, str]) -> dict[str, s
         current = initial.get(item.id, "")
         with columns[i % 3]:
             value = st.selectbox(
-                f"{item.id} {item.name}", options, index=options.index(current) if current in options else 0,
+                savry_label(ctx, item), options, index=options.index(current) if current in options else 0,
                 format_func=lambda w, s=shown: ctx.t("ui.form.not_rated") if w == "" else s.get(w, w),
                 key=f"{prefix}-savry-{item.id}")
         if value:

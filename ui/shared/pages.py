@@ -1,8 +1,19 @@
-"""The pages of the app and the permission each needs; a role sees exactly the pages it may use."""
+"""The pages of the app and the permission each needs; a role sees exactly the pages it may use.
+
+Every page's address is known to the router for everyone: a page the reader may not open (or any page before
+login) answers its address with a page of our own that says so in the reader's language, never Streamlit's
+English "Page not found", and never the page itself."""
 
 from __future__ import annotations
 
-from matcher.auth import PERMISSIONS, Action, Role
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from matcher.auth import PERMISSIONS, Action, Principal, Role
+from matcher.i18n import t
 
 # (script, title message key, icon, the action the page needs)
 PAGES: tuple[tuple[str, str, str, Action], ...] = (
@@ -14,6 +25,7 @@ PAGES: tuple[tuple[str, str, str, Action], ...] = (
     ("ui/local_offer/gaps.py", "ui.page.gaps", ":material/query_stats:", Action.REPORTS_READ),
     ("ui/rules/browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
     ("ui/rules/edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
+    ("ui/rules/history.py", "ui.page.rules_history", ":material/history:", Action.RULES_READ),
     ("ui/models/registry.py", "ui.page.models", ":material/analytics:", Action.MODELS_MANAGE),
     ("ui/models/train.py", "ui.page.train", ":material/model_training:", Action.MODELS_MANAGE),
     ("ui/admin/users.py", "ui.page.users", ":material/group:", Action.USERS_MANAGE),
@@ -24,3 +36,36 @@ PAGES: tuple[tuple[str, str, str, Action], ...] = (
 
 def pages_for(role: Role) -> list[tuple[str, str, str]]:
     return [(script, title, icon) for script, title, icon, action in PAGES if action in PERMISSIONS[role]]
+
+
+def _address(script: str) -> str:
+    return Path(script).stem  # what Streamlit derives from the file name
+
+
+def _closed(lang: str, title: str, first: StreamlitPage | None, login: Callable[[], None]) -> Callable[[], None]:
+    """The page behind an address the reader may not open: before login, the login with a note; after, a note
+    and a link to the reader's own first page."""
+    def page() -> None:
+        if first is None:
+            st.info(t(lang, "ui.page.login_first", page=title))
+            login()
+        else:
+            st.title(title)
+            st.warning(t(lang, "ui.page.not_allowed", page=title))
+            st.page_link(first, label=t(lang, "ui.page.go_to", page=first.title))
+    return page
+
+
+def navigation(lang: str, user: Principal | None, login: Callable[[], None]) -> StreamlitPage:
+    """The router: the reader's own pages in the menu, every other page's address answered by ``_closed``."""
+    if user is None:
+        opened = [st.Page(login, title=t(lang, "ui.login.title"), icon=":material/login:", url_path="login",
+                          default=True)]
+        first = None
+    else:
+        opened = [st.Page(script, title=t(lang, title), icon=icon) for script, title, icon in pages_for(user.role)]
+        first = opened[0]
+    own = {script for script, _, _ in pages_for(user.role)} if user else set()
+    closed = [st.Page(_closed(lang, t(lang, title), first, login), title=t(lang, title), url_path=_address(script),
+                      visibility="hidden") for script, title, _, _ in PAGES if script not in own]
+    return st.navigation(opened + closed)

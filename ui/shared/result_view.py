@@ -121,7 +121,7 @@ def version_stamp(ctx: Page, version: dict[str, str]) -> None:
     st.caption(ctx.t("text.version", rule_base=short, model=version["model"],
                      evidence_snapshot=version["evidence_snapshot"]))
     with st.popover(ctx.t("ui.result.full_version")):
-        st.code("\n".join(f"{key}: {value}" for key, value in version.items()), language=None)
+        st.markdown(ctx.t("ui.result.stamp", **version))
 
 
 def show(ctx: Page, res: dict[str, Any]) -> None:
