@@ -16,13 +16,13 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
 
 from matcher.errors import Problem
-from matcher.i18n import swedish_today
+from matcher.i18n import swedish_today, t
 from matcher.rulebase.conditions import Node, evaluate
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
@@ -35,12 +35,21 @@ MIN_TRANSLATED_LENGTH = 25  # shorter texts (acronyms, terms) may well be the sa
 
 
 Severity = Literal["error", "warning"]
+Found = tuple[Severity, tuple, str, dict[str, Any]]  # severity, YAML path, message key (lint.*), its values
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One lint finding; ``problem`` carries the English message (the command line's), ``text`` gives it in the
+    reader's language."""
+
     severity: Severity
     problem: Problem
+    key: str
+    values: dict[str, Any]
+
+    def text(self, lang: str) -> str:
+        return t(lang, self.key, **self.values)
 
     def __str__(self) -> str:
         p = self.problem
@@ -55,27 +64,25 @@ def lint(rules: RuleBase, today: dt.date | None = None) -> list[Finding]:
     for iv in rules.interventions:
         path = rules.root / "interventions" / f"{iv.id}.yaml"
         doc = load_yaml(path, path.relative_to(rules.root.parent).as_posix())
-        for severity, where, message in _check(rules, iv, today):
-            findings.append(Finding(severity, doc.problem(where, message)))
+        for severity, where, key, values in _check(rules, iv, today):
+            findings.append(Finding(severity, doc.problem(where, t("en", key, **values)), key, values))
     return findings
 
 
-def _check(rules: RuleBase, iv: CompiledIntervention, today: dt.date) -> Iterator[tuple[Severity, tuple, str]]:
+def _check(rules: RuleBase, iv: CompiledIntervention, today: dt.date) -> Iterator[Found]:
     model = iv.model
     if not model.do_not_offer:
         yield from _conditions(rules, iv)
     counted = [e for e in model.evidence if e.confidence in rules.policy.counted_confidence]
     if not counted:
-        yield "warning", ("evidence",), "no confirmed or partly confirmed evidence source; every entry is " \
-                                         "unconfirmed or an inference"
+        yield "warning", ("evidence",), "lint.no_counted_evidence", {}
     limit = rules.policy.lint.max_evidence_age_years
     for i, entry in enumerate(model.evidence):
         if (today - entry.read).days > 365.25 * limit:
-            yield "warning", ("evidence", i, "read"), f"read {entry.read}, more than {limit} years ago; " \
-                                                      f"read the source again and update the rating and date"
+            yield "warning", ("evidence", i, "read"), "lint.evidence_old", {"read": entry.read, "limit": limit}
     for where, text in _texts(model):
         if where != ("name",) and text.sv == text.en and len(text.sv) >= MIN_TRANSLATED_LENGTH:
-            yield "error", where, "the Swedish and the English text are the same; one of them is not translated"
+            yield "error", where, "lint.untranslated", {}
 
 
 def _texts(model: object, where: tuple = ()) -> Iterator[tuple[tuple, Text]]:
@@ -89,7 +96,7 @@ def _texts(model: object, where: tuple = ()) -> Iterator[tuple[tuple, Text]]:
             yield from _texts(getattr(model, name), (*where, name))
 
 
-def _conditions(rules: RuleBase, iv: CompiledIntervention) -> Iterator[tuple[Severity, tuple, str]]:
+def _conditions(rules: RuleBase, iv: CompiledIntervention) -> Iterator[Found]:
     model = iv.model
     eligibility = iv.eligibility
     contras = [node for node, _ in iv.contraindications]
@@ -99,34 +106,28 @@ def _conditions(rules: RuleBase, iv: CompiledIntervention) -> Iterator[tuple[Sev
         yield from _never_or_always(rules, node, model.contraindications[i].when, ("contraindications", i, "when"))
     admitted = _possible(rules, [(eligibility, True)])
     if admitted is not True:
-        yield _unchecked(("age",)) if admitted is None else (
-            "error", ("age",), "no case can be eligible: the age range, the prerequisites and the eligibility "
-                               "condition exclude each other")
+        yield _unchecked(("age",)) if admitted is None else ("error", ("age",), "lint.never_eligible", {})
         return
     offered = [(eligibility, True), *((node, False) for node in contras)]
     answer = _possible(rules, offered)
     if answer is not True:
         yield _unchecked(("contraindications",)) if answer is None else (
-            "error", ("contraindications",), "the contraindications exclude every case the eligibility admits")
+            "error", ("contraindications",), "lint.contraindications_exclude_all", {})
         return
     for i, node in enumerate(contras):
         answer = _possible(rules, [(eligibility, True), (node, True)])
         if answer is not True:
             yield _unchecked(("contraindications", i, "when")) if answer is None else (
-                "warning", ("contraindications", i, "when"), "can never apply to a case the eligibility admits; "
-                                                             "remove it or correct it")
+                "warning", ("contraindications", i, "when"), "lint.contraindication_never", {})
     for name in model.targets:
         answer = _possible(rules, offered, rules.catalogue.factor_index[name])
         if answer is not True:
             yield _unchecked(("targets", name)) if answer is None else (
-                "error", ("targets", name), f"no eligible case can have this need: the eligibility excludes "
-                                            f"'{name}' rated moderate or high")
+                "error", ("targets", name), "lint.target_unreachable", {"factor": name})
 
 
-def _unchecked(where: tuple) -> tuple[Severity, tuple, str]:
-    return "error", where, f"the check could not be completed: the conditions still had more than {MAX_GRID:,} " \
-                           f"combinations after {MAX_BRANCHES:,} steps of the search; simplify the conditions " \
-                           f"(fewer factors in one any/all) so that they can be checked"
+def _unchecked(where: tuple) -> Found:
+    return "error", where, "lint.unchecked", {"grid": MAX_GRID, "branches": MAX_BRANCHES}
 
 
 def _possible(rules: RuleBase, terms: list[tuple[Node, bool]], need: int | None = None) -> bool | None:
@@ -216,17 +217,16 @@ def _on_grid(rules: RuleBase, members: list[tuple[Node, bool]], domains: dict[in
     return bool(ok.any())
 
 
-def _never_or_always(rules: RuleBase, node: Node, cond: Condition, where: tuple) \
-        -> Iterator[tuple[Severity, tuple, str]]:
+def _never_or_always(rules: RuleBase, node: Node, cond: Condition, where: tuple) -> Iterator[Found]:
     can_hold, can_fail = _possible(rules, [(node, True)]), _possible(rules, [(node, False)])
     if can_hold is None or can_fail is None:
         yield _unchecked(where)
         return
     if not can_hold:
-        yield "error", where, "can never hold for any case"
+        yield "error", where, "lint.never_holds", {}
         return
     if can_fail is False:
-        yield "error", where, "always holds, whatever the case; it decides nothing"
+        yield "error", where, "lint.always_holds", {}
         return
     if isinstance(cond, AllOf | AnyOf):
         items = cond.all if isinstance(cond, AllOf) else cond.any

@@ -20,6 +20,9 @@ from matcher.textfiles import csv_text, default_dialect
 
 COLUMNS = ("insats", "name", "recommended", "offered", "waiting", "not_offered", "unlisted", "mean_wait_weeks",
            "max_wait_weeks", "dose_compared", "under_dosed", "under_dose_rate", "dose_not_recorded", "status_at_end")
+AVAILABILITY_COLUMNS = ("name", "recommended", "offered", "waiting", "not_offered", "unlisted", "mean_wait_weeks",
+                        "max_wait_weeks", "status_at_end")
+DOSE_COLUMNS = ("name", "dose_compared", "under_dosed", "under_dose_rate", "dose_not_recorded")
 COLORS = {"offered": "#4c9a6a", "waiting": "#e3a33b", "not_offered": "#c8553d", "unlisted": "#9a9a9a"}
 
 
@@ -56,7 +59,7 @@ def gap_text(report: GapReport, rules: RuleBase, lang: str) -> str:
     if not report.rows:
         return "\n".join([*lines, t(lang, "gaps.empty")])
     header = [t(lang, f"gaps.column.{c}") for c in COLUMNS[1:]]
-    rows = [[_cell(row[c], c, lang) for c in COLUMNS[1:]] for row in gap_rows(report, rules, lang)]
+    rows = [[cell(row[c], c, lang) for c in COLUMNS[1:]] for row in gap_rows(report, rules, lang)]
     widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(header)]
     for cells in [header, *rows]:
         lines.append("  ".join(cell.ljust(w) if n == 0 else cell.rjust(w)
@@ -64,7 +67,7 @@ def gap_text(report: GapReport, rules: RuleBase, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _cell(value: Any, column: str, lang: str) -> str:
+def cell(value: Any, column: str, lang: str) -> str:
     if value is None:
         return ""
     if column == "status_at_end":
@@ -91,12 +94,22 @@ def gap_charts(report: GapReport, rules: RuleBase, lang: str) -> list[bytes]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="lower right", fontsize=8)
         charts.append(_png(fig))
-    dosed = [r for r in report.rows if r.dose_compared]
-    if dosed:
+    dosed = [r for r in report.rows if r.dose_compared or r.not_recorded]
+    if dosed:  # every bar is labelled, so that 0 % under-dosed reads differently from a dose never recorded
         fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(dosed) + 1.4))
-        ax.barh([names.get(r.intervention, r.intervention) for r in dosed][::-1],
-                [100 * (r.under_dose_rate or 0) for r in dosed][::-1], color=COLORS["not_offered"])
-        ax.set(xlim=(0, 100), xlabel=t(lang, "gaps.chart.under_dose_axis"), title=t(lang, "gaps.chart.under_dose"))
+        rows = dosed[::-1]
+        ax.barh([names.get(r.intervention, r.intervention) for r in rows],
+                [100 * (r.under_dose_rate or 0) for r in rows], color=COLORS["not_offered"])
+        for y, r in enumerate(rows):
+            if r.dose_compared:
+                label = t(lang, "gaps.chart.dose_label", rate=round(100 * (r.under_dose_rate or 0)),
+                          under=r.under_dosed, n=r.dose_compared)
+                ax.text(100 * (r.under_dose_rate or 0) + 1, y, label, va="center", fontsize=8)
+            else:
+                ax.text(1, y, t(lang, "gaps.chart.dose_missing", n=r.not_recorded), va="center", fontsize=8,
+                        color="#555555", style="italic")
+        ax.set(xlim=(0, 115), xlabel=t(lang, "gaps.chart.under_dose_axis"), title=t(lang, "gaps.chart.under_dose"))
+        ax.set_xticks(range(0, 101, 20))
         charts.append(_png(fig))
     return charts
 
@@ -122,13 +135,30 @@ def gap_pdf(report: GapReport, rules: RuleBase, lang: str, charts: list[bytes] |
     for line in [*intro, t(lang, "gaps.how")]:
         pdf.multi_cell(0, 5.5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    if report.rows:
-        pdf.set_font("DejaVu", "", 7.5)
-        with pdf.table(col_widths=(46, *([16] * 12)), text_align=("LEFT", *(["RIGHT"] * 12)),
-                       line_height=4.2) as table:
-            table.row([t(lang, f"gaps.column.{c}") for c in COLUMNS[1:]])
-            for row in gap_rows(report, rules, lang):
-                table.row([_cell(row[c], c, lang) for c in COLUMNS[1:]])
+    if report.rows:  # two tables, so that every column is wide enough for its heading's longest word
+        rows = gap_rows(report, rules, lang)
+        dosed = [row for row in rows if row["dose_compared"] or row["dose_not_recorded"]]
+        for columns, shown in ((AVAILABILITY_COLUMNS, rows), (DOSE_COLUMNS, dosed)):
+            if not shown:
+                continue
+            headings = [t(lang, f"gaps.column.{c}") for c in columns]
+            cells = [[cell(row[c], c, lang) for c in columns] for row in shown]
+            # each column after the names as wide as its longest word (the headings are bold): a text wraps
+            # between words, never inside one; the insats names take the rest of the page
+            pdf.set_font("DejaVu", "B", 8)
+            heading_words = [max(pdf.get_string_width(w) for w in h.split()) for h in headings]
+            pdf.set_font("DejaVu", "", 8)
+            cell_words = [max((pdf.get_string_width(w) for r in cells for w in r[n].split()), default=0.0)
+                          for n in range(len(columns))]
+            others = [max(30.0 if columns[n] == "status_at_end" else 16.0, heading_words[n], cell_words[n]) + 4
+                      for n in range(1, len(columns))]
+            widths = (pdf.epw - sum(others), *others)
+            align = ["LEFT", *("LEFT" if c == "status_at_end" else "RIGHT" for c in columns[1:])]
+            with pdf.table(col_widths=widths, text_align=align,
+                           line_height=4.4) as table:
+                for row in [headings, *cells]:
+                    table.row(row)
+            pdf.ln(4)
     else:
         pdf.multi_cell(0, 5.5, t(lang, "gaps.empty"), new_x="LMARGIN", new_y="NEXT")
     for png in gap_charts(report, rules, lang) if charts is None else charts:

@@ -8,6 +8,8 @@ UPDATE, which the ORM's never-changed guard does not see), so the counts below c
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
@@ -366,7 +368,12 @@ def test_the_pdf_and_the_charts(seeded, people, rules) -> None:
     report = _february(seeded, people["nora"])
     charts = gap_charts(report, rules, "sv")
     assert len(charts) == 2 and all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in charts)
-    assert gap_pdf(report, rules, "sv").startswith(b"%PDF")
+    pdf = gap_pdf(report, rules, "sv")
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext"):  # poppler: every heading word whole on the page, none broken inside
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+        words = set(text.decode().split())
+        assert {"Rekommenderad", "katalogen", "periodens", "underdoserad", "registrerad"} <= words
 
 
 # ------------------------------------------------------------------ the commands

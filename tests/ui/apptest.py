@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -46,3 +49,10 @@ def app_as(role: Role | None, page: str | None = None, lang: str = "sv") -> AppT
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+def shown(table: Any) -> pd.DataFrame:
+    """A table (st.dataframe in AppTest) with the column headers a reader sees: its column configuration's
+    labels where it has them."""
+    config = json.loads(table.proto.columns or "{}")
+    return table.value.rename(columns=lambda c: config.get(str(c), {}).get("label") or c)

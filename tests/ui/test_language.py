@@ -5,17 +5,16 @@ kept here and grown whenever a walk-through finds another."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Dataframe, Node
 
 from matcher.auth import PERMISSIONS, Action, Role
-from tests.ui.apptest import app_as, sign_in, use_demo_database
+from tests.ui.apptest import app_as, shown, sign_in, use_demo_database
 from ui.shared.context import current_store
 from ui.shared.pages import pages_for
 
@@ -34,12 +33,10 @@ CITATION = re.compile(r"Källa: [^\n]*")
 
 
 def _table(node: Dataframe) -> Iterator[str]:
-    """A table's column headers as shown (its column configuration's labels) and its text and time cells;
-    numbers are formatted by the browser."""
-    frame = node.value
-    config = json.loads(node.proto.columns or "{}")
+    """A table's column headers as shown and its text and time cells; numbers are formatted by the browser."""
+    frame = shown(node)
+    yield from (str(c) for c in frame.columns)
     for column in frame.columns:
-        yield str(config.get(str(column), {}).get("label") or column)
         if frame[column].dtype == object or str(frame[column].dtype).startswith("datetime"):
             yield from (str(v) for v in frame[column] if v is not None and str(v) not in ("", "nan", "NaT"))
 
@@ -55,6 +52,13 @@ def _texts(node: Node | Block) -> Iterator[str]:
         return
     if isinstance(node, Dataframe):
         yield from _table(node)
+        return
+    if node.type == "table":  # st.table: every cell is shown as it is
+        frame = node.value
+        yield from (str(v) for v in [frame.index.name, *frame.columns, *frame.index, *frame.to_numpy().ravel()]
+                    if v is not None and str(v))
+        return
+    if node.type == "code":  # a file as it is written (the rule editor's YAML), not prose
         return
     widget = hasattr(node, "label")
     for name in ("label", "placeholder", "help") if widget else ("value", "body"):
@@ -101,7 +105,8 @@ def test_every_page_of_every_role_reads_in_swedish(role: Role) -> None:
         at.switch_page(script).run()
         assert not at.exception, script
         found[script] = problems(at, names)
-    import json, os
+    import json
+    import os
     if os.environ.get("DUMP_LANG"):
         Path(os.environ["DUMP_LANG"]).joinpath(f"{role}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
     assert {script: hits for script, hits in found.items() if hits} == {}

@@ -10,7 +10,7 @@ import pytest
 
 from matcher.auth import Role
 from tests.conftest import EXAMPLES, RULES
-from tests.ui.apptest import app_as, use_demo_database
+from tests.ui.apptest import app_as, shown, use_demo_database
 
 READERS = [Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.ADMIN, Role.MANAGER]
 FFT_WARNING = ("Funktionell familjeterapi (FFT) erbjuds utan giltig licens eller certifiering (FFT-certifiering "
@@ -34,7 +34,7 @@ def _first_case(page: str, lang: str = "sv"):
 
 def _table(at, column: str):
     """The table on the page that has ``column`` (st.dataframe elements carry no key in AppTest)."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return next(table for table in map(shown, at.dataframe) if column in table.columns)
 
 
 def test_each_recommendation_says_what_the_unit_offers_without_changing_the_ranking() -> None:
@@ -172,12 +172,14 @@ def test_the_gap_page_counts_the_seeded_cases_and_offers_csv_and_pdf(lang: str) 
     name, recommended, not_offered, waiting = (
         {"sv": "Insats", "en": "Insats"}[lang], {"sv": "Rekommenderad", "en": "Recommended"}[lang],
         {"sv": "Erbjuds inte", "en": "Not offered"}[lang], {"sv": "Väntetid", "en": "Waiting"}[lang])
-    table = _table(at, recommended)
-    rows = {row[name]: row for row in table.to_dict("records")}
+    availability, dose = (table.value for table in at.table)  # static tables: they fit the page, headings wrap
+    assert availability.index.name == name
     pmto = "PMTO / GenerationPMTO (Parent Management Training - Oregon)"
-    assert (rows[pmto][recommended], rows[pmto][waiting]) == (2, 2)
-    mst = next(key for key in rows if key.startswith("Multisystemi"))
-    assert (rows[mst][recommended], rows[mst][not_offered]) == (1, 1)
+    assert (availability.loc[pmto, recommended], availability.loc[pmto, waiting]) == ("2", "2")
+    mst = next(key for key in availability.index if key.startswith("Multisystemi"))
+    assert (availability.loc[mst, recommended], availability.loc[mst, not_offered]) == ("1", "1")
+    assert availability.loc[mst, {"sv": "Väntetid medel (v)", "en": "Mean wait (wk)"}[lang]] == ""  # not "None"
+    assert len(dose) == 2  # only MDFT and FFT have a recorded dose
     assert len(at.image) == 2
     assert {b.key for b in at.get("download_button")} == {"gaps-csv", "gaps-pdf"}
 

@@ -8,7 +8,16 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from matcher.documents.gap_report import COLUMNS, gap_charts, gap_csv, gap_pdf, gap_rows, heading
+from matcher.documents.gap_report import (
+    AVAILABILITY_COLUMNS,
+    DOSE_COLUMNS,
+    cell,
+    gap_charts,
+    gap_csv,
+    gap_pdf,
+    gap_rows,
+    heading,
+)
 from matcher.i18n import swedish_today
 from ui.shared.context import page, report
 from ui.shared.unit_choice import current_unit
@@ -33,10 +42,15 @@ st.markdown("  \n".join([*intro, ctx.t("gaps.how")]))
 if not gaps.rows:
     st.info(ctx.t("gaps.empty"))
     st.stop()
-table = pd.DataFrame(gap_rows(gaps, ctx.rules, ctx.lang), columns=list(COLUMNS)).drop(columns="insats")
-table["status_at_end"] = table["status_at_end"].map(lambda state: ctx.t(f"availability.{state}"))
-st.dataframe(table.rename(columns={c: ctx.t(f"gaps.column.{c}") for c in COLUMNS}), hide_index=True,
-             key="gaps-table")
+rows = gap_rows(gaps, ctx.rules, ctx.lang)
+dosed = [row for row in rows if row["dose_compared"] or row["dose_not_recorded"]]
+# two static tables that fit the page and wrap their headings: what the unit could offer, and the dose given;
+# the figures written as in the PDF (Swedish decimal comma, blank where a figure does not apply)
+for columns, shown in ((AVAILABILITY_COLUMNS, rows), (DOSE_COLUMNS, dosed)):
+    if shown:
+        st.table(pd.DataFrame([[cell(row[c], c, ctx.lang) for c in columns] for row in shown],
+                              columns=[ctx.t(f"gaps.column.{c}") for c in columns]).set_index(
+            ctx.t("gaps.column.name")))
 charts = gap_charts(gaps, ctx.rules, ctx.lang)
 for png in charts:
     st.image(png)

@@ -105,8 +105,8 @@ def _form(ctx: Page, intervention: str, text: str, rev: str) -> None:
 
 def _problems(ctx: Page, checked: Candidate) -> None:
     """What is wrong with the edited rule base, as it stands: file, line, YAML path, message."""
-    rows = [{"severity": "error", "problem": p} for p in checked.problems] + \
-        [{"severity": f.severity, "problem": f.problem} for f in checked.findings]
+    rows = [{"severity": "error", "problem": p, "message": p.message} for p in checked.problems] + \
+        [{"severity": f.severity, "problem": f.problem, "message": f.text(ctx.lang)} for f in checked.findings]
     errors = len(checked.errors)
     if errors:
         st.error(ctx.t("ui.rules_edit.invalid", count=errors))
@@ -115,7 +115,7 @@ def _problems(ctx: Page, checked: Candidate) -> None:
     if rows:
         st.markdown("\n".join(ctx.t("ui.rules_edit.problem", severity=ctx.t(f"ui.rules_edit.{row['severity']}"),
                                      file=row["problem"].file, line=row["problem"].line or "-",
-                                     path=row["problem"].path or "-", message=row["problem"].message)
+                                     path=row["problem"].path or "-", message=row["message"])
                                for row in rows))
 
 
