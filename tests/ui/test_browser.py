@@ -143,7 +143,40 @@ def test_a_deep_link_before_login_shows_only_the_login(page, server: str) -> Non
     page.goto(f"{server}/cases")
     page.wait_for_selector(IDLE, timeout=60_000)
     expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+    expect(page.get_by_text("Logga in för att öppna sidan Ärenden.")).to_be_visible()  # in Swedish, not "not found"
     expect(page.get_by_role("heading", name="Ärenden")).to_have_count(0)
+
+
+def test_a_deep_link_to_another_roles_page_says_so_in_swedish(page, server: str) -> None:
+    from playwright.sync_api import expect
+
+    _login(page)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    page.goto(f"{server}/users")  # the admin's page, by its address
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_text("Sidan Användare ingår inte i din roll.", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    _shot(page, "10-not-your-page")
+
+
+def test_a_half_filled_assessment_survives_a_reload(page) -> None:
+    from playwright.sync_api import expect
+
+    _login(page)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Öppna", exact=True).click()
+    expect(page.get_by_role("heading", name="Bedömning")).to_be_visible(timeout=60_000)
+    age = page.get_by_role("tabpanel", name="Formulär").get_by_role("spinbutton", name="Ålder")
+    age.fill("13")
+    age.press("Enter")
+    page.wait_for_timeout(1500)  # the rerun that keeps the draft starts after the key press
+    page.wait_for_selector(IDLE)
+    page.reload()
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_text("Formuläret är ifyllt med ditt utkast som inte är sparat", exact=False)).to_be_visible(
+        timeout=60_000)
+    expect(page.get_by_role("tabpanel", name="Formulär").get_by_role("spinbutton", name="Ålder")).to_have_value("13")
+    _shot(page, "11-draft-after-reload")
 
 
 def test_a_methodologist_reads_in_a_catalogue_file(page, tmp_path) -> None:
