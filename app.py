@@ -24,8 +24,8 @@ if user is None:
     login = st.Page(login_page, title=t(lang, "ui.login.title"), icon=":material/login:", url_path="login")
     page = st.navigation([login])
 else:
-    st.sidebar.caption(t(lang, "ui.signed_in", user=user.username, role=t(lang, f"role.{user.role}"),
-                         unit=user.unit or "-"))
+    role = t(lang, f"role.{user.role}") + (f" – {t(lang, f'actor.{user.agency}')}" if user.agency else "")
+    st.sidebar.caption(t(lang, "ui.signed_in", user=user.username, role=role, unit=user.unit or "-"))
     st.sidebar.button(t(lang, "ui.logout"), on_click=logout, key="logout")
     page = st.navigation([st.Page(script, title=t(lang, title), icon=icon) for script, title, icon in
                           pages_for(user.role)])
