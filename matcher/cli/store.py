@@ -168,7 +168,7 @@ def _users_list(args: argparse.Namespace) -> int:
     case_store = store()
     for user in case_store.list_users(login(case_store, args)):
         state = "" if user["active"] else "  (disabled)"
-        print(f"{user['username']:<20} {user['role']:<16} {user['unit']:<12} {user['agency']:<14}{state}")
+        print(f"{user['username']:<20} {user['role']:<16} {user['unit']:<12} {user['agency']:<14}{state}".rstrip())
     return 0
 
 
