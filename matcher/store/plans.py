@@ -23,7 +23,6 @@ from matcher.store.tables import (
 )
 
 ITEM_STATUSES = ("planned", "active", "completed", "dropped")
-__all__ = ["AGENCIES", "ITEM_STATUSES", "OWN_AGENCY", "PlanItemInput", "PlanRecords", "PlanView", "SharedItem"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class PlanRecords(ConsentRecords):
         with self._tx(who, "plan.read", code) as session:
             case = self._case(session, who, code, Action.CASE_READ)
             plan = session.scalar(select(Plan).where(Plan.case_id == case.id))
-            return _plan_view(plan)
+            return view_of_plan(plan)
 
     def save_plan(self, who: Principal, code: str, items: Sequence[PlanItemInput], expected_version: int) -> int:
         """Replace the plan's items; ``expected_version`` is the version the user edited (0 for a new plan).
@@ -123,7 +122,7 @@ class PlanRecords(ConsentRecords):
         on = on or dt.date.today()
         with self._tx(who, "plan.share", code, on.isoformat()) as session:
             case = self._case(session, who, code, Action.CASE_READ)
-            view = _plan_view(session.scalar(select(Plan).where(Plan.case_id == case.id)))
+            view = view_of_plan(session.scalar(select(Plan).where(Plan.case_id == case.id)))
             checks = {agency: self._coverage(session, case, agency, on)["plan_items"]
                       for agency in sorted({item.actor for item in view.items} - {OWN_AGENCY})}
             shared = [SharedItem(item, *((True, ()) if item.actor == OWN_AGENCY else
@@ -137,7 +136,7 @@ class PlanRecords(ConsentRecords):
 
 
 
-def _plan_view(plan: Plan | None) -> PlanView:
+def view_of_plan(plan: Plan | None) -> PlanView:
     if plan is None:
         return PlanView(0, ())
     return PlanView(plan.version, tuple(PlanItemInput(i.intervention, i.actor, i.goal, i.start_on, i.follow_up_on,

@@ -21,7 +21,7 @@ from matcher.store.consents import CATEGORIES, Coverage
 from matcher.store.core import DETAIL, HiddenCase
 from matcher.store.free_text import refuse_personnummer
 from matcher.store.homecoming import HomecomingRecords, HomecomingView
-from matcher.store.plans import PlanRecords, SharedItem, _plan_view
+from matcher.store.plans import PlanRecords, SharedItem, view_of_plan
 from matcher.store.sig_changes import Change, changes_since
 from matcher.store.tables import (
     Case,
@@ -69,7 +69,7 @@ class MeetingView:
     risk: dict[str, Any] | None = None  # level and the main drivers (factor ids)
     needs: tuple[str, ...] | None = None  # the assessment summary: the main needs (factor ids)
     act_first: tuple[dict[str, Any], ...] | None = None
-    changes: tuple[Change, ...] | None = None
+    changes: tuple[Change, ...] = ()  # a partner: only those of the categories shown, and only its own reports
     decisions: tuple[dict[str, Any], ...] = ()  # social services only
     homecoming: HomecomingView | None = None
     coordinator: str | None = None
@@ -96,7 +96,8 @@ class SigRecords(PlanRecords, HomecomingRecords):
             if who.role is not Role.PARTNER:
                 raise InputError("the SIG case list is for partners; social services use the case list")
             cases = session.scalars(select(Case).join(Consent, Consent.case_id == Case.id)
-                                    .where(Case.unit.has(code=who.unit)).distinct().order_by(Case.code))
+                                    .where(Case.unit.has(code=who.unit)).distinct()
+                                    .order_by(Case.created_at, Case.code))
             return [{"code": c.code, "synthetic": c.synthetic} for c in cases
                     if any(v.shown for v in self._coverage(session, c, who.agency or "", on).values())]
 
@@ -110,8 +111,8 @@ class SigRecords(PlanRecords, HomecomingRecords):
                 shown = frozenset(c for c, v in scope.items() if v.shown)
                 withheld = tuple(c for c in CATEGORIES if c not in shown)
                 view = self._view(session, case, on, who.agency, shown, {who.agency or "": scope}, withheld)
-                session.info[DETAIL] = (f"{who.agency}: shown {', '.join(sorted(shown))}; withheld "
-                                                f"{', '.join(withheld) or 'nothing'}")
+                listed = ", ".join(c for c in CATEGORIES if c in shown)
+                session.info[DETAIL] = f"{who.agency}: shown {listed}; withheld {', '.join(withheld) or 'nothing'}"
                 return view
         with self._tx(who, "sig.meeting", code, on.isoformat()) as session:
             case = self._case(session, who, code, Action.CASE_READ)
@@ -144,7 +145,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
               coverage: dict[str, dict[str, Coverage]], withheld: tuple[str, ...]) -> MeetingView:
         """The view of one case; a partner (``audience``) gets only its own tasks and the ``shown`` categories."""
         names = {uid: name for uid, name in session.execute(select(User.id, User.username))}
-        plan = _plan_view(session.scalar(select(Plan).where(Plan.case_id == case.id)))
+        plan = view_of_plan(session.scalar(select(Plan).where(Plan.case_id == case.id)))
         reports = self._reports(session, case, names)
         tasks = []
         for item in plan.items:
@@ -184,7 +185,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
                        if risk else None),
             needs=given("assessment", tuple(risk.get("need_profile", [])[:5]) if risk else None),
             act_first=given("act_first", tuple(result.get("act_first", [])) if rec else None),
-            changes=given("follow_up", tuple(changes)) if audience is not None else tuple(changes),
+            changes=tuple(changes),
             decisions=() if audience is not None or decision is None else tuple(
                 {"intervention": i.intervention, "outcome": i.outcome, "reason": i.reason,
                  "decided_at": decision.decided_at, "decided_by": names[decision.decided_by]} for i in decision.items),
@@ -237,7 +238,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
             else:
                 authorize(who, Action.SIG_RUN)
                 case = self._case(session, who, code, Action.CASE_WRITE)
-            plan = _plan_view(session.scalar(select(Plan).where(Plan.case_id == case.id)))
+            plan = view_of_plan(session.scalar(select(Plan).where(Plan.case_id == case.id)))
             if not any(i.intervention == intervention and i.actor == actor for i in plan.items):
                 raise InputError(f"{where}: the plan has no such task", key="error.sig.no_task")
             session.add(TaskReport(case_id=case.id, intervention=intervention, actor=actor, done=done,

@@ -53,8 +53,8 @@ def test_a_partner_is_added_with_its_agency(monkeypatch, capsys, data) -> None:
     code, _, err = run_cli(monkeypatch, capsys, "users", "add", "per", "--role", "partner", "--agency", "polise",
                            "--unit", "NORR", "--as", "admin", password="admin-password", stdin="per-password-12\n")
     assert (code, err) == (2, "matcher: a partner needs an agency (--agency); found 'polise'; did you mean 'polis'?; "
-                              "expected one of skola, polis, sis, region, kriminalvarden, civil_society, fritid, annan, "
-                              "school, police, bup, frivard, leisure, other\n")
+                              "expected one of skola, polis, sis, region, kriminalvarden, civil_society, fritid, "
+                              "annan, school, police, bup, frivard, leisure, other\n")
 
 
 def _matcher(data, *args: str, **env: str) -> subprocess.CompletedProcess:

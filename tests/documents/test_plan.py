@@ -97,7 +97,7 @@ def test_a_partners_copy_holds_only_what_that_partner_may_see(rules) -> None:
     own = _view().tasks[1]
     copy = _view(audience="skola", shown=frozenset({"plan_items", "goals"}), tasks=(own,),
                  coverage={"skola": _cover("skola", "plan_items", "goals")}, youth_view=None, guardian_view=None,
-                 risk=None, needs=None, changes=None, decisions=(),
+                 risk=None, needs=None, decisions=(),
                  withheld=("views", "follow_up", "assessment", "risk_level", "act_first"))
     lines = sip_lines(copy, rules, DAY)
     text = "\n".join(lines)

@@ -57,6 +57,7 @@ def test_a_partner_sees_exactly_the_consented_categories_and_nothing_after_withd
     assert view.shown == {"plan_items", "goals"}  # what both givers named
     assert [(t.shared.item.actor, t.shared.item.goal) for t in view.tasks] == [("skola", "närvaro 90 %")]
     assert view.risk is None and view.youth_view is None and view.act_first is None and view.decisions == ()
+    assert [c.kind for c in view.changes] == ["plan"]  # no follow-up results without consent for them
     assert view.withheld == ("views", "follow_up", "assessment", "risk_level", "act_first")
     assert store.partner_cases(sara) == [{"code": code, "synthetic": True}]
     with pytest.raises(InputError, match=f"^unknown case '{code}'"):
@@ -70,7 +71,7 @@ def test_a_partner_sees_exactly_the_consented_categories_and_nothing_after_withd
          "; answered as unknown"),
         ("sara", "sig.partner_cases", f"skola on {TODAY}"),
         ("sara", "denied:sig.partner_view", f"no valid consent names skola on {TODAY}; answered as unknown"),
-        ("sara", "sig.partner_view", "skola: shown goals, plan_items; withheld views, follow_up, assessment, "
+        ("sara", "sig.partner_view", "skola: shown plan_items, goals; withheld views, follow_up, assessment, "
                                      "risk_level, act_first"),
         ("sara", "sig.partner_cases", f"skola on {TODAY}"),
         ("per", "denied:sig.partner_view", f"no valid consent names polis on {TODAY}; answered as unknown"),
@@ -117,7 +118,7 @@ def test_a_partner_reports_on_its_own_tasks_and_the_coordinator_sees_it(store, s
     assert (task.report.done, task.report.why, task.report.by) == \
         (False, "Mentorn var sjukskriven i tre veckor.", "sara")  # type: ignore[union-attr]
     changes = store.meeting(kim, code).changes
-    assert [c.kind for c in changes or ()] == ["plan", "report"]
+    assert [c.kind for c in changes] == ["plan", "report"]
 
 
 def test_meetings_set_what_changed_since_and_the_next_date(store, sig) -> None:
@@ -129,7 +130,7 @@ def test_meetings_set_what_changed_since_and_the_next_date(store, sig) -> None:
     store.add_follow_up(kim, code, TODAY, 2, "out_of_school", "none", "hvb", completed=["mst"])
     view = store.meeting(kim, code)
     assert (view.last_meeting, view.next_meeting, view.coordinator) == (earlier, TODAY + dt.timedelta(days=14), "kim")
-    assert [(c.kind, c.values) for c in view.changes or () if c.kind != "plan"] == [
+    assert [(c.kind, c.values) for c in view.changes if c.kind != "plan"] == [
         ("offences", {"count": 2}), ("school", {"before": "in_school", "after": "out_of_school"}),
         ("placement", {"before": "home", "after": "hvb"}), ("attained", {"insats": "mst"})]
     with pytest.raises(InputError, match="must come after this one"):

@@ -223,3 +223,27 @@ def test_a_reload_keeps_the_session_and_logging_out_ends_it(page, server: str) -
     expect(again.get_by_role("heading", name="Logga in")).to_be_visible()
     expect(again.get_by_role("heading", name="Ärenden")).to_have_count(0)
     replay.close()
+
+
+def test_the_sig_meeting_for_the_coordinator(page) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "kim")
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Öppna", exact=True).click()  # the first seeded case is in SIG
+    expect(page.get_by_role("heading", name="Bedömning")).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="SIG-möte").click()
+    expect(page.get_by_role("heading", name="SIG-möte")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("skolan ser: insatserna i planen som rör myndigheten", exact=False)).to_be_visible()
+    expect(page.get_by_text("Vem gör vad och när")).to_be_visible()
+    _shot(page, "20-sig-coordinator")
+
+
+def test_the_sig_meeting_for_the_schools_partner(page) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "sara")
+    expect(page.get_by_role("heading", name="SIG-möte")).to_be_visible(timeout=60_000)  # its only page
+    expect(page.get_by_text("Det här ser skolan enligt samtycket:", exact=False)).to_be_visible()
+    expect(page.get_by_text("Risknivå:", exact=False)).to_have_count(0)
+    _shot(page, "21-sig-partner")

@@ -99,4 +99,4 @@ def test_the_schools_partner_sees_the_page_cut_to_consent_and_reports_on_its_tas
         viewed = conn.execute(select(AuditEntry.detail).where(AuditEntry.actor == "sara",
                                                               AuditEntry.action == "sig.partner_view")).scalars().all()
     assert len(viewed) >= 3 and set(viewed) == {
-        "skola: shown act_first, follow_up, goals, plan_items; withheld views, assessment, risk_level"}
+        "skola: shown plan_items, goals, follow_up, act_first; withheld views, assessment, risk_level"}

@@ -77,8 +77,6 @@ def overview(ctx: Page, view: MeetingView) -> None:
 
 
 def changes(ctx: Page, view: MeetingView) -> None:
-    if view.changes is None:
-        return
     st.subheader(ctx.t("ui.sig.changes"))
     if not view.changes:
         st.caption(ctx.t("ui.sig.no_changes"))
@@ -90,12 +88,13 @@ def tasks(ctx: Page, view: MeetingView) -> None:
     if "plan_items" not in view.shown:
         return
     st.subheader(ctx.t("sip.tasks"))
+    # what the meeting goes through first: who, what, its state and the agency's report; the goal last (it is long)
     rows = [{ctx.t("export.column.actor"): ctx.t(f"actor.{task.shared.item.actor}"),
              ctx.t("export.column.insats"): insats_name(ctx.rules, task.shared.item.intervention, ctx.lang),
-             ctx.t("export.column.goal"): task.shared.item.goal,
-             ctx.t("export.column.follow_up"): task.shared.item.follow_up_on.isoformat(),
              ctx.t("export.column.status"): ctx.t(f"export.status.{task.shared.item.status}"),
              ctx.t("sip.report"): report_text(task.report, ctx.lang),
+             ctx.t("export.column.follow_up"): task.shared.item.follow_up_on.isoformat(),
+             ctx.t("export.column.goal"): task.shared.item.goal,
              **({ctx.t("ui.sig.shared"): task.shared.reason(ctx.lang)} if view.audience is None else {})}
             for task in sorted(view.tasks, key=lambda t: AGENCIES.index(t.shared.item.actor))]
     if rows:
