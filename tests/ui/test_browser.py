@@ -4,6 +4,7 @@ methodologist reading in a local catalogue file; a manager's service-gap report 
 Screenshots go to test-artefacts/ (look at them: a page that is present but unreadable is a defect)."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -121,8 +122,9 @@ def test_the_social_workers_main_flow_in_a_browser(page) -> None:
     with page.expect_download() as markdown:
         page.get_by_role("button", name="Ladda ner planen (Markdown)").click()
     text = Path(markdown.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("# Individuell plan, ärende C-") and "(syntetiskt exempel)" in text.splitlines()[0]
-    assert "Version: regelbas sha256:" in text
+    assert text.startswith("# Samordnad individuell plan (SIP), ärende C-")
+    assert "(syntetiskt exempel)" in text.splitlines()[0]
+    assert re.search(r"^Version: regelbas [0-9a-f]{8}, modell ", text, re.MULTILINE)  # the short stamp
     with page.expect_download() as pdf:
         page.get_by_role("button", name="Ladda ner planen (PDF)").click()
     saved = ARTEFACTS / "plan.pdf"
