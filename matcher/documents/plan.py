@@ -25,7 +25,14 @@ import matplotlib
 from fpdf import FPDF
 
 from matcher.auth import OWN_AGENCY
-from matcher.documents.sig_text import coverage_text, insats_name, report_text, short_stamp, warning_text
+from matcher.documents.sig_text import (
+    coverage_text,
+    held_up_text,
+    insats_name,
+    report_text,
+    short_stamp,
+    warning_text,
+)
 from matcher.i18n import t
 from matcher.local.gaps import SWEDEN
 from matcher.rulebase.loading import RuleBase
@@ -43,7 +50,7 @@ WIDTHS = {"export.column.insats": 2.4, "export.column.actor": 1.9, "export.colum
           "export.column.start": 1.35, "export.column.follow_up": 1.5, "export.column.status": 1.1,
           "sip.report": 2.2, "ui.decision.outcome": 1.3, "sip.reason": 3.2, "sig.homecoming.column.part": 1.7,
           "sig.homecoming.column.agency": 1.9, "sig.homecoming.column.goal": 3.2, "sig.homecoming.column.due": 1.5,
-          "sig.homecoming.column.ready": 0.9}
+          "sig.homecoming.column.ready": 0.9, "sig.homecoming.column.held_up": 1.6}
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _ESCAPED = re.compile(r"\\(.)")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
@@ -147,8 +154,9 @@ def _homecoming(view: MeetingView, rules: RuleBase, today: dt.date) -> list[str]
         return []
     warnings = homecoming_warnings(plan, today, rules.policy.homecoming_start_weeks) if view.audience is None else []
     rows = [[t(LANG, f"sig.homecoming.part.{p.part}"), t(LANG, f"actor.{p.agency}"), text(p.goal),
-             p.due_on.isoformat(), t(LANG, "ui.yes") if p.ready else t(LANG, "ui.no")] for p in plan.parts]
-    header = [t(LANG, f"sig.homecoming.column.{c}") for c in ("part", "agency", "goal", "due", "ready")]
+             p.due_on.isoformat(), t(LANG, "ui.yes") if p.ready else t(LANG, "ui.no"), held_up_text(LANG, p.held_up)]
+            for p in plan.parts]
+    header = [t(LANG, f"sig.homecoming.column.{c}") for c in ("part", "agency", "goal", "due", "ready", "held_up")]
     return [f"## {t(LANG, 'sig.homecoming.title')}", "",
             t(LANG, "sig.homecoming.summary", home=text(plan.youth_home), discharge=plan.discharge_on.isoformat()),
             "", *_markdown_table(header, rows), "", *(f"- {warning_text(w, LANG)}" for w in warnings),
@@ -214,10 +222,7 @@ def plan_pdf(lines: Sequence[str]) -> bytes:
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     table: list[list[str]] = []
-    body = list(lines)
-    while body and not body[-1]:
-        body.pop()  # blank lines at the end would only start an empty page
-    for line in [*body, ""]:
+    for line in lines:
         if line.startswith("|"):
             if not line.startswith("|---"):
                 table.append([_plain(cell.strip()) for cell in _CELL_BORDER.split(line.strip().strip("|"))])
@@ -225,7 +230,10 @@ def plan_pdf(lines: Sequence[str]) -> bytes:
         if table:
             _table(pdf, table)
             table = []
-        if line.startswith("# "):
+        if not line:
+            if pdf.get_y() > pdf.t_margin + 1:  # a blank line moves down; it never starts a page of its own
+                pdf.ln(5.5)
+        elif line.startswith("# "):
             pdf.set_font("DejaVu", "B", 16)
             pdf.multi_cell(0, 9, _plain(line[2:]), align="L", new_x="LMARGIN", new_y="NEXT")
         elif line.startswith("## "):
@@ -235,7 +243,9 @@ def plan_pdf(lines: Sequence[str]) -> bytes:
             pdf.multi_cell(0, 8, _plain(line[3:]), align="L", new_x="LMARGIN", new_y="NEXT")
         else:
             pdf.set_font("DejaVu", "", 10)
-            pdf.multi_cell(0, 5.5, _plain(line) or " ", align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5.5, _plain(line), align="L", new_x="LMARGIN", new_y="NEXT")
+    if table:
+        _table(pdf, table)
     return bytes(pdf.output())
 
 

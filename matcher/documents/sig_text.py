@@ -61,6 +61,11 @@ def warning_text(warning: HomecomingWarning, lang: str) -> str:
              due=warning.due_on.isoformat() if warning.due_on else "-", discharge=warning.discharge_on.isoformat())
 
 
+def held_up_text(lang: str, held_up: str | None) -> str:
+    """How a homecoming part held up after the young person came home; '-' while not recorded."""
+    return t(lang, f"sig.homecoming.held.{held_up}") if held_up else "-"
+
+
 def short_stamp(version: dict[str, str] | None, lang: str) -> str:
     """The version stamp with the rule-base hash cut to its first hex digits (enough to find the version)."""
     if not version:

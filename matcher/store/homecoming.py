@@ -4,7 +4,8 @@ SiS and Haninge plan a young person's homecoming around school, housing, occupat
 parents (sis-haninge-homecoming.txt); social services, not SiS, decide the planning after discharge (SiS PM on
 SIG support), so the SIG coordinator records the plan and SiS takes part as a partner within consent. From
 ``homecoming_start_weeks`` (rules/policy.yaml) before the discharge every part needs a responsible agency, a goal
-and a date by which it is in place; the SIG meeting view warns when a part is missing or late.
+and a date by which it is in place; the SIG meeting view warns when a part is missing or late. From the discharge
+on, the coordinator records how each part held up after the homecoming.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from matcher.store.free_text import refuse_personnummer
 from matcher.store.tables import Case, Homecoming, HomecomingPart, now
 
 PARTS = ("school", "housing", "occupation", "parent_support")
+HELD_UP = ("held", "partly", "not_held")  # how a part held up after the homecoming (recorded from the discharge on)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class HomecomingPartInput:
     goal: str
     due_on: dt.date  # in place by this date
     ready: bool = False
+    held_up: str | None = None  # one of HELD_UP, once the young person has come home
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ class HomecomingRecords(StoreCore):
         seen: set[str] = set()
         for part in parts:
             _check_part(where, part, seen)
+            if part.held_up is not None and dt.date.today() < discharge_on:
+                raise InputError(f"{where}, {part.part}: how the part held up is recorded after the homecoming "
+                                 f"({discharge_on}), not before", key="error.homecoming.held_early",
+                                 date=discharge_on.isoformat())
         with self._tx(who, "homecoming.save", code, f"discharge {discharge_on}; {len(parts)} parts") as session:
             authorize(who, Action.SIG_RUN)
             case = self._case(session, who, code, Action.CASE_WRITE)
@@ -98,14 +105,14 @@ class HomecomingRecords(StoreCore):
             row.youth_home, row.discharge_on = youth_home.strip(), discharge_on
             row.updated_by, row.updated_at = self._user_id(session, who), now()
             row.parts = [HomecomingPart(part=p.part, agency=p.agency, goal=p.goal.strip(), due_on=p.due_on,
-                                        ready=p.ready) for p in parts]
+                                        ready=p.ready, held_up=p.held_up) for p in parts]
 
     def _homecoming(self, session: Session, case: Case) -> HomecomingView | None:
         row = session.scalar(select(Homecoming).where(Homecoming.case_id == case.id))
         if row is None:
             return None
         return HomecomingView(row.youth_home, row.discharge_on,
-                              tuple(HomecomingPartInput(p.part, p.agency, p.goal, p.due_on, p.ready)
+                              tuple(HomecomingPartInput(p.part, p.agency, p.goal, p.due_on, p.ready, p.held_up)
                                     for p in sorted(row.parts, key=lambda p: PARTS.index(p.part))))
 
 
@@ -118,6 +125,9 @@ def _check_part(where: str, part: HomecomingPartInput, seen: set[str]) -> None:
     seen.add(part.part)
     if part.agency not in AGENCIES:
         raise InputError(f"{where}, {part.part}: unknown agency '{part.agency}'{did_you_mean(part.agency, AGENCIES)}")
+    if part.held_up is not None and part.held_up not in HELD_UP:
+        raise InputError(f"{where}, {part.part}: held_up must be one of {', '.join(HELD_UP)}; found "
+                         f"'{part.held_up}'{did_you_mean(part.held_up, HELD_UP)}")
     if not part.goal.strip():
         raise InputError(f"{where}, {part.part}: a goal is required", key="error.homecoming.goal",
                          part=part.part)

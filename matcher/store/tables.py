@@ -250,6 +250,7 @@ class HomecomingPart(Sealed, Base):
     goal: Mapped[str] = mapped_column(Text)
     due_on: Mapped[dt.date] = mapped_column(Date)
     ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_up: Mapped[str | None] = mapped_column(String(16))  # after homecoming: held, partly, not_held
 
 
 class AuditEntry(Base):

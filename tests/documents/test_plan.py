@@ -80,7 +80,7 @@ def test_the_sip_has_every_part_an_sig_meeting_works_from(rules) -> None:
             "| Stödinsatser i skolan | skolan | närvaro 90 % | 2026-12-03 | 2027-02-01 | planerad | "
             "inte klar – mentorn var sjuk (sara, 2026-12-03) |",
             "- 1 insats(er) hos polisen: inget giltigt samtycke från vårdnadshavare omfattar polisen den 2026-12-03",
-            "| Skola | skolan | plats i nian | 2026-12-03 | nej |",
+            "| Skola | skolan | plats i nian | 2026-12-03 | nej | - |",
             "- Sysselsättning saknas i hemgångsplanen: ingen ansvarig, inget mål och inget datum. Utskrivningen är "
             "2026-12-24.",
             "Beslutat av anna den 2026-12-03.",  # 23:30 UTC on 2 December is the next day in Sweden
@@ -106,7 +106,7 @@ def test_a_partners_copy_holds_only_what_that_partner_may_see(rules) -> None:
                    "saknas i hemgångsplanen", "Multisystemisk"):
         assert absent not in text, absent
     assert "| Stödinsatser i skolan | skolan | närvaro 90 % |" in text
-    assert "| Skola | skolan | plats i nian | 2026-12-03 | nej |" in text  # its own part of the homecoming
+    assert "| Skola | skolan | plats i nian | 2026-12-03 | nej | - |" in text  # its own part of the homecoming
 
 
 def test_user_text_stays_in_its_cell_and_line_and_reads_as_written(rules) -> None:

@@ -178,3 +178,20 @@ def test_the_homecoming_plan_is_saved_and_a_sis_partner_sees_its_own_part(store,
             HomecomingPartInput("school", "skola", "a", TODAY), HomecomingPartInput("school", "skola", "b", TODAY)])
     with pytest.raises(InputError, match="unknown part 'boende'"):
         store.save_homecoming(kim, code, "Hemmet", discharge, [HomecomingPartInput("boende", "skola", "a", TODAY)])
+
+
+def test_how_each_part_held_up_is_recorded_from_the_homecoming_on(store, sig) -> None:
+    kim, code = sig["kim"], sig["code"]
+    soon, past = TODAY + dt.timedelta(days=3), TODAY - dt.timedelta(days=30)
+    with pytest.raises(InputError, match=r"held up is recorded after the homecoming \(" + soon.isoformat()):
+        store.save_homecoming(kim, code, "Hemmet", soon, [
+            HomecomingPartInput("school", "skola", "Plats i nian", soon, True, "held")])
+    store.save_homecoming(kim, code, "Hemmet", past, [
+        HomecomingPartInput("school", "skola", "Plats i nian", past, True, "held"),
+        HomecomingPartInput("housing", "socialtjanst", "Bo hemma", past, True, "not_held")])
+    plan = store.meeting(kim, code).homecoming
+    assert plan is not None and [(p.part, p.held_up) for p in plan.parts] == [("school", "held"),
+                                                                               ("housing", "not_held")]
+    with pytest.raises(InputError, match="held_up must be one of held, partly, not_held; found 'höll'"):
+        store.save_homecoming(kim, code, "Hemmet", past, [
+            HomecomingPartInput("school", "skola", "Plats i nian", past, True, "höll")])

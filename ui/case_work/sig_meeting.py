@@ -16,6 +16,7 @@ from matcher.documents.plan import plan_markdown, plan_pdf, sip_lines
 from matcher.documents.sig_text import (
     change_text,
     coverage_text,
+    held_up_text,
     insats_name,
     report_text,
     short_stamp,
@@ -23,7 +24,7 @@ from matcher.documents.sig_text import (
 )
 from matcher.local.gaps import SWEDEN
 from matcher.store.consents import CATEGORIES
-from matcher.store.homecoming import PARTS, HomecomingPartInput, homecoming_warnings
+from matcher.store.homecoming import HELD_UP, PARTS, HomecomingPartInput, homecoming_warnings
 from matcher.store.sig import MeetingView
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report
@@ -139,7 +140,8 @@ def homecoming(ctx: Page, view: MeetingView) -> None:
                                 ctx.t("sig.homecoming.column.agency"): ctx.t(f"actor.{p.agency}"),
                                 ctx.t("sig.homecoming.column.goal"): p.goal,
                                 ctx.t("sig.homecoming.column.due"): p.due_on.isoformat(),
-                                ctx.t("sig.homecoming.column.ready"): ctx.t("ui.yes") if p.ready else ctx.t("ui.no")}
+                                ctx.t("sig.homecoming.column.ready"): ctx.t("ui.yes") if p.ready else ctx.t("ui.no"),
+                                ctx.t("sig.homecoming.column.held_up"): held_up_text(ctx.lang, p.held_up)}
                                for p in plan.parts]), hide_index=True, key="sig-homecoming")
 
 
@@ -147,6 +149,7 @@ def homecoming_form(ctx: Page, code: str, view: MeetingView) -> None:
     """The coordinator records the discharge and the four parts; a part left without a goal is not saved."""
     plan = view.homecoming
     parts = {p.part: p for p in plan.parts} if plan else {}
+    home_by_now = plan is not None and today() >= plan.discharge_on  # how each part held up, from then on
     with st.expander(ctx.t("ui.sig.homecoming_edit")), st.form("sig-homecoming-form"):
         home = st.text_input(ctx.t("ui.sig.youth_home"), plan.youth_home if plan else "", key="sig-home")
         discharge = st.date_input(ctx.t("ui.sig.discharge"), plan.discharge_on if plan else None,
@@ -165,10 +168,15 @@ def homecoming_form(ctx: Page, code: str, view: MeetingView) -> None:
                                format="YYYY-MM-DD", key=f"sig-{part}-due")
             ready = d.checkbox(ctx.t("sig.homecoming.column.ready"), known.ready if known else False,
                                key=f"sig-{part}-ready")
+            held = known.held_up if known else None
+            if home_by_now:
+                choices = [None, *HELD_UP]
+                held = st.selectbox(ctx.t("sig.homecoming.column.held_up"), choices, index=choices.index(held),
+                                    key=f"sig-{part}-held", format_func=lambda h: held_up_text(ctx.lang, h))
             if goal.strip():
-                entered.append((part, agency, goal, due, ready))
+                entered.append((part, agency, goal, due, ready, held))
         if st.form_submit_button(ctx.t("ui.sig.homecoming_save")):
-            if discharge is None or any(due is None for *_, due, _ in entered):
+            if discharge is None or any(entry[3] is None for entry in entered):
                 st.error(ctx.t("ui.sig.dates_needed"))
                 return
             try:

@@ -53,7 +53,8 @@ def upgrade() -> None:
             sa.Column("agency", sa.String(length=32), nullable=False),
             sa.Column("goal", sa.Text(), nullable=False),
             sa.Column("due_on", sa.Date(), nullable=False),
-            sa.Column("ready", sa.Boolean(), nullable=False), index="homecoming_id")
+            sa.Column("ready", sa.Boolean(), nullable=False),
+            sa.Column("held_up", sa.String(length=16), nullable=True), index="homecoming_id")
 
 
 def downgrade() -> None:
