@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher import encode_cases, explain, match
 from matcher.documents.plan import plan_pdf, sip_lines
@@ -142,3 +144,17 @@ def test_the_pages_render_as_a_person_reads_them(rules, tmp_path: Path) -> None:
         ink = np.asarray(Image.open(page).convert("L")) < 128
         assert ink.sum() > 2_000, f"{page.name} is (nearly) blank"
         assert ink[: ink.shape[0] // 12].any(), f"{page.name} starts with an empty band"
+
+
+@settings(max_examples=25, deadline=None)
+@given(goal=st.text(max_size=300), view=st.text(max_size=300), why=st.text(max_size=300))
+def test_any_text_people_write_keeps_the_sip_whole(rules, goal: str, view: str, why: str) -> None:
+    """Whatever is typed into a goal, a view or a report (control characters, emoji, table and Markdown
+    signs) stays in its own line or cell, and the PDF is written."""
+    base = _view(goal, view)
+    tasks = (base.tasks[0], dataclasses.replace(base.tasks[1], report=Report(False, why, DAY, "sara")))
+    lines = sip_lines(dataclasses.replace(base, tasks=tasks), rules, DAY)
+    row = next(line for line in lines if line.startswith("| Stödinsatser i skolan"))
+    assert len(re.split(r"(?<!\\)\|", row.strip().strip("|"))) == 7
+    assert sum(line.startswith("- Den unges synpunkter:") for line in lines) == 1
+    assert plan_pdf(lines).startswith(b"%PDF")
