@@ -229,7 +229,13 @@ st.title(ctx.t("ui.page.sig_meeting"))
 code = choose_case(ctx)
 try:
     view = ctx.store.meeting(ctx.user, code, today())
-except (InputError, AccessDenied) as exc:
+except InputError as exc:
+    if ctx.user.role is Role.PARTNER:  # the consent ended since the list was read: the case is no longer shared
+        st.warning(ctx.t("ui.sig.no_longer_shared", code=code))
+    else:
+        report(ctx, exc)
+    st.stop()
+except AccessDenied as exc:
     report(ctx, exc)
     st.stop()
 overview(ctx, view)
