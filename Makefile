@@ -23,8 +23,12 @@ run: $(STAMP)
 /usr/bin/chromium:
 	-apt-get update -qq && apt-get install -y -qq chromium
 
+# The plan document's test renders its pages to PNG with poppler's pdftoppm; without it that test is skipped.
+/usr/bin/pdftoppm:
+	-apt-get update -qq && apt-get install -y -qq poppler-utils
+
 # The store tests run on PostgreSQL too when a server answers on 127.0.0.1:5432 (trust auth, database test).
-test: $(STAMP) /usr/bin/chromium
+test: $(STAMP) /usr/bin/chromium /usr/bin/pdftoppm
 	$(BIN)/ruff check matcher ui app.py tests benchmarks
 	$(BIN)/mypy
 	if [ -z "$$TEST_DATABASE_URL" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \

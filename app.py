@@ -21,8 +21,8 @@ st.set_page_config(page_title="Insatsmatch", page_icon="🧭", layout="wide")
 lang = st.sidebar.radio("Språk / Language", LANGS, format_func=lambda code: t(code, "ui.language_name"), key="lang")
 user = signed_in(current_store(lang))
 if user is not None:
-    st.sidebar.caption(t(lang, "ui.signed_in", user=user.username, role=t(lang, f"role.{user.role}"),
-                         unit=user.unit or "-"))
+    role = t(lang, f"role.{user.role}") + (f" – {t(lang, f'actor.{user.agency}')}" if user.agency else "")
+    st.sidebar.caption(t(lang, "ui.signed_in", user=user.username, role=role, unit=user.unit or "-"))
     st.sidebar.button(t(lang, "ui.logout"), on_click=logout, key="logout")
 page = navigation(lang, user, login_page)
 if demo_enabled():

@@ -5,6 +5,11 @@ service catalogues and sees no case data; an evaluator gets pseudonymised and ag
 manager (enhetschef) reads the service-gap report, counts without case data; an admin manages users, the
 audit log and the catalogues, and sees no case data either. A user with a unit acts on that unit's cases,
 catalogue and report only.
+
+The SIG roles (docs/sig.md): a SIG coordinator is a social worker who also runs the SIG meeting (records
+meetings, the homecoming plan from SiS); a partner belongs to another agency (``agency``: school, police,
+BUP, SiS, probation, leisure, other) and sees a case of its unit only through ``CaseStore``'s SIG methods,
+cut to what a valid consent naming that agency covers. A partner has no case action at all.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ class Role(StrEnum):
     EVALUATOR = "evaluator"
     ADMIN = "admin"
     MANAGER = "manager"
+    SIG_COORDINATOR = "sig_coordinator"
+    PARTNER = "partner"
 
 
 class Action(StrEnum):
@@ -40,6 +47,8 @@ class Action(StrEnum):
     CATALOGUE_READ = "catalogue.read"
     CATALOGUE_WRITE = "catalogue.write"
     REPORTS_READ = "reports.read"
+    SIG_MEETING = "sig.meeting"  # open the SIG meeting view (a partner: cut to consent)
+    SIG_RUN = "sig.run"  # record a SIG meeting and the homecoming plan
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -49,7 +58,17 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.EVALUATOR: frozenset({Action.RULES_READ, Action.EXPORT_OUTCOMES, Action.MODELS_MANAGE}),
     Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.AUDIT_READ, Action.CATALOGUE_READ, Action.CATALOGUE_WRITE}),
     Role.MANAGER: frozenset({Action.RULES_READ, Action.CATALOGUE_READ, Action.REPORTS_READ}),
+    Role.SIG_COORDINATOR: frozenset({Action.CASE_READ, Action.CASE_WRITE, Action.RULES_READ, Action.CATALOGUE_READ,
+                                     Action.SIG_MEETING, Action.SIG_RUN}),
+    Role.PARTNER: frozenset({Action.SIG_MEETING}),
 }
+# The agencies of a plan and of consents; the case's own agency is social services. Partners belong to one
+# of the others. The English names of the SIG issue are accepted as aliases on the command line.
+OWN_AGENCY = "socialtjanst"
+AGENCIES = (OWN_AGENCY, "skola", "polis", "sis", "region", "kriminalvarden", "civil_society", "fritid", "annan")
+PARTNER_AGENCIES = AGENCIES[1:]
+AGENCY_ALIASES = {"school": "skola", "police": "polis", "bup": "region", "frivard": "kriminalvarden",
+                  "leisure": "fritid", "other": "annan"}
 CASE_ACTIONS = frozenset({Action.CASE_READ, Action.CASE_WRITE})
 UNIT_ACTIONS = frozenset({Action.CATALOGUE_READ, Action.CATALOGUE_WRITE, Action.REPORTS_READ})
 
@@ -65,6 +84,7 @@ class Principal:
     role: Role
     unit: str | None
     token: str = field(repr=False)
+    agency: str | None = None  # a partner's agency (``PARTNER_AGENCIES``); None for every other role
 
 
 @dataclass(frozen=True)

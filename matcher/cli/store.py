@@ -46,7 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                          "or a prompt")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--unit", help="the unit code (required for social workers)")
+    add.add_argument("--unit", help="the unit code (required for social workers, SIG coordinators, managers and "
+                                    "partners)")
+    add.add_argument("--agency", help="a partner's agency: school, police, bup, sis, frivard, leisure, other (or "
+                                      "skola, polis, region, kriminalvarden, fritid, annan); docs/sig.md")
     add.set_defaults(run=_users_add)
     users.add_parser("list", parents=[acting], help="list users").set_defaults(run=_users_list)
     disable = users.add_parser("disable", parents=[acting], help="disable a user's login")
@@ -56,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     set_role.add_argument("username")
     set_role.add_argument("role", choices=[r.value for r in Role])
     set_role.add_argument("--unit")
+    set_role.add_argument("--agency", help="a partner's agency, as for add")
     set_role.set_defaults(run=_users_set_role)
 
     aud = sub.add_parser("audit", help="the audit log (admin)").add_subparsers(required=True, metavar="ACTION")
@@ -153,8 +157,9 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _users_add(args: argparse.Namespace) -> int:
     case_store = store()
     who = login(case_store, args) if case_store.has_users() else None
-    case_store.add_user(who, args.username, _new_password(args.username), args.role, args.unit)
-    print(f"user {args.username} added as {args.role}" + (f" in unit {args.unit}" if args.unit else ""))
+    case_store.add_user(who, args.username, _new_password(args.username), args.role, args.unit, args.agency)
+    print(f"user {args.username} added as {args.role}" + (f" of {args.agency}" if args.agency else "")
+          + (f" in unit {args.unit}" if args.unit else ""))
     return 0
 
 
@@ -163,7 +168,7 @@ def _users_list(args: argparse.Namespace) -> int:
     case_store = store()
     for user in case_store.list_users(login(case_store, args)):
         state = "" if user["active"] else "  (disabled)"
-        print(f"{user['username']:<20} {user['role']:<14} {user['unit']:<12}{state}")
+        print(f"{user['username']:<20} {user['role']:<16} {user['unit']:<12} {user['agency']:<14}{state}".rstrip())
     return 0
 
 
@@ -178,7 +183,7 @@ def _users_disable(args: argparse.Namespace) -> int:
 @guarded
 def _users_set_role(args: argparse.Namespace) -> int:
     case_store = store()
-    case_store.set_role(login(case_store, args), args.username, args.role, args.unit)
+    case_store.set_role(login(case_store, args), args.username, args.role, args.unit, args.agency)
     print(f"user {args.username} is now {args.role}")
     return 0
 

@@ -69,6 +69,9 @@ class Policy(Strict):
     # k of the outcome export's k-anonymity: the fewest young people who may share a combination of month, sex,
     # born abroad, age band, placement and sanction (matcher/store/export.py); --min-group may only raise it
     export_min_group: int = Field(5, ge=2, le=1000)
+    # Weeks before a planned discharge from a SiS youth home when the homecoming plan (school, housing,
+    # occupation, support to the parents) must be under way; the SIG meeting view warns from then on
+    homecoming_start_weeks: int = Field(8, ge=1, le=52)
 
     @model_validator(mode="after")
     def _complete(self) -> Policy:

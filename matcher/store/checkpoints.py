@@ -33,7 +33,7 @@ from matcher.store.tables import AuditEntry, AuditHead, now
 
 EVERY = 100
 FILE_NAME = "audit-checkpoints.jsonl"
-REPLACED = {"plan_items"}  # a plan save replaces its items, so their count may fall
+REPLACED = {"plan_items", "homecoming_parts"}  # a save replaces a plan's parts, so their count may fall
 
 
 def default_file() -> Path:

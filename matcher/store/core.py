@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from matcher import keys
-from matcher.auth import AccessDenied, Action, LoginPolicy, Passwords, Principal, Role, authorize
+from matcher.auth import (
+    AGENCY_ALIASES,
+    PARTNER_AGENCIES,
+    AccessDenied,
+    Action,
+    LoginPolicy,
+    Passwords,
+    Principal,
+    Role,
+    authorize,
+)
 from matcher.errors import ConflictError, InputError
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean
@@ -30,7 +40,11 @@ from matcher.store.tables import (
     now,
 )
 
-UNIT_ROLES = (Role.SOCIAL_WORKER, Role.MANAGER)  # they work within one unit: its cases, or its report
+# they work within one unit: its cases, its report, or (a partner) its SIG cases within consent
+UNIT_ROLES = (Role.SOCIAL_WORKER, Role.MANAGER, Role.SIG_COORDINATOR, Role.PARTNER)
+
+
+DETAIL = "audit_detail"
 
 
 def token_hash(token: str) -> str:
@@ -97,6 +111,8 @@ class StoreCore:
                 if isinstance(who, Principal):
                     self._live(session, who)
                 yield session
+                # a call may name what it showed only once it knows (``session.info[DETAIL]``)
+                detail = session.info.pop(DETAIL, detail)
                 audit.append(session, self._audit_key, actor, action, case_code, detail)
         except (AccessDenied, HiddenCase) as exc:
             detail = exc.audit_detail if isinstance(exc, HiddenCase) else str(exc)
@@ -129,7 +145,7 @@ class StoreCore:
         unit = user.unit.code if user.unit else None
         if not user.active:
             raise AccessDenied(f"{who.username}: this account has been disabled; ask an admin")
-        if user.role != who.role or unit != who.unit:
+        if user.role != who.role or unit != who.unit or user.agency != who.agency:
             raise AccessDenied(f"{who.username}: your role or unit was changed (now {user.role}, unit {unit or '-'}); "
                                f"reload the page to work with your new rights")
         row.last_seen = now()
@@ -161,6 +177,20 @@ def role_of(text: str) -> Role:
                          f"{', '.join(roles)}") from None
 
 
+
+
+def agency_of(text: str | None, role: Role) -> str | None:
+    """A partner's agency code (the English names of docs/sig.md accepted too); None for every other role."""
+    if role is not Role.PARTNER:
+        if text:
+            raise InputError(f"--agency {text}: only a partner belongs to another agency; a {role.value} does not")
+        return None
+    code = AGENCY_ALIASES.get(text or "", text)
+    if code not in PARTNER_AGENCIES:
+        names = [*PARTNER_AGENCIES, *AGENCY_ALIASES]
+        raise InputError(f"a partner needs an agency (--agency); found '{text or ''}'"
+                         f"{did_you_mean(text or '', names)}; expected one of {', '.join(names)}")
+    return code
 
 
 def user_named(session: Session, username: str) -> User:

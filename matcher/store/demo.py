@@ -24,14 +24,17 @@ from matcher.i18n import swedish_today
 from matcher.local.availability import availability
 from matcher.local.catalogue import LocalCatalogue, load_catalogue
 from matcher.store.db import data_dir, database_url
+from matcher.store.homecoming import HomecomingPartInput
 from matcher.store.plans import PlanItemInput
 from matcher.store.service import CaseStore
 
 UNIT = "DEMO"
-USERS = (("admin", "admin", None), ("anna", "social_worker", UNIT), ("mona", "methodologist", None),
-         ("eva", "evaluator", None), ("maja", "manager", UNIT))
+# (name, role, unit, a partner's agency)
+USERS = (("admin", "admin", None, None), ("anna", "social_worker", UNIT, None), ("mona", "methodologist", None, None),
+         ("eva", "evaluator", None, None), ("maja", "manager", UNIT, None), ("kim", "sig_coordinator", UNIT, None),
+         ("sara", "partner", UNIT, "skola"), ("siv", "partner", UNIT, "sis"))
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SEEDED_EXAMPLES = ("02-high-risk-15-engaged-family", "05-self-harm", "08-child-9")
+SEEDED_EXAMPLES = ("02-high-risk-15-engaged-family", "05-self-harm", "08-child-9", "07-sis-homecoming")
 CATALOGUE = EXAMPLES / "catalogue-DEMO.yaml"
 PLAN_STARTED_DAYS_AGO = 60
 UNDER_DOSED_HOURS = 4  # the first plan item shows the under-dosing flag
@@ -69,7 +72,7 @@ def demo_passwords() -> list[tuple[str, str, str]]:
     if not path.is_file():
         return []
     passwords = json.loads(path.read_text(encoding="utf-8"))
-    return [(name, role, passwords[name]) for name, role, _ in USERS if name in passwords]
+    return [(name, role, passwords[name]) for name, role, _, _ in USERS if name in passwords]
 
 
 def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> dict[str, str]:
@@ -78,22 +81,24 @@ def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> di
         return {}
     today = today or swedish_today()
     shared = os.environ.get("INSATSMATCH_DEMO_PASSWORD")
-    passwords = {name: shared or secrets.token_urlsafe(9) for name, _, _ in USERS}
+    passwords = {name: shared or secrets.token_urlsafe(9) for name, _, _, _ in USERS}
     store.add_user(None, "admin", passwords["admin"], "admin")
     admin = store.login("admin", passwords["admin"])
-    for name, role, unit in USERS[1:]:
-        store.add_user(admin, name, passwords[name], role, unit)
+    for name, role, unit, agency in USERS[1:]:
+        store.add_user(admin, name, passwords[name], role, unit, agency)
     catalogue = load_catalogue(CATALOGUE, store.rules)
     version, _ = store.save_catalogue(admin, catalogue, "demo catalogue (synthetic)")
     worker = store.login("anna", passwords["anna"])
-    for i, stem in enumerate(SEEDED_EXAMPLES):
-        _seed_case(store, worker, model, json.loads((EXAMPLES / f"{stem}.json").read_text(encoding="utf-8")),
-                   catalogue, version, today, with_plan=i == 0)
+    codes = [_seed_case(store, worker, model, json.loads((EXAMPLES / f"{stem}.json").read_text(encoding="utf-8")),
+                        catalogue, version, today, with_plan=i == 0) for i, stem in enumerate(SEEDED_EXAMPLES)]
+    coordinator = store.login("kim", passwords["kim"])
+    _seed_sig(store, coordinator, codes[0], today)
+    _seed_homecoming(store, coordinator, codes[-1], today)
     return passwords
 
 
 def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict, catalogue: LocalCatalogue,
-               version: int, today: dt.date, with_plan: bool) -> None:
+               version: int, today: dt.date, with_plan: bool) -> str:
     age = case["context"]["age"]  # a synthetic date of birth that fits the example's age
     code = store.create_case(worker, synthetic=True, born_on=today.replace(year=today.year - age, day=1))
     case = {**case, "case_id": code, "synthetic": True}
@@ -102,7 +107,7 @@ def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict
     res = {**explain(result, 0, "sv"), "availability": availability(result, 0, catalogue, version, today, "sv")}
     rec_id = store.save_recommendation(worker, code, assessment, res)
     if not with_plan:
-        return
+        return code
     # the worker takes the first two insatser the demo unit offers and records why the others were not chosen
     offered = {o.insats for o in catalogue.offers if o.offered}
     chosen = [r["id"] for r in res["recommendations"] if r["id"] in offered][:2]
@@ -122,5 +127,34 @@ def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict
         items.append(PlanItemInput(iid, iv.actor, "Minska: " + " och ".join(targeted) if targeted else
                                    "Enligt uppdraget till utföraren", started, today + dt.timedelta(days=30),
                                    "active", sessions_delivered=4, hours_delivered=UNDER_DOSED_HOURS if n == 0 else 10))
+    items.append(PlanItemInput("school-support", "skola", "Närvaro minst 90 % varje månad (syntetiskt exempel)",
+                               started, today + dt.timedelta(days=30), "active"))
     store.save_plan(worker, code, items, 0)
-    store.add_consent(worker, code, "youth", ["skola", "region"], today)
+    return code
+
+
+def _seed_sig(store: CaseStore, coordinator: Principal, code: str, today: dt.date) -> None:
+    """The first case in SIG: the young person (15) and a guardian consent to the school and the region seeing
+    the plan items, the goals and the follow-up, not the risk level or the views; the last meeting two weeks
+    ago, the next in two weeks."""
+    shared = ["plan_items", "goals", "follow_up", "act_first"]
+    for giver in ("youth", "guardian"):
+        store.add_consent(coordinator, code, giver, ["skola", "region"], today - dt.timedelta(days=20),
+                          categories=shared)
+    store.record_meeting(coordinator, code, today - dt.timedelta(days=14), today + dt.timedelta(days=14),
+                         "Första SIG-mötet (syntetiskt exempel).")
+
+
+def _seed_homecoming(store: CaseStore, coordinator: Principal, code: str, today: dt.date) -> None:
+    """The young person at a SiS youth home, discharged in five weeks: three of the four parts are planned (the
+    occupation is missing, so the meeting view warns), and SiS sees its own part within consent."""
+    discharge = today + dt.timedelta(weeks=5)
+    for giver in ("youth", "guardian"):
+        store.add_consent(coordinator, code, giver, ["sis", "skola"], today - dt.timedelta(days=7),
+                          categories=["plan_items", "goals"])
+    store.save_homecoming(coordinator, code, "Ett SiS-ungdomshem (syntetiskt exempel)", discharge, [
+        HomecomingPartInput("school", "skola", "Plats i årskurs 9 med mentor från första dagen", discharge),
+        HomecomingPartInput("housing", "socialtjanst", "Bo hemma hos mamma med stöd av familjebehandlare",
+                            discharge - dt.timedelta(days=7)),
+        HomecomingPartInput("parent_support", "sis", "Föräldrasamtal på hemmet före utskrivningen",
+                            discharge - dt.timedelta(days=14))])

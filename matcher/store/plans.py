@@ -1,35 +1,29 @@
-"""Consents and the plan: the items, who does what, and the multi-agency view that consent allows."""
+"""The plan: the items, who does what, and the multi-agency view that consent allows (``consents.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from matcher.auth import Action, Principal
+from matcher.auth import AGENCIES, OWN_AGENCY, Action, Principal
 from matcher.errors import ConflictError, InputError
-from matcher.i18n import swedish_today, t
+from matcher.i18n import swedish_today
 from matcher.rulebase.do_not_offer import refusal
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store import audit
-from matcher.store.core import StoreCore
+from matcher.store.consents import ConsentRecords, Coverage
 from matcher.store.free_text import refuse_personnummer
 from matcher.store.tables import (
-    Case,
-    Consent,
     Plan,
     PlanItem,
     User,
     now,
 )
 
-AGENCIES = ("socialtjanst", "skola", "polis", "sis", "region", "kriminalvarden", "civil_society")
 ITEM_STATUSES = ("planned", "active", "completed", "dropped")
-OWN_AGENCY = "socialtjanst"
 
 
 @dataclass(frozen=True)
@@ -60,75 +54,17 @@ class SharedItem:
     on: dt.date
 
     def reason(self, lang: str) -> str:
-        if not self.givers:
-            return t(lang, "consent.own_agency")
-        givers = t(lang, "consent.and").join(t(lang, f"consent.giver.{g}") for g in self.givers)
-        return t(lang, "consent.covers" if self.shown else "consent.missing", givers=givers,
-                 agency=t(lang, f"actor.{self.item.actor}"), on=self.on.isoformat())
+        return Coverage(self.item.actor, "plan_items", self.shown, self.givers, self.on).reason(lang)
 
 
-class PlanRecords(StoreCore):
-    """Consents and plans."""
-
-
-    def add_consent(self, who: Principal, code: str, given_by: str, agencies: Sequence[str], given_on: dt.date,
-                    expires_on: dt.date | None = None, language: str = "sv") -> int:
-        if given_by not in ("youth", "guardian"):
-            raise InputError(f"consent: given_by must be youth or guardian; found {given_by!r}")
-        for agency in agencies:
-            if agency not in AGENCIES:
-                raise InputError(f"consent: unknown agency '{agency}'{did_you_mean(agency, AGENCIES)}; expected "
-                                 f"one of {', '.join(AGENCIES)}")
-        if expires_on is not None and expires_on < given_on:
-            raise InputError(f"consent: expires on {expires_on}, before it was given ({given_on})")
-        with self._tx(who, "consent.add", code, f"{given_by}: {', '.join(agencies)}") as session:
-            case = self._case(session, who, code, Action.CASE_WRITE)
-            consent = Consent(case_id=case.id, given_by=given_by, agencies=list(agencies), given_on=given_on,
-                              expires_on=expires_on, language=language, recorded_by=self._user_id(session, who))
-            session.add(consent)
-            session.flush()
-            return consent.id
-
-    def withdraw_consent(self, who: Principal, code: str, consent_id: int) -> None:
-        """Takes effect at once: from this moment no agency in its scope is shown the plan through it."""
-        with self._tx(who, "consent.withdraw", code, str(consent_id)) as session:
-            case = self._case(session, who, code, Action.CASE_WRITE)
-            consent = session.get(Consent, consent_id)
-            if consent is None or consent.case_id != case.id:
-                raise InputError(f"case {code} has no consent {consent_id}")
-            if consent.withdrawn_at is not None:
-                raise InputError(f"consent {consent_id} was already withdrawn")
-            consent.withdrawn_at = now()
-
-    def consents(self, who: Principal, code: str) -> list[dict[str, Any]]:
-        with self._tx(who, "consent.read", code) as session:
-            case = self._case(session, who, code, Action.CASE_READ)
-            return [{"id": c.id, "given_by": c.given_by, "agencies": c.agencies, "given_on": c.given_on,
-                     "expires_on": c.expires_on, "withdrawn": c.withdrawn_at is not None}
-                    for c in session.scalars(select(Consent).where(Consent.case_id == case.id).order_by(Consent.id))]
-
-    def _consent_covers(self, session: Session, case: Case, agency: str, on: dt.date) -> tuple[bool, tuple[str, ...]]:
-        """(covered, whose consent covers it or is missing)."""
-        valid = {c.given_by for c in session.scalars(select(Consent).where(Consent.case_id == case.id))
-                 if agency in c.agencies and c.withdrawn_at is None and c.given_on <= on
-                 and (c.expires_on is None or c.expires_on >= on)}
-        needed = {"youth"} | ({"guardian"} if not self._of_consent_age(case.born_on, on) else set())
-        missing = tuple(sorted(needed - valid))
-        return (False, missing) if missing else (True, tuple(sorted(needed)))
-
-
-    def _of_consent_age(self, born_on: dt.date | None, on: dt.date) -> bool:
-        """Counted from the date of birth (the personnummer's), never from an age typed into an assessment;
-        unknown means a guardian's consent is needed too."""
-        if born_on is None:
-            return False
-        return (on.year - born_on.year - ((on.month, on.day) < (born_on.month, born_on.day))) >= self.consent_age
+class PlanRecords(ConsentRecords):
+    """Plans, and what of them consent lets other agencies see."""
 
     def plan(self, who: Principal, code: str) -> PlanView:
         with self._tx(who, "plan.read", code) as session:
             case = self._case(session, who, code, Action.CASE_READ)
             plan = session.scalar(select(Plan).where(Plan.case_id == case.id))
-            return _plan_view(plan)
+            return view_of_plan(plan)
 
     def save_plan(self, who: Principal, code: str, items: Sequence[PlanItemInput], expected_version: int) -> int:
         """Replace the plan's items; ``expected_version`` is the version the user edited (0 for a new plan).
@@ -187,10 +123,11 @@ class PlanRecords(StoreCore):
         on = on or swedish_today()
         with self._tx(who, "plan.share", code, on.isoformat()) as session:
             case = self._case(session, who, code, Action.CASE_READ)
-            view = _plan_view(session.scalar(select(Plan).where(Plan.case_id == case.id)))
-            checks = {agency: self._consent_covers(session, case, agency, on)
+            view = view_of_plan(session.scalar(select(Plan).where(Plan.case_id == case.id)))
+            checks = {agency: self._coverage(session, case, agency, on)["plan_items"]
                       for agency in sorted({item.actor for item in view.items} - {OWN_AGENCY})}
-            shared = [SharedItem(item, *((True, ()) if item.actor == OWN_AGENCY else checks[item.actor]), on)
+            shared = [SharedItem(item, *((True, ()) if item.actor == OWN_AGENCY else
+                                         (checks[item.actor].shown, checks[item.actor].givers)), on)
                       for item in view.items]
             for agency in checks:
                 first = next(s for s in shared if s.item.actor == agency)
@@ -200,7 +137,7 @@ class PlanRecords(StoreCore):
 
 
 
-def _plan_view(plan: Plan | None) -> PlanView:
+def view_of_plan(plan: Plan | None) -> PlanView:
     if plan is None:
         return PlanView(0, ())
     return PlanView(plan.version, tuple(PlanItemInput(i.intervention, i.actor, i.goal, i.start_on, i.follow_up_on,

@@ -29,14 +29,18 @@ from matcher.store.tables import (
     Decision,
     DecisionItem,
     FollowUp,
+    Homecoming,
+    HomecomingPart,
     Plan,
     PlanItem,
     Recommendation,
     Sealed,
+    SigMeeting,
+    TaskReport,
 )
 
 SEALED: tuple[type[Sealed], ...] = (Case, Assessment, Recommendation, Decision, DecisionItem, Consent, Plan,
-                                    PlanItem, FollowUp)
+                                    PlanItem, FollowUp, SigMeeting, TaskReport, Homecoming, HomecomingPart)
 _MODELS = {model.__tablename__: model for model in SEALED}  # type: ignore[attr-defined]
 KEY = "seal_key"  # the store's sessions carry their seal key in ``Session.info[KEY]``
 
@@ -93,7 +97,8 @@ def _case_codes(session: Session) -> dict[str, dict[int, str]]:
         table = table_of(model)
         if "case_id" in table.c:
             codes[table.name] = {i: cases.get(c, "?") for i, c in _pairs(session, table, "case_id").items()}
-    for items, owners, column in (("decision_items", "decisions", "decision_id"), ("plan_items", "plans", "plan_id")):
+    for items, owners, column in (("decision_items", "decisions", "decision_id"), ("plan_items", "plans", "plan_id"),
+                                  ("homecoming_parts", "homecomings", "homecoming_id")):
         codes[items] = {i: codes[owners].get(o, "?") for i, o in _pairs(session, table_of(_MODELS[items]),
                                                                           column).items()}
     return codes

@@ -13,13 +13,13 @@ from matcher.store.catalogues import CatalogueRecords
 from matcher.store.decisions import DecisionRecords
 from matcher.store.follow_ups import FollowUpRecords
 from matcher.store.model_events import ModelEventRecords
-from matcher.store.plans import PlanRecords
 from matcher.store.rule_versions import RuleRecords
 from matcher.store.sessions import LoginRecords
+from matcher.store.sig import SigRecords
 from matcher.store.users import UserRecords
 
 
-class CaseStore(LoginRecords, UserRecords, CaseRecords, DecisionRecords, PlanRecords, FollowUpRecords,
+class CaseStore(LoginRecords, UserRecords, CaseRecords, DecisionRecords, SigRecords, FollowUpRecords,
                 CatalogueRecords, RuleRecords, ModelEventRecords, AuditRecords):
     """The one store the app and the command line use: each aggregate in its own module, every call through
     ``core.StoreCore._tx`` (permission, work and audit entry in one transaction)."""

@@ -70,7 +70,7 @@ class LoginRecords(StoreCore):
                 return None
             row.last_seen = now()
             return Principal(row.user.username, Role(row.user.role), row.user.unit.code if row.user.unit else None,
-                             token)
+                             token, row.user.agency)
 
     def logout(self, who: Principal) -> None:
         """Ends the session on the server: its token is worthless from now on, wherever it was copied to."""
@@ -105,7 +105,7 @@ class LoginRecords(StoreCore):
                 if throttle is not None:
                     session.delete(throttle)
             session.add(LoginSession(token_hash=token_hash(token), user_id=user.id, client=client[:80]))
-            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None, token)
+            return Principal(user.username, Role(user.role), user.unit.code if user.unit else None, token, user.agency)
 
     def _wait(self, session: Session, keys: list[str]) -> float:
         """Seconds until the next attempt is allowed for any of ``keys``; 0 when it is allowed now."""

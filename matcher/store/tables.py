@@ -58,6 +58,7 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    agency: Mapped[str | None] = mapped_column(String(32))  # a partner's agency; empty for every other role
     unit: Mapped[Unit | None] = relationship()
 
 
@@ -147,6 +148,9 @@ class Consent(Sealed, Base):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     language: Mapped[str] = mapped_column(String(8), default="sv")
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The categories of information it covers (``consents.CATEGORIES``); empty on consents recorded before
+    # revision 0006, which covered the whole plan and so cover every category.
+    categories: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class Plan(Sealed, Base):
@@ -192,6 +196,61 @@ class FollowUp(Sealed, Base):
     dropped: Mapped[list[Any]] = mapped_column(JSON)
     youth_rating: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class SigMeeting(Sealed, Base):
+    """A SIG meeting held on a case, and the date of the next one."""
+
+    __tablename__ = "sig_meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    next_on: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class TaskReport(Sealed, Base):
+    """An agency's report on its own plan item (the insats and the agency name the item): done or not, and why."""
+
+    __tablename__ = "task_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    intervention: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(32))
+    done: Mapped[bool] = mapped_column(Boolean)
+    why: Mapped[str] = mapped_column(Text, default="")
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    reported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Homecoming(Sealed, Base):
+    """The plan for a young person's homecoming from a SiS youth home: the planned discharge and its parts."""
+
+    __tablename__ = "homecomings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    youth_home: Mapped[str] = mapped_column(String(128))
+    discharge_on: Mapped[dt.date] = mapped_column(Date)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    parts: Mapped[list[HomecomingPart]] = relationship(cascade="all, delete-orphan", order_by="HomecomingPart.id")
+
+
+class HomecomingPart(Sealed, Base):
+    """One of the four parts (school, housing, occupation, support to the parents): who, what, by when."""
+
+    __tablename__ = "homecoming_parts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    homecoming_id: Mapped[int] = mapped_column(ForeignKey("homecomings.id"), index=True)
+    part: Mapped[str] = mapped_column(String(16))
+    agency: Mapped[str] = mapped_column(String(32))
+    goal: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    ready: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_up: Mapped[str | None] = mapped_column(String(16))  # after homecoming: held, partly, not_held
 
 
 class AuditEntry(Base):

@@ -19,13 +19,13 @@ def test_store_commands_from_an_empty_database(monkeypatch, capsys, data) -> Non
     assert (code, err) == (2, f"matcher: the database sqlite:///{data}/insatsmatch.db has no schema yet; "
                               f"run 'matcher db upgrade' first\n")
     upgraded = run_cli(monkeypatch, capsys, "db", "upgrade")[1]
-    assert upgraded == f"sqlite:///{data}/insatsmatch.db: schema at revision 0005\n"
+    assert upgraded == f"sqlite:///{data}/insatsmatch.db: schema at revision 0006\n"
     assert run_cli(monkeypatch, capsys, "users", "add", "admin", "--role", "admin", stdin="admin-password\n")[1] \
         == "user admin added as admin\n"
     assert run_cli(monkeypatch, capsys, "users", "add", "eva", "--role", "evaluator", "--as", "admin",
                 password="admin-password", stdin="eva-password-1\n")[0] == 0
     assert run_cli(monkeypatch, capsys, "users", "list", "--as", "admin", password="admin-password")[1].splitlines() \
-        == ["admin                admin                      ", "eva                  evaluator                  "]
+        == ["admin                admin", "eva                  evaluator"]
     assert run_cli(monkeypatch, capsys, "audit", "verify", "--as", "admin", password="admin-password")[1] \
         == "audit log intact\n"
     code, _, err = run_cli(monkeypatch, capsys, "users", "list", "--as", "eva", password="eva-password-1")
@@ -40,6 +40,21 @@ def test_store_commands_from_an_empty_database(monkeypatch, capsys, data) -> Non
     code, _, err = run_cli(monkeypatch, capsys, "users", "add", "x", "--role", "evaluator", "--as", "admin",
                         password="admin-password", stdin="short\n")
     assert (code, err) == (2, "matcher: password for x: a password needs at least 12 characters; this one has 5\n")
+
+
+def test_a_partner_is_added_with_its_agency(monkeypatch, capsys, data) -> None:
+    run_cli(monkeypatch, capsys, "db", "upgrade")
+    run_cli(monkeypatch, capsys, "users", "add", "admin", "--role", "admin", stdin="admin-password\n")
+    code, out, _ = run_cli(monkeypatch, capsys, "users", "add", "sara", "--role", "partner", "--agency", "school",
+                           "--unit", "NORR", "--as", "admin", password="admin-password", stdin="sara-password-1\n")
+    assert (code, out) == (0, "user sara added as partner of school in unit NORR\n")
+    assert run_cli(monkeypatch, capsys, "users", "list", "--as", "admin", password="admin-password")[1].splitlines() \
+        == ["admin                admin", "sara                 partner          NORR         skola"]
+    code, _, err = run_cli(monkeypatch, capsys, "users", "add", "per", "--role", "partner", "--agency", "polise",
+                           "--unit", "NORR", "--as", "admin", password="admin-password", stdin="per-password-12\n")
+    assert (code, err) == (2, "matcher: a partner needs an agency (--agency); found 'polise'; did you mean 'polis'?; "
+                              "expected one of skola, polis, sis, region, kriminalvarden, civil_society, fritid, "
+                              "annan, school, police, bup, frivard, leisure, other\n")
 
 
 def _matcher(data, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -29,19 +29,19 @@ def _items(*actors: str) -> list[PlanItemInput]:
 def test_migration_from_empty_to_head(engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions",
             "catalogue_versions", "login_sessions", "login_throttle",
-            "store_identity"} <= tables
+            "store_identity", "sig_meetings", "task_reports", "homecomings", "homecoming_parts"} <= tables
     assert {"sessions_delivered", "hours_delivered"} <= {c["name"] for c in inspect(engine).get_columns("plan_items")}
     assert [t for t in ("cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
                         "plan_items", "follow_ups") if "seal" in {c["name"] for c in inspect(engine).get_columns(t)}] \
         == ["cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups"]
     upgrade(engine)  # running it again changes nothing
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
 
 
 # ------------------------------------------------------------------ access matrix
@@ -171,7 +171,7 @@ def test_expired_consent_no_longer_covers(store, people) -> None:
 @pytest.mark.parametrize(("call", "message"), [
     (lambda s, a, c: s.add_consent(a, c, "youth", ["skolan"], DAY),
      "consent: unknown agency 'skolan'; did you mean 'skola'?; expected one of socialtjanst, skola, polis, sis, "
-     "region, kriminalvarden, civil_society"),
+     "region, kriminalvarden, civil_society, fritid, annan"),
     (lambda s, a, c: s.add_consent(a, c, "youth", ["skola"], DAY, expires_on=DAY - dt.timedelta(days=1)),
      "consent: expires on 2026-01-14, before it was given (2026-01-15)"),
     (lambda s, a, c: s.withdraw_consent(a, c, 999), "case {code} has no consent 999"),
@@ -430,7 +430,8 @@ def test_social_workers_and_managers_need_a_unit(store, people) -> None:
 def test_role_names_are_checked(store, people) -> None:
     with pytest.raises(InputError, match=r"unknown role 'socialworker'; did you mean 'social_worker'\?"):
         store.set_role(people["admin"], "anna", "socialworker")
-    assert {r.value for r in Role} == {"social_worker", "methodologist", "evaluator", "admin", "manager"}
+    assert {r.value for r in Role} == {"social_worker", "methodologist", "evaluator", "admin", "manager",
+                                     "sig_coordinator", "partner"}
 
 
 def test_snapshots_and_audit_entries_cannot_be_changed_through_the_store(store, people) -> None:

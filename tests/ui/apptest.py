@@ -19,7 +19,7 @@ from ui.shared.login import TOKEN
 APP = str(ROOT / "app.py")
 PASSWORD = "demo-password-for-tests"
 DEMO_USERS = {Role.SOCIAL_WORKER: "anna", Role.METHODOLOGIST: "mona", Role.EVALUATOR: "eva", Role.ADMIN: "admin",
-              Role.MANAGER: "maja"}
+              Role.MANAGER: "maja", Role.SIG_COORDINATOR: "kim", Role.PARTNER: "sara"}  # sara: the school
 
 
 def sign_in(role: Role) -> Principal:

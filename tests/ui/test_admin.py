@@ -45,11 +45,14 @@ def test_every_admin_page_renders_in_both_languages(page: str, lang: str) -> Non
 
 def test_the_demo_users_are_listed() -> None:
     at = app_as(Role.ADMIN, "ui/admin/users.py", "en")
-    assert _users(at) == {"admin": {"Role": "admin", "Unit": "", "Active": "yes"},
-                          "anna": {"Role": "social worker", "Unit": "DEMO", "Active": "yes"},
-                          "eva": {"Role": "evaluator", "Unit": "", "Active": "yes"},
-                          "maja": {"Role": "unit manager", "Unit": "DEMO", "Active": "yes"},
-                          "mona": {"Role": "methodologist", "Unit": "", "Active": "yes"}}
+    assert _users(at) == {"admin": {"Role": "admin", "Unit": "", "Agency": "", "Active": "yes"},
+                          "anna": {"Role": "social worker", "Unit": "DEMO", "Agency": "", "Active": "yes"},
+                          "eva": {"Role": "evaluator", "Unit": "", "Agency": "", "Active": "yes"},
+                          "maja": {"Role": "unit manager", "Unit": "DEMO", "Agency": "", "Active": "yes"},
+                          "mona": {"Role": "methodologist", "Unit": "", "Agency": "", "Active": "yes"},
+                          "kim": {"Role": "SIG coordinator", "Unit": "DEMO", "Agency": "", "Active": "yes"},
+                          "sara": {"Role": "partner agency", "Unit": "DEMO", "Agency": "the school", "Active": "yes"},
+                          "siv": {"Role": "partner agency", "Unit": "DEMO", "Agency": "SiS", "Active": "yes"}}
     assert not at.exception
 
 
@@ -62,7 +65,7 @@ def test_add_change_and_disable_a_user_with_errors_as_messages() -> None:
     _add(at, "nils", "social_worker", "NORR", "long-enough-password")
     assert not at.exception
     assert at.success[0].value == "nils is added as social worker."
-    assert _users(at)["nils"] == {"Role": "social worker", "Unit": "NORR", "Active": "yes"}
+    assert _users(at)["nils"] == {"Role": "social worker", "Unit": "NORR", "Agency": "", "Active": "yes"}
     _add(at, "nils", "evaluator", "", "long-enough-password")
     assert at.error[0].value.endswith("user nils already exists; use set-role to change the role")
 
@@ -70,7 +73,7 @@ def test_add_change_and_disable_a_user_with_errors_as_messages() -> None:
     at.selectbox(key="users-change-role").set_value("evaluator")
     at.button(key="users-change-submit").click().run()
     assert at.success[0].value == "nils is now evaluator."
-    assert _users(at)["nils"] == {"Role": "evaluator", "Unit": "NORR", "Active": "yes"}
+    assert _users(at)["nils"] == {"Role": "evaluator", "Unit": "NORR", "Agency": "", "Active": "yes"}
 
     at.selectbox(key="users-disable-name").set_value("nils")
     at.button(key="users-disable-submit").click().run()

@@ -41,9 +41,10 @@ def test_the_first_run_seeded_one_user_per_role_and_synthetic_cases() -> None:
     store = case_store(rules.content_hash, rules)
     admin = store.login("admin", PASSWORD)
     assert {u["username"]: u["role"] for u in store.list_users(admin)} == {
-        "admin": "admin", "anna": "social_worker", "mona": "methodologist", "eva": "evaluator", "maja": "manager"}
+        "admin": "admin", "anna": "social_worker", "mona": "methodologist", "eva": "evaluator", "maja": "manager",
+        "kim": "sig_coordinator", "sara": "partner", "siv": "partner"}
     cases = store.list_cases(store.login("anna", PASSWORD))
-    assert len(cases) == 3 and all(c["synthetic"] for c in cases)
+    assert len(cases) == 4 and all(c["synthetic"] for c in cases)
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -4,6 +4,7 @@ methodologist reading in a local catalogue file; a manager's service-gap report 
 Screenshots go to test-artefacts/ (look at them: a page that is present but unreadable is a defect)."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -128,8 +129,9 @@ def test_the_social_workers_main_flow_in_a_browser(page) -> None:
     with page.expect_download() as markdown:
         page.get_by_role("button", name="Ladda ner planen (Markdown)").click()
     text = Path(markdown.value.path()).read_text(encoding="utf-8")
-    assert text.startswith("# Individuell plan, ärende C-") and "(syntetiskt exempel)" in text.splitlines()[0]
-    assert "Version: regelbas sha256:" in text
+    assert text.startswith("# Samordnad individuell plan (SIP), ärende C-")
+    assert "(syntetiskt exempel)" in text.splitlines()[0]
+    assert re.search(r"^Version: regelbas [0-9a-f]{8}, modell ", text, re.MULTILINE)  # the short stamp
     with page.expect_download() as pdf:
         page.get_by_role("button", name="Ladda ner planen (PDF)").click()
     saved = ARTEFACTS / "plan.pdf"
@@ -263,3 +265,27 @@ def test_a_reload_keeps_the_session_and_logging_out_ends_it(page, server: str) -
     expect(again.get_by_role("heading", name="Logga in")).to_be_visible()
     expect(again.get_by_role("heading", name="Ärenden")).to_have_count(0)
     replay.close()
+
+
+def test_the_sig_meeting_for_the_coordinator(page) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "kim")
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Öppna", exact=True).click()  # the first seeded case is in SIG
+    expect(page.get_by_role("heading", name="Bedömning")).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="SIG-möte").click()
+    expect(page.get_by_role("heading", name="SIG-möte")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("skolan ser: insatserna i planen som rör myndigheten", exact=False)).to_be_visible()
+    expect(page.get_by_text("Vem gör vad och när")).to_be_visible()
+    _shot(page, "20-sig-coordinator")
+
+
+def test_the_sig_meeting_for_the_schools_partner(page) -> None:
+    from playwright.sync_api import expect
+
+    _login(page, "sara")
+    expect(page.get_by_role("heading", name="SIG-möte")).to_be_visible(timeout=60_000)  # its only page
+    expect(page.get_by_text("Det här ser skolan enligt samtycket:", exact=False)).to_be_visible()
+    expect(page.get_by_text("Risknivå:", exact=False)).to_have_count(0)
+    _shot(page, "21-sig-partner")

@@ -155,6 +155,9 @@ def _plan_of_first_case(items: list[tuple[str, str, str]]) -> tuple[CaseStore, P
 def test_consent_and_export_on_the_plan_page() -> None:
     store, anna, code = _plan_of_first_case([("mst", "socialtjanst", "färre konflikter"),
                                              ("school-support", "skola", "närvaro")])
+    for consent in store.consents(anna, code):  # the demo's SIG consents to the school, withdrawn
+        if not consent["withdrawn"]:
+            store.withdraw_consent(anna, code, consent["id"])
     at = _with_case("ui/case_work/plan.py")
     assert not at.exception
     assert _shown(at) == {"socialtjänsten": "ja", "skolan": "nej"}

@@ -1,4 +1,5 @@
-"""Users and roles (admin): list, add with an initial password, change role or unit, disable."""
+"""Users and roles (admin): list, add with an initial password, change role, unit or a partner's agency,
+disable."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from matcher import InputError
-from matcher.auth import AccessDenied, Role
+from matcher.auth import PARTNER_AGENCIES, AccessDenied, Role
 from matcher.errors import ConflictError
 from ui.shared.context import page, report
 
 DONE = "users.done"
 ROLES = [r.value for r in Role]
+AGENCY_CHOICES = ["", *PARTNER_AGENCIES]  # "": not a partner
+
+
+def _agency(value: str) -> str:
+    return ctx.t(f"actor.{value}") if value else "-"
 
 
 def _act(action: Callable[[], None], message: str) -> None:
@@ -39,6 +45,7 @@ except AccessDenied as exc:
 st.dataframe(pd.DataFrame([{ctx.t("ui.users.username"): u["username"],
                             ctx.t("ui.users.role"): ctx.t(f"role.{u['role']}"),
                             ctx.t("ui.users.unit"): u["unit"],
+                            ctx.t("ui.users.agency"): ctx.t(f"actor.{u['agency']}") if u["agency"] else "",
                             ctx.t("ui.users.active"): ctx.t("ui.yes") if u["active"] else ctx.t("ui.users.disabled")}
                            for u in users]), hide_index=True, key="users-table")
 names = [u["username"] for u in users]
@@ -48,18 +55,23 @@ with add, st.form("users-add"):
     username = st.text_input(ctx.t("ui.users.username"), key="users-add-name")
     role = st.selectbox(ctx.t("ui.users.role"), ROLES, key="users-add-role", format_func=lambda r: ctx.t(f"role.{r}"))
     unit = st.text_input(ctx.t("ui.users.unit"), key="users-add-unit", help=ctx.t("ui.users.unit_help"))
+    agency = st.selectbox(ctx.t("ui.users.agency"), AGENCY_CHOICES, key="users-add-agency", format_func=_agency,
+                          help=ctx.t("ui.users.agency_help"))
     password = st.text_input(ctx.t("ui.users.password"), type="password", key="users-add-password",
                              help=ctx.t("ui.users.password_help"))
     if st.form_submit_button(ctx.t("ui.users.add_submit"), type="primary", key="users-add-submit"):
-        _act(lambda: ctx.store.add_user(ctx.user, username.strip(), password, role, unit.strip() or None),
+        _act(lambda: ctx.store.add_user(ctx.user, username.strip(), password, role, unit.strip() or None,
+                                        agency or None),
              ctx.t("ui.users.added", user=username.strip(), role=ctx.t(f"role.{role}")))
 with change, st.form("users-change"):
     who = st.selectbox(ctx.t("ui.users.username"), names, key="users-change-name")
     new_role = st.selectbox(ctx.t("ui.users.role"), ROLES, key="users-change-role",
                             format_func=lambda r: ctx.t(f"role.{r}"))
     new_unit = st.text_input(ctx.t("ui.users.unit"), key="users-change-unit", help=ctx.t("ui.users.unit_keep"))
+    new_agency = st.selectbox(ctx.t("ui.users.agency"), AGENCY_CHOICES, key="users-change-agency",
+                              format_func=_agency, help=ctx.t("ui.users.agency_help"))
     if st.form_submit_button(ctx.t("ui.users.change_submit"), key="users-change-submit") and who:
-        _act(lambda: ctx.store.set_role(ctx.user, who, new_role, new_unit.strip() or None),
+        _act(lambda: ctx.store.set_role(ctx.user, who, new_role, new_unit.strip() or None, new_agency or None),
              ctx.t("ui.users.changed", user=who, role=ctx.t(f"role.{new_role}")))
 with disable, st.form("users-disable"):
     active = [u["username"] for u in users if u["active"]]

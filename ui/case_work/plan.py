@@ -10,9 +10,10 @@ import streamlit as st
 
 from matcher import InputError
 from matcher.auth import AccessDenied
-from matcher.documents.plan import plan_lines, plan_markdown, plan_pdf
+from matcher.documents.plan import plan_markdown, plan_pdf, sip_lines
 from matcher.errors import ConflictError
 from matcher.i18n import swedish_today
+from matcher.store.consents import CATEGORIES
 from matcher.store.plans import AGENCIES, ITEM_STATUSES, OWN_AGENCY, PlanItemInput
 from ui.shared import drafts
 from ui.shared.case_choice import current_case
@@ -103,6 +104,8 @@ def consents(ctx: Page, code: str) -> None:
     if rows:
         st.dataframe(pd.DataFrame([{ctx.t("ui.consent.given_by"): ctx.t(f"ui.consent.{r['given_by']}"),
                                     ctx.t("ui.consent.agencies"): ", ".join(ctx.t(f"actor.{a}") for a in r["agencies"]),
+                                    ctx.t("ui.consent.categories"): ", ".join(ctx.t(f"sig.category.{c}")
+                                                                             for c in r["categories"]),
                                     ctx.t("ui.consent.given_on"): r["given_on"],
                                     ctx.t("ui.consent.expires_on"): r["expires_on"] or "-",
                                     ctx.t("ui.consent.state"): ctx.t("ui.consent.withdrawn") if r["withdrawn"]
@@ -112,11 +115,15 @@ def consents(ctx: Page, code: str) -> None:
                             format_func=lambda v: ctx.t(f"ui.consent.{v}"))
         agencies = st.multiselect(ctx.t("ui.consent.agencies"), list(AGENCIES), key="consent-agencies",
                                   format_func=lambda a: ctx.t(f"actor.{a}"), placeholder=ctx.t("ui.choose"))
-        given_on = st.date_input(ctx.t("ui.consent.given_on"), swedish_today(), key="consent-date")
+        categories = st.multiselect(ctx.t("ui.consent.categories"), list(CATEGORIES), list(CATEGORIES),
+                                    key="consent-categories", format_func=lambda c: ctx.t(f"sig.category.{c}"),
+                                    placeholder=ctx.t("ui.choose"))
+        given_on = st.date_input(ctx.t("ui.consent.given_on"), swedish_today(), max_value=swedish_today(),
+                                 key="consent-date")
         expires = st.date_input(ctx.t("ui.consent.expires_on"), value=None, key="consent-expires")
         if st.form_submit_button(ctx.t("ui.consent.add")):
             try:
-                ctx.store.add_consent(ctx.user, code, given_by, agencies, given_on, expires)
+                ctx.store.add_consent(ctx.user, code, given_by, agencies, given_on, expires, categories=categories)
                 st.rerun()
             except (InputError, AccessDenied) as exc:
                 report(ctx, exc)
@@ -147,13 +154,9 @@ if shared:
                                 ctx.t("ui.plan.shown"): ctx.t("ui.yes") if s.shown else ctx.t("ui.no"),
                                 ctx.t("ui.plan.why"): s.reason(ctx.lang)} for s in shared]), hide_index=True,
                  key="shared")
-latest = ctx.store.latest_recommendation(ctx.user, code)
-decisions = ctx.store.decisions(ctx.user, code)
-synthetic = next((c["synthetic"] for c in ctx.store.list_cases(ctx.user) if c["code"] == code), False)
-lines = plan_lines(code, synthetic, shared, ctx.rules, latest[1] if latest else None,
-                   decisions[-1] if decisions else None, swedish_today())
+lines = sip_lines(ctx.store.meeting(ctx.user, code), ctx.rules, swedish_today())
 left, right = st.columns(2)
-left.download_button(ctx.t("ui.plan.export_md"), plan_markdown(lines), file_name=f"plan-{code}.md",
+left.download_button(ctx.t("ui.plan.export_md"), lambda: plan_markdown(lines), file_name=f"plan-{code}.md",
                      mime="text/markdown", key="export-md", on_click="ignore")
-right.download_button(ctx.t("ui.plan.export_pdf"), plan_pdf(lines), file_name=f"plan-{code}.pdf",
+right.download_button(ctx.t("ui.plan.export_pdf"), lambda: plan_pdf(lines), file_name=f"plan-{code}.pdf",
                       mime="application/pdf", key="export-pdf", on_click="ignore")

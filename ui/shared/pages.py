@@ -22,6 +22,7 @@ PAGES: tuple[tuple[str, str, str, Action], ...] = (
     ("ui/case_work/recommend.py", "ui.page.recommend", ":material/explore:", Action.CASE_READ),
     ("ui/case_work/plan.py", "ui.page.plan", ":material/handshake:", Action.CASE_READ),
     ("ui/case_work/follow_up.py", "ui.page.follow_up", ":material/trending_up:", Action.CASE_READ),
+    ("ui/case_work/sig_meeting.py", "ui.page.sig_meeting", ":material/groups:", Action.SIG_MEETING),
     ("ui/local_offer/gaps.py", "ui.page.gaps", ":material/query_stats:", Action.REPORTS_READ),
     ("ui/rules/browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
     ("ui/rules/edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
