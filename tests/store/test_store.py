@@ -52,7 +52,7 @@ ACTIONS = {
     "add_assessment": lambda s, who, code: s.add_assessment(who, code, CASE, DAY),
     "read_assessments": lambda s, who, code: s.assessments(who, code),
     "read_plan": lambda s, who, code: s.plan(who, code),
-    "save_plan": lambda s, who, code: s.save_plan(who, code, _items("socialtjanst"), 0),
+    "save_plan": lambda s, who, code: s.save_plan(who, code, _items("socialtjanst"), s.plan(who, code).version),
     "add_consent": lambda s, who, code: s.add_consent(who, code, "youth", ["skola"], DAY),
     "shared_plan": lambda s, who, code: s.shared_plan(who, code, DAY),
     "add_follow_up": lambda s, who, code: s.add_follow_up(who, code, DAY, 0, "in_school", "none", "home"),
@@ -74,6 +74,8 @@ ALLOWED = {
     "eva": {"export_outcomes"},
     "admin": {"list_users", "add_user", "verify_audit", "audit_entries", "read_catalogue", "save_catalogue"},
     "maja": {"read_catalogue", "gap_report"},  # the manager of NORR
+    "kim": CASE_WORK | {"read_catalogue"},  # the SIG coordinator of NORR works as a social worker there
+    "sara": set(),  # a partner (the school) reaches cases only through the SIG meeting view (test_sig.py)
 }
 
 
@@ -81,7 +83,9 @@ ALLOWED = {
 def test_access_matrix(store, people, tmp_path, action) -> None:
     store._export_path = tmp_path / "export.csv"  # type: ignore[attr-defined]
     store.add_user(people["admin"], "maja", "maja-password", "manager", "NORR")
-    people = {**people, "maja": store.login("maja", "maja-password")}
+    store.add_user(people["admin"], "kim", "kim-password", "sig_coordinator", "NORR")
+    store.add_user(people["admin"], "sara", "sara-password", "partner", "NORR", "school")
+    people = {**people, **{n: store.login(n, f"{n}-password") for n in ("maja", "kim", "sara")}}
     code = store.create_case(people["anna"], synthetic=True)
     for name, who in people.items():
         if action in ALLOWED[name]:
