@@ -114,3 +114,37 @@ def test_bad_input_is_named(seeded) -> None:
         store.effects_report(people["eva"], "NORR", FIRST, LAST, bootstrap=5)
     with pytest.raises(InputError, match="unknown unit 'VÄST'"):
         store.effects_report(people["eva"], "VÄST", FIRST, LAST, bootstrap=10)
+
+
+# ------------------------------------------------------------------ follow-up per plan item
+
+
+def test_a_follow_up_records_goal_attainment_and_dose_per_plan_item(store, people) -> None:
+    from matcher.store.follow_ups import ItemResult
+    from matcher.store.plans import PlanItemInput
+
+    anna = people["anna"]
+    code = store.create_case(anna)
+    day = dt.date(2026, 1, 10)
+    store.add_assessment(anna, code, {"context": {"age": 15, "placement": "home", "caregiver": "takes_part"},
+                                      "factors": {"peer_delinquency": 2}}, day)
+    store.save_plan(anna, code, [PlanItemInput("mst", "socialtjanst", "Färre bråk hemma", day,
+                                               day + dt.timedelta(days=90), "active")], 0)
+    store.add_follow_up(anna, code, day + dt.timedelta(days=180), 0, "in_school", "none", "home",
+                        items=[ItemResult("mst", "partly", 12, 30.5)])
+    assert store.follow_ups(anna, code)[0]["items"] == [
+        {"intervention": "mst", "attainment": "partly", "sessions_delivered": 12, "hours_delivered": 30.5}]
+    later = day + dt.timedelta(days=200)
+    with pytest.raises(InputError, match=re.escape(f"follow-up of case {code}: fft is not in the case's plan (mst); "
+                                                   "add it to the plan first")):
+        store.add_follow_up(anna, code, later, 0, "in_school", "none", "home", items=[ItemResult("fft", "met")])
+    with pytest.raises(InputError, match=re.escape(f"follow-up of case {code}, mst: goal attainment must be one of "
+                                                   "met, partly, not_met; found 'done'")):
+        store.add_follow_up(anna, code, later, 0, "in_school", "none", "home", items=[ItemResult("mst", "done")])
+    with pytest.raises(InputError, match="the plan item is given twice"):
+        store.add_follow_up(anna, code, later, 0, "in_school", "none", "home",
+                            items=[ItemResult("mst", "met"), ItemResult("mst", "partly")])
+    with pytest.raises(InputError, match="hours_delivered must be a number from 0 to 10000; found -1"):
+        store.add_follow_up(anna, code, later, 0, "in_school", "none", "home", items=[ItemResult("mst", "met", 1, -1)])
+    assert len(store.follow_ups(anna, code)) == 1  # nothing refused was saved
+    assert store.verify_audit(people["admin"]) == []  # the new column is sealed with its row
