@@ -33,7 +33,7 @@ from matcher.rulebase.loading import RuleBase
 from matcher.store.core import StoreCore, existing_unit, unit_named
 from matcher.store.effects_demo import History
 from matcher.store.rule_versions import record_rules
-from matcher.store.tables import Assessment, Case, FollowUp, Plan, PlanItem, Recommendation
+from matcher.store.tables import Assessment, Case, FollowUp, Plan, PlanItem, Recommendation, Unit
 
 RISK_LEVELS = ("low", "moderate", "high")
 EARLIEST_START_DAYS = 31  # a plan item started up to this long before the assessment still belongs to it
@@ -78,6 +78,15 @@ class EffectRecords(StoreCore):
             episodes = [_only(e, interventions) for e in episodes]
         return effects_report(unit, start, end, episodes, self.rules.policy.export_min_group, bootstrap,
                               unreadable=unreadable)
+
+    def effects_units(self, who: Principal) -> list[str]:
+        """The units whose effects report ``who`` may read: a manager's own, every unit for the others allowed."""
+        with self._tx(who, "unit.list") as session:
+            if who.role is Role.MANAGER and who.unit is not None:
+                authorize_effects(who, who.unit)
+                return [who.unit]
+            authorize_effects(who, "")
+            return list(session.scalars(select(Unit.code).order_by(Unit.code)))
 
     def add_synthetic_histories(self, who: Principal, histories: Sequence[History]) -> int:
         """Write ``histories`` as synthetic cases of the user's unit in one transaction (the demo's years of
