@@ -113,7 +113,9 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     at.button(key="FormSubmitter:follow-up-Spara uppföljning").click().run()
     assert not at.exception and not at.error
     assert at.success[0].value == "Uppföljningen är sparad."
-    assert len(at.get("vega_lite_chart")) == 1
+    changed = next(d.value for d in at.dataframe if "Förändring" in d.value.columns)  # only what changed, in words
+    assert changed.to_dict("records") == [{"Riskfaktor": "Kriminella kamrater", f"Först ({dt.date.today()})": "hög",
+                                           f"Senast ({dt.date.today()})": "måttlig", "Förändring": "↓ bättre"}]
     history = next(d.value for d in at.dataframe if "Ny bedömning" in d.value.columns)  # shown at once, in words
     assert list(history.columns) == ["Datum", "Nya brott sedan förra uppföljningen", "Skola eller sysselsättning",
                                      "Nivå av alkohol- och drogbruk", "Nuvarande boende eller placering",
@@ -183,3 +185,22 @@ def test_an_uploaded_case_with_a_key_given_twice_is_refused_at_its_line() -> Non
     assert at.error[0].value == ("Uppgifterna kunde inte sparas eller visas. Rätta och försök igen:\n\nfall.json:2: "
                                  "context.age: the key 'age' is given twice (also on line 1); give it once, so that "
                                  "no value silently replaces another")
+
+
+def test_a_follow_up_records_each_plan_items_goal_and_dose_and_shows_them_beside_the_changes() -> None:
+    store, anna = current_store("sv"), sign_in(Role.SOCIAL_WORKER)
+    code = store.list_cases(anna)[0]["code"]
+    items = store.plan(anna, code).items
+    at = _with_case("ui/case_work/follow_up.py")
+    assert [at.selectbox(key=f"follow-goal-{n}").value for n in range(len(items))] == [""] * len(items)
+    assert at.selectbox(key="follow-goal-0").options == ["ej bedömt", "ja", "delvis", "nej"]
+    at.selectbox(key="follow-goal-0").set_value("partly")
+    at.number_input(key="follow-sessions-0").set_value(6)
+    at.button(key="FormSubmitter:follow-up-Spara uppföljning").click().run()
+    assert not at.exception and not at.error
+    goals = next(d.value for d in at.dataframe if "Mål uppnått" in d.value.columns)
+    names = {iv.id: iv.model.name.sv for iv in store.rules.interventions}
+    assert list(goals["Insats"]) == [names[i.intervention] for i in items]
+    assert list(goals["Mål uppnått"]) == ["delvis", *(["ej bedömt"] * (len(items) - 1))]
+    assert goals["Givna träffar"].iloc[0] == "6"
+    assert store.follow_ups(anna, code)[-1]["items"][0]["attainment"] == "partly"
