@@ -132,11 +132,12 @@ def _episodes(session: Session, rules: RuleBase, unit_id: int, start: dt.date,
             f.followed_up_on, f.new_offences, f.school_work_status, f.substance_use_level, f.placement,
             f.youth_rating))
     episodes, unreadable = [], 0
-    for case_id, (assessment, result, synthetic) in first.items():
-        profile = _profile(rules, assessment.data, result)
-        if profile is None:
+    encoded = _encoded(rules, [assessment.data for assessment, _, _ in first.values()])
+    for (case_id, (assessment, result, synthetic)), values in zip(first.items(), encoded, strict=True):
+        if values is None:
             unreadable += 1
             continue
+        profile = _profile(rules, values, assessment.data, result)
         on = assessment.assessed_on
         received = frozenset(i.intervention for i in items.get(case_id, []) if i.status in RECEIVED_STATUSES
                              and on - dt.timedelta(days=EARLIEST_START_DAYS) <= i.start_on
@@ -147,15 +148,26 @@ def _episodes(session: Session, rules: RuleBase, unit_id: int, start: dt.date,
     return episodes, unreadable
 
 
-def _profile(rules: RuleBase, data: dict[str, Any], result: dict[str, Any]) -> tuple[float, ...] | None:
-    """The age, its band and the risk level (one column per band and level), every factor rating (unrated as 0)
-    and the follow-up outcomes as they stood at the assessment (in school or work, harmful use, placed); None when
-    the assessment no longer fits the rule base."""
-    cat = rules.catalogue
+def _encoded(rules: RuleBase, data: list[dict[str, Any]]) -> list[np.ndarray | None]:
+    """The assessments encoded in one batch; one by one when some no longer fit the rule base (None for those)."""
     try:
-        values = encode_cases([("effects", data)], rules).values[0]
+        return list(encode_cases([("effects", d) for d in data], rules).values) if data else []
     except InputError:
-        return None
+        out: list[np.ndarray | None] = []
+        for d in data:
+            try:
+                out.append(encode_cases([("effects", d)], rules).values[0])
+            except InputError:
+                out.append(None)
+        return out
+
+
+def _profile(rules: RuleBase, values: np.ndarray, data: dict[str, Any],
+             result: dict[str, Any]) -> tuple[float, ...]:
+    """The age, its band and the risk level (one column per band and level), every factor rating (unrated as 0)
+    and the follow-up outcomes as they stood at the assessment (in school or work, harmful use, placed), from the
+    assessment's encoded row ``values``."""
+    cat = rules.catalogue
     ratings = np.array([values[cat.factor_index[f.id]] for f in cat.factors], dtype=float)
     level, age = result["risk"]["level"], int(values[cat.context_index["age"]])
     context = data.get("context", {})
