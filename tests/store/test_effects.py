@@ -148,3 +148,29 @@ def test_a_follow_up_records_goal_attainment_and_dose_per_plan_item(store, peopl
         store.add_follow_up(anna, code, later, 0, "in_school", "none", "home", items=[ItemResult("mst", "met", 1, -1)])
     assert len(store.follow_ups(anna, code)) == 1  # nothing refused was saved
     assert store.verify_audit(people["admin"]) == []  # the new column is sealed with its row
+
+
+def test_the_report_reads_the_same_rows_on_sqlite_and_postgresql(store, people, rules, model) -> None:
+    histories, truth = synthetic_histories(rules, model, 120, 5, FIRST, LAST, TODAY)
+    assert store.add_synthetic_histories(people["anna"], histories) == 120
+    report = store.effects_report(people["eva"], "NORR", FIRST, LAST, bootstrap=10)
+    assert (report.episodes, report.synthetic, report.unreadable) == (120, 120, 0)
+    assert {i.intervention: i.n_treated for i in report.insatser} == {
+        iid: n for iid, n in truth.treated.items() if n}
+    assert store.effects_units(people["eva"]) == ["NORR", "SYD"]
+    assert store.verify_audit(people["admin"]) == []  # every synthetic row sealed, the write audited
+
+
+def test_the_demo_history_count_is_a_whole_number_or_a_located_message(monkeypatch) -> None:
+    from matcher.store.demo import HISTORIES, demo_histories
+
+    monkeypatch.delenv("INSATSMATCH_DEMO_HISTORIES", raising=False)
+    assert demo_histories() == HISTORIES
+    monkeypatch.setenv("INSATSMATCH_DEMO_HISTORIES", "0")
+    assert demo_histories() == 0
+    for bad in ("-1", "tusen", "5001"):
+        monkeypatch.setenv("INSATSMATCH_DEMO_HISTORIES", bad)
+        with pytest.raises(InputError, match=re.escape("INSATSMATCH_DEMO_HISTORIES: expected a whole number from 0 "
+                                                       f"to 5000 (synthetic young people for the effects report); "
+                                                       f"found '{bad}'")):
+            demo_histories()
