@@ -39,7 +39,7 @@ HORIZONS = (6, 12)
 WINDOW_DAYS = 92  # a state outcome is read from the follow-up nearest the horizon, at most this many days off
 PROPENSITY_LIMITS = (0.02, 0.98)  # beyond these the weights of a few young people would swamp the rest
 AGE_BANDS = ((6, 11), (12, 14), (15, 17), (18, 25))
-GROUP_KINDS = ("risk", "age", "need")
+RISK_ORDER = ("low", "moderate", "high")
 IN_SCHOOL_OR_WORK = frozenset({"in_school", "studying", "working"})
 NOT_IN_SCHOOL_OR_WORK = frozenset({"high_absence", "out_of_school", "neither"})
 HARMFUL_USE = frozenset({"harmful_use", "dependence"})
@@ -197,11 +197,21 @@ class _Data:
         """The profile standardised once over all episodes (the bootstrap refits the model, not the scale)."""
         raw = np.array([e.profile for e in episodes], dtype=float).reshape(len(episodes), -1)
         x = StandardScaler().fit_transform(raw) if len(episodes) else raw
-        names = sorted({g for e in episodes for g in e.groups()}, key=lambda g: (g != ALL, g))
+        names = sorted({g for e in episodes for g in e.groups()}, key=_group_order)
         groups = {g: np.array([g in e.groups() for e in episodes], dtype=bool) for g in names}
         outcomes = {(name, months): np.array([_nan(outcome(e, name, months)) for e in episodes], dtype=float)
                     for name in OUTCOMES for months in HORIZONS}
         return cls(x, groups, outcomes, [e.received for e in episodes])
+
+
+def _group_order(group: str) -> tuple[int, int, str]:
+    """All first, then risk levels from low to high, age bands from the youngest, main needs by id."""
+    kind, _, value = group.partition(":")
+    if kind == "risk":
+        return 1, RISK_ORDER.index(value) if value in RISK_ORDER else len(RISK_ORDER), value
+    if kind == "age":
+        return 2, int(value.split("-")[0]) if value[:1].isdigit() else 99, value
+    return (0, 0, "") if group == ALL else (3, 0, value)
 
 
 def _nan(value: float | None) -> float:

@@ -22,6 +22,7 @@ from matcher.local.effects import (
     HORIZONS,
     IN_SCHOOL_OR_WORK,
     RECEIVED_STATUSES,
+    RISK_ORDER,
     EffectsReport,
     Episode,
     FollowUpPoint,
@@ -35,7 +36,6 @@ from matcher.store.effects_demo import History
 from matcher.store.rule_versions import record_rules
 from matcher.store.tables import Assessment, Case, FollowUp, Plan, PlanItem, Recommendation, Unit
 
-RISK_LEVELS = ("low", "moderate", "high")
 EARLIEST_START_DAYS = 31  # a plan item started up to this long before the assessment still belongs to it
 MAX_BOOTSTRAP = 2000
 
@@ -174,7 +174,7 @@ def _profile(rules: RuleBase, values: np.ndarray, data: dict[str, Any],
     baseline = (float(context.get("school_work_status") in IN_SCHOOL_OR_WORK),
                 float(context.get("substance_use_level") in HARMFUL_USE),
                 float(context.get("placement") not in AT_HOME))
-    return (float(age), *(float(lo <= age <= hi) for lo, hi in AGE_BANDS), *(float(level == lv) for lv in RISK_LEVELS),
+    return (float(age), *(float(lo <= age <= hi) for lo, hi in AGE_BANDS), *(float(level == lv) for lv in RISK_ORDER),
             *np.where(ratings == UNRATED, 0.0, ratings), *baseline)
 
 

@@ -81,9 +81,9 @@ def item_inputs(ctx: Page, items: tuple[PlanItemInput, ...], names: dict[str, st
         choice = attained.selectbox(ctx.t("ui.follow.attainment"), ["", *ATTAINMENTS], key=f"follow-goal-{n}",
                                     format_func=lambda v: ctx.t(f"ui.follow.attainment.{v or 'unrecorded'}"))
         given = sessions.number_input(ctx.t("ui.follow.item_sessions"), 0.0, 10_000.0, item.sessions_delivered,
-                                      step=1.0, key=f"follow-sessions-{n}")
+                                      step=1.0, format="%.0f", key=f"follow-sessions-{n}")
         spent = hours.number_input(ctx.t("ui.follow.item_hours"), 0.0, 10_000.0, item.hours_delivered, step=0.5,
-                                   key=f"follow-hours-{n}")
+                                   format="%g", key=f"follow-hours-{n}")
         if choice and all(r.intervention != item.intervention for r in results):
             results.append(ItemResult(item.intervention, choice, given, spent))
     return results
@@ -207,11 +207,11 @@ if rows:
     history_table(ctx, rows)
 left, right = st.columns(2)
 with left:
-    st.subheader(ctx.t("ui.follow.changes"))
+    st.markdown(f"#### {ctx.t('ui.follow.changes')}")
     try:
         changes(ctx, history)
     except InputError as exc:  # assessments saved under an older rule base may no longer fit
         report(ctx, exc)
 with right:
-    st.subheader(ctx.t("ui.follow.goals"))
+    st.markdown(f"#### {ctx.t('ui.follow.goals')}")
     goals(ctx, ctx.store.plan(ctx.user, code).items, rows)
