@@ -90,7 +90,8 @@ class EffectRecords(StoreCore):
 
     def add_synthetic_histories(self, who: Principal, histories: Sequence[History]) -> int:
         """Write ``histories`` as synthetic cases of the user's unit in one transaction (the demo's years of
-        follow-ups); returns how many."""
+        follow-ups), each assessment checked against the rule base first; returns how many."""
+        encode_cases([(f"synthetic history {h.code}", h.case) for h in histories], self.rules)
         with self._tx(who, "demo.histories", detail=f"{len(histories)} synthetic cases") as session:
             authorize(who, Action.CASE_WRITE)
             unit = unit_named(session, who.unit)

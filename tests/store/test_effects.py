@@ -174,3 +174,18 @@ def test_the_demo_history_count_is_a_whole_number_or_a_located_message(monkeypat
                                                        f"to 5000 (synthetic young people for the effects report); "
                                                        f"found '{bad}'")):
             demo_histories()
+
+
+def test_an_assessment_that_no_longer_fits_the_rule_base_is_left_out_and_counted(store, people, rules, model) -> None:
+    from sqlalchemy import select, update
+
+    from matcher.store.tables import Assessment
+
+    histories, _ = synthetic_histories(rules, model, 30, 11, FIRST, LAST, TODAY)
+    store.add_synthetic_histories(people["anna"], histories)
+    with store.engine.begin() as conn:  # as if written under a rule base that had another factor
+        first = conn.scalar(select(Assessment.id).order_by(Assessment.id).limit(1))
+        conn.execute(update(Assessment).where(Assessment.id == first).values(
+            data={**histories[0].case, "factors": {"a_factor_since_removed": 2}}))
+    report = store.effects_report(people["eva"], "NORR", FIRST, LAST, bootstrap=10)
+    assert (report.episodes, report.unreadable) == (29, 1)
