@@ -183,14 +183,8 @@ class _Data:
     groups: dict[str, np.ndarray]
     outcomes: dict[tuple[str, int], np.ndarray]
     received: list[frozenset[str]]
-
-    @property
-    def group_matrix(self) -> np.ndarray:
-        return np.array(list(self.groups.values())).reshape(len(self.groups), len(self.received))
-
-    @property
-    def outcome_matrix(self) -> np.ndarray:
-        return np.array(list(self.outcomes.values())).reshape(len(self.outcomes), len(self.received))
+    group_matrix: np.ndarray  # groups x episodes, 1.0 for a member
+    outcome_matrix: np.ndarray  # outcomes x episodes
 
     @classmethod
     def of(cls, episodes: Sequence[Episode]) -> _Data:
@@ -201,7 +195,10 @@ class _Data:
         groups = {g: np.array([g in e.groups() for e in episodes], dtype=bool) for g in names}
         outcomes = {(name, months): np.array([_nan(outcome(e, name, months)) for e in episodes], dtype=float)
                     for name in OUTCOMES for months in HORIZONS}
-        return cls(x, groups, outcomes, [e.received for e in episodes])
+        n = len(episodes)
+        return cls(x, groups, outcomes, [e.received for e in episodes],
+                   np.array(list(groups.values()), dtype=float).reshape(len(groups), n),
+                   np.array(list(outcomes.values()), dtype=float).reshape(len(outcomes), n))
 
 
 def _group_order(group: str) -> tuple[int, int, str]:
@@ -243,8 +240,8 @@ def _means(data: _Data, treated: np.ndarray, weights: np.ndarray, rows: np.ndarr
     """(treated mean, weighted comparison mean) per group and outcome; NaN where a side has no weight.
     ``treated`` and ``weights`` belong to ``rows`` of the episodes (a bootstrap sample), or to all of them."""
     pick = slice(None) if rows is None else rows
-    groups = data.group_matrix[:, pick].astype(float)  # groups x episodes
-    values = data.outcome_matrix[:, pick]  # outcomes x episodes
+    groups = data.group_matrix[:, pick]
+    values = data.outcome_matrix[:, pick]
     seen = ~np.isnan(values)
     filled = np.where(seen, values, 0.0)
     out: Means = {}
