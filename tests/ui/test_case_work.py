@@ -188,8 +188,8 @@ def test_an_uploaded_case_with_a_key_given_twice_is_refused_at_its_line() -> Non
 
 
 def test_a_follow_up_records_each_plan_items_goal_and_dose_and_shows_them_beside_the_changes() -> None:
-    store, anna = current_store("sv"), sign_in(Role.SOCIAL_WORKER)
-    code = store.list_cases(anna)[0]["code"]
+    store, anna, code = _plan_of_first_case([("mst", "socialtjanst", "färre konflikter"),
+                                             ("school-support", "skola", "närvaro")])
     items = store.plan(anna, code).items
     at = _with_case("ui/case_work/follow_up.py")
     assert [at.selectbox(key=f"follow-goal-{n}").value for n in range(len(items))] == [""] * len(items)
