@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from matcher.cli import effects as cli_effects
 from matcher.cli.rules import emit
 from matcher.cli.store import acting_parser, guarded, login, store
 from matcher.documents.gap_report import gap_csv, gap_pdf, gap_text
@@ -38,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--unit", required=True)
     log.set_defaults(run=_log)
 
-    report = sub.add_parser("report", help="reports for managers").add_subparsers(required=True, metavar="WHAT")
+    report = sub.add_parser("report", help="reports for managers and evaluators").add_subparsers(required=True,
+                                                                                                 metavar="WHAT")
     gaps = report.add_parser("gaps", parents=[acting], help="the service-gap report of a unit for a period")
     gaps.add_argument("--unit", required=True)
     gaps.add_argument("--from", dest="start", type=_date, required=True, help="first day, YYYY-MM-DD")
@@ -51,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="excel-sv: semicolons, byte-order mark, decimal comma (Swedish Excel); standard: commas, "
                            "UTF-8, decimal point (default: excel-sv with --lang sv, else standard)")
     gaps.set_defaults(run=_gaps)
+    cli_effects.register(report, acting, _date)
 
 
 def _date(text: str) -> dt.date:

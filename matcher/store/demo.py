@@ -1,4 +1,5 @@
-"""First-run demo data: one user per role, the demo unit's local catalogue and a few synthetic cases.
+"""First-run demo data: one user per role, the demo unit's local catalogue, a few synthetic cases, and synthetic
+years of follow-ups behind the effects report (``effects_demo.py``).
 
 `make run` on an empty database seeds this so the app works at once. Passwords come from
 ``INSATSMATCH_DEMO_PASSWORD`` (one password for every demo user) or are drawn at random; the login page
@@ -24,6 +25,7 @@ from matcher.i18n import swedish_today
 from matcher.local.availability import availability
 from matcher.local.catalogue import LocalCatalogue, load_catalogue
 from matcher.store.db import data_dir, database_url
+from matcher.store.effects_demo import synthetic_histories
 from matcher.store.homecoming import HomecomingPartInput
 from matcher.store.plans import PlanItemInput
 from matcher.store.service import CaseStore
@@ -37,6 +39,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEEDED_EXAMPLES = ("02-high-risk-15-engaged-family", "05-self-harm", "08-child-9", "07-sis-homecoming")
 CATALOGUE = EXAMPLES / "catalogue-DEMO.yaml"
 PLAN_STARTED_DAYS_AGO = 60
+HISTORIES = 400  # synthetic young people with follow-ups behind the effects report (INSATSMATCH_DEMO_HISTORIES)
+HISTORY_SEED = 18
+HISTORY_YEARS = 4
 UNDER_DOSED_HOURS = 4  # the first plan item shows the under-dosing flag
 
 
@@ -94,7 +99,22 @@ def seed(store: CaseStore, model: RiskModel, today: dt.date | None = None) -> di
     coordinator = store.login("kim", passwords["kim"])
     _seed_sig(store, coordinator, codes[0], today)
     _seed_homecoming(store, coordinator, codes[-1], today)
+    histories = demo_histories()
+    if histories:  # whole years before this one, so that this year's service-gap report shows the examples only
+        made, _ = synthetic_histories(store.rules, model, histories, HISTORY_SEED,
+                                      dt.date(today.year - HISTORY_YEARS, 1, 1), dt.date(today.year - 1, 12, 31), today)
+        store.add_synthetic_histories(worker, made)
     return passwords
+
+
+def demo_histories() -> int:
+    """How many synthetic young people with follow-ups the demo seeds for the effects report
+    (``INSATSMATCH_DEMO_HISTORIES``, default ``HISTORIES``; 0 for none)."""
+    text = os.environ.get("INSATSMATCH_DEMO_HISTORIES", str(HISTORIES))
+    if not text.isdigit() or int(text) > 5000:
+        raise InputError(f"INSATSMATCH_DEMO_HISTORIES: expected a whole number from 0 to 5000 (synthetic young "
+                         f"people for the effects report); found '{text[:40]}'")
+    return int(text)
 
 
 def _seed_case(store: CaseStore, worker: Principal, model: RiskModel, case: dict, catalogue: LocalCatalogue,

@@ -24,13 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.engine.cases import encode_cases
+from matcher.local.effects import add_months, age_band
 from matcher.modelling.synth import TARGET
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
 from matcher.store.tables import Assessment, Case, FollowUp
 
 GROUPS = ("sex", "born_abroad")
-AGE_BANDS = ((6, 11), (12, 14), (15, 17), (18, 25))
 QUASI_IDENTIFIERS = ("period_start", "sex", "born_abroad", "age", "placement", "court_sanction")
 BLANKABLE = ("period_start", "placement", "court_sanction")  # left blank in this order; the fairness groups never
 
@@ -80,17 +80,8 @@ def _month(day: dt.date) -> str:
     return f"{day:%Y-%m}"
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.month - 1 + months, 12)
-    return day.replace(year=day.year + year, month=month + 1, day=min(day.day, 28))
-
-
-def _age_band(age: int) -> str:
-    return next(f"{lo}-{hi}" for lo, hi in AGE_BANDS if lo <= age <= hi)
-
-
 def _label(assessed_on: dt.date, follow_ups: list[FollowUp]) -> int | None:
-    horizon = _add_months(assessed_on, 12)
+    horizon = add_months(assessed_on, 12)
     within = [f for f in follow_ups if assessed_on < f.followed_up_on <= horizon]
     if any(f.new_offences > 0 for f in within):
         return 1
@@ -118,7 +109,7 @@ def outcome_rows(session: Session, rules: RuleBase, min_group: int) -> tuple[lis
             for fact in cat.context:
                 code = int(values[cat.context_index[fact.id]])
                 row[fact.id] = bool(code) if fact.type == "bool" else fact.values[code] if fact.values else code
-            row["age"] = _age_band(row["age"])  # exact age would single people out within a group
+            row["age"] = age_band(row["age"])  # exact age would single people out within a group
             for factor in cat.factors:
                 rating = int(values[cat.factor_index[factor.id]])
                 row[factor.id] = "" if rating == UNRATED else rating

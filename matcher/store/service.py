@@ -11,6 +11,7 @@ from matcher.store.audit_reading import AuditRecords
 from matcher.store.cases import CaseRecords
 from matcher.store.catalogues import CatalogueRecords
 from matcher.store.decisions import DecisionRecords
+from matcher.store.effects import EffectRecords
 from matcher.store.follow_ups import FollowUpRecords
 from matcher.store.model_events import ModelEventRecords
 from matcher.store.rule_versions import RuleRecords
@@ -20,6 +21,6 @@ from matcher.store.users import UserRecords
 
 
 class CaseStore(LoginRecords, UserRecords, CaseRecords, DecisionRecords, SigRecords, FollowUpRecords,
-                CatalogueRecords, RuleRecords, ModelEventRecords, AuditRecords):
+                CatalogueRecords, RuleRecords, ModelEventRecords, AuditRecords, EffectRecords):
     """The one store the app and the command line use: each aggregate in its own module, every call through
     ``core.StoreCore._tx`` (permission, work and audit entry in one transaction)."""

@@ -196,6 +196,8 @@ class FollowUp(Sealed, Base):
     dropped: Mapped[list[Any]] = mapped_column(JSON)
     youth_rating: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # per plan item: [{"intervention", "attainment" (met, partly, not_met), "sessions_delivered", "hours_delivered"}]
+    item_results: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class SigMeeting(Sealed, Base):

@@ -29,8 +29,10 @@ def sign_in(role: Role) -> Principal:
     return store.login(DEMO_USERS[role], PASSWORD, client="apptest")
 
 
-def use_demo_database(folder: Path) -> None:
-    """Point the app at ``folder`` (seeded on first use) with a known demo password."""
+def use_demo_database(folder: Path, histories: int = 0) -> None:
+    """Point the app at ``folder`` (seeded on first use) with a known demo password, and ``histories`` synthetic
+    young people with follow-ups for the effects report (none unless a test needs them: they take seconds)."""
+    os.environ["INSATSMATCH_DEMO_HISTORIES"] = str(histories)
     os.environ["INSATSMATCH_DATA"] = str(folder)
     os.environ["INSATSMATCH_DEMO_PASSWORD"] = PASSWORD
     os.environ["INSATSMATCH_HMAC_KEY"] = "cd" * 32

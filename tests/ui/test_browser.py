@@ -40,7 +40,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent))
     folder = tmp_path_factory.mktemp("browser-demo")
     env = {**os.environ, "INSATSMATCH_DATA": str(folder), "INSATSMATCH_DEMO_PASSWORD": PASSWORD,
-           "INSATSMATCH_HMAC_KEY": "ef" * 32, "INSATSMATCH_CHECKPOINTS": str(folder / "audit-checkpoints.jsonl")}
+           "INSATSMATCH_HMAC_KEY": "ef" * 32, "INSATSMATCH_CHECKPOINTS": str(folder / "audit-checkpoints.jsonl"),
+           "INSATSMATCH_DEMO_HISTORIES": "0"}  # the effects report's histories take seconds; tests/ui/test_effects.py
     env.pop("DATABASE_URL", None)
     env.pop("INSATSMATCH_RULES", None)
     proc = subprocess.Popen([streamlit, "run", str(ROOT / "app.py"), "--server.port", str(port),

@@ -124,7 +124,9 @@ def test_the_main_flow_from_assessment_to_follow_up() -> None:
     at.button(key="FormSubmitter:follow-up-Spara uppföljning").click().run()
     assert not at.exception and not at.error
     assert at.success[0].value == "Uppföljningen är sparad."
-    assert len(at.get("vega_lite_chart")) == 1
+    changed = next(d.value for d in at.dataframe if "Förändring" in d.value.columns)  # only what changed, in words
+    assert changed.to_dict("records") == [{"Riskfaktor": "Kriminella kamrater", f"Först ({dt.date.today()})": "hög",
+                                           f"Senast ({dt.date.today()})": "måttlig", "Förändring": "↓ bättre"}]
     history = next(d.value for d in at.dataframe if "Ny bedömning" in d.value.columns)  # shown at once, in words
     assert list(history.columns) == ["Datum", "Nya brott sedan förra uppföljningen", "Skola eller sysselsättning",
                                      "Nivå av alkohol- och drogbruk", "Nuvarande boende eller placering",
@@ -223,3 +225,21 @@ def test_a_half_filled_assessment_survives_a_reload_until_discarded() -> None:
     assert not reloaded.info and reloaded.number_input(key="form-ctx-age").value != 14
     assert not _with_case("ui/case_work/assess.py").info  # gone for good
 
+
+def test_a_follow_up_records_each_plan_items_goal_and_dose_and_shows_them_beside_the_changes() -> None:
+    store, anna, code = _plan_of_first_case([("mst", "socialtjanst", "färre konflikter"),
+                                             ("school-support", "skola", "närvaro")])
+    items = store.plan(anna, code).items
+    at = _with_case("ui/case_work/follow_up.py")
+    assert [at.selectbox(key=f"follow-goal-{n}").value for n in range(len(items))] == [""] * len(items)
+    assert at.selectbox(key="follow-goal-0").options == ["ej bedömt", "ja", "delvis", "nej"]
+    at.selectbox(key="follow-goal-0").set_value("partly")
+    at.number_input(key="follow-sessions-0").set_value(6)
+    at.button(key="FormSubmitter:follow-up-Spara uppföljning").click().run()
+    assert not at.exception and not at.error
+    goals = next(d.value for d in at.dataframe if "Mål uppnått" in d.value.columns)
+    names = {iv.id: iv.model.name.sv for iv in store.rules.interventions}
+    assert list(goals["Insats"]) == [names[i.intervention] for i in items]
+    assert list(goals["Mål uppnått"]) == ["delvis", *(["ej bedömt"] * (len(items) - 1))]
+    assert goals["Givna träffar"].iloc[0] == "6"
+    assert store.follow_ups(anna, code)[-1]["items"][0]["attainment"] == "partly"

@@ -1,8 +1,10 @@
-"""Follow-up of the current case: outcomes and a reassessment, and how the factors changed over time."""
+"""Follow-up of the current case: Socialstyrelsen's outcomes, each plan item's goal attainment and dose, a
+reassessment; then what changed since the first assessment beside the goals attained per plan item."""
 
 from __future__ import annotations
 
-import altair as alt
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,8 @@ from matcher.auth import AccessDenied
 from matcher.i18n import number, swedish_today
 from matcher.local.dose import check_dose
 from matcher.rulebase.factors import UNRATED
+from matcher.store.follow_ups import ATTAINMENTS, ItemResult
+from matcher.store.plans import PlanItemInput
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report
 from ui.shared.forms import factor_inputs
@@ -44,6 +48,7 @@ def record(ctx: Page, code: str, latest: dict) -> None:
         dropped = st.multiselect(ctx.t("ui.follow.dropped"), planned, format_func=names.get, key="follow-dropped",
                                  placeholder=ctx.t("ui.choose"))
         rating = st.slider(ctx.t("ui.follow.youth_rating"), 1, 10, 5, key="follow-rating")
+        items = item_inputs(ctx, plan.items, names)
         reassess = st.checkbox(ctx.t("ui.follow.reassess"), key="follow-reassess")
         st.caption(ctx.t("ui.follow.reassess_help"))
         factors = factor_inputs(ctx, "follow", latest.get("factors", {}))
@@ -55,11 +60,32 @@ def record(ctx: Page, code: str, latest: dict) -> None:
             try:
                 ctx.store.add_follow_up(ctx.user, code, on, int(offences), fields["school_work_status"],
                                         fields["substance_use_level"], fields["placement"], completed, dropped,
-                                        rating, reassessment)
+                                        rating, reassessment, items)
                 st.session_state[SAVED] = True
                 st.rerun()  # the history table and the chart below show the new follow-up at once
             except (InputError, AccessDenied) as exc:
                 report(ctx, exc)
+
+
+def item_inputs(ctx: Page, items: tuple[PlanItemInput, ...], names: dict[str, str]) -> list[ItemResult]:
+    """Per plan item: the goal attained (yes, partly, no, or not assessed) and the dose given so far, the plan's
+    figures to start from."""
+    if not items:
+        return []
+    st.markdown(f"**{ctx.t('ui.follow.items')}**")
+    results = []
+    for n, item in enumerate(items):
+        goal, attained, sessions, hours = st.columns((3, 2, 1, 1))
+        goal.markdown(f"{names.get(item.intervention, item.intervention)}: _{item.goal}_")
+        choice = attained.selectbox(ctx.t("ui.follow.attainment"), ["", *ATTAINMENTS], key=f"follow-goal-{n}",
+                                    format_func=lambda v: ctx.t(f"ui.follow.attainment.{v or 'unrecorded'}"))
+        given = sessions.number_input(ctx.t("ui.follow.item_sessions"), 0.0, 10_000.0, item.sessions_delivered,
+                                      step=1.0, format="%.0f", key=f"follow-sessions-{n}")
+        spent = hours.number_input(ctx.t("ui.follow.item_hours"), 0.0, 10_000.0, item.hours_delivered, step=0.5,
+                                   format="%g", key=f"follow-hours-{n}")
+        if choice and all(r.intervention != item.intervention for r in results):
+            results.append(ItemResult(item.intervention, choice, given, spent))
+    return results
 
 
 def history_table(ctx: Page, rows: list[dict]) -> None:
@@ -105,26 +131,61 @@ def dose(ctx: Page, code: str) -> None:
                              due=number(ctx.lang, row["due"]), measure=row["measure"], share=row["share"]))
 
 
-def chart(ctx: Page, history: list[dict]) -> None:
+def changes(ctx: Page, history: list[dict]) -> None:
+    """The dynamic risk factors whose rating changed between the first and the latest assessment, before and after
+    with an arrow, in words (only what changed, so nothing is hidden in a tangle of lines)."""
     cat = ctx.rules.catalogue
-    batch = encode_cases([(f"v{a['version']}", a["data"]) for a in history], ctx.rules)
-    rows = []
-    for n, assessment in enumerate(history):
-        for factor in cat.factors:
-            rating = int(batch.values[n, cat.factor_index[factor.id]])
-            if factor.kind == "risk" and factor.dynamic and rating != UNRATED:
-                rows.append({"date": pd.Timestamp(assessment["assessed_on"]), "factor": factor.name.get(ctx.lang),
-                             "rating": rating})
-    if not rows:
-        st.info(ctx.t("ui.follow.no_ratings"))
+    if len(history) < 2:
+        st.info(ctx.t("ui.follow.changes_one"))
         return
-    data = pd.DataFrame(rows)
-    st.altair_chart(alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("date:T", title=ctx.t("ui.follow.date")),
-        y=alt.Y("rating:Q", title=ctx.t("ui.follow.rating"), scale=alt.Scale(domain=[0, 2]),
-                axis=alt.Axis(values=[0, 1, 2])),
-        color=alt.Color("factor:N", title=None), tooltip=["factor:N", "rating:Q", "date:T"]),
-        width="stretch")
+    first, latest = history[0], history[-1]
+    batch = encode_cases([(f"v{a['version']}", a["data"]) for a in (first, latest)], ctx.rules)
+    rows = []
+    for factor in cat.factors:
+        if factor.kind != "risk" or not factor.dynamic:
+            continue
+        before, after = (int(batch.values[n, cat.factor_index[factor.id]]) for n in (0, 1))
+        if before == after or UNRATED in (before, after):
+            continue
+        scale = cat.scale(factor)
+        rows.append({ctx.t("ui.follow.column.factor"): factor.name.get(ctx.lang),
+                     ctx.t("ui.follow.column.first", date=f"{first['assessed_on']:%Y-%m-%d}"):
+                         scale.label(before, ctx.lang),
+                     ctx.t("ui.follow.column.latest", date=f"{latest['assessed_on']:%Y-%m-%d}"):
+                         scale.label(after, ctx.lang),
+                     ctx.t("ui.follow.column.change"): ctx.t("ui.follow.change.better" if after < before
+                                                             else "ui.follow.change.worse")})
+    if not rows:
+        st.info(ctx.t("ui.follow.changes_none"))
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="follow-changes")
+
+
+def goals(ctx: Page, plan: tuple[PlanItemInput, ...], rows: list[dict]) -> None:
+    """Each plan item's goal and how the latest follow-up that assessed it judged it, with the dose given."""
+    names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}
+    latest: dict[str, tuple[dict, dt.date]] = {}
+    for row in rows:
+        for result in row["items"]:
+            latest[result["intervention"]] = (result, row["followed_up_on"])
+    shown = []
+    for item in plan:
+        result, on = latest.get(item.intervention, ({}, None))
+        attained = result.get("attainment") or "unrecorded"
+        shown.append({ctx.t("ui.follow.column.insats"): names.get(item.intervention, item.intervention),
+                      ctx.t("ui.follow.column.goal"): item.goal,
+                      ctx.t("ui.follow.attainment"): ctx.t(f"ui.follow.attainment.{attained}"),
+                      ctx.t("ui.follow.item_sessions"): _amount(ctx, result.get("sessions_delivered")),
+                      ctx.t("ui.follow.item_hours"): _amount(ctx, result.get("hours_delivered")),
+                      ctx.t("ui.follow.column.date"): f"{on:%Y-%m-%d}" if on else ""})
+    if not any(latest.get(item.intervention) for item in plan):
+        st.info(ctx.t("ui.follow.goals_none"))
+    if shown:
+        st.dataframe(pd.DataFrame(shown), hide_index=True, key="follow-goals")
+
+
+def _amount(ctx: Page, value: float | None) -> str:
+    return "" if value is None else number(ctx.lang, value)
 
 
 ctx = page()
@@ -143,8 +204,13 @@ st.subheader(ctx.t("ui.follow.history"))
 rows = ctx.store.follow_ups(ctx.user, code)
 if rows:
     history_table(ctx, rows)
-st.subheader(ctx.t("ui.follow.chart"))
-try:
-    chart(ctx, history)
-except InputError as exc:  # assessments saved under an older rule base may no longer fit
-    report(ctx, exc)
+left, right = st.columns(2)
+with left:
+    st.markdown(f"#### {ctx.t('ui.follow.changes')}")
+    try:
+        changes(ctx, history)
+    except InputError as exc:  # assessments saved under an older rule base may no longer fit
+        report(ctx, exc)
+with right:
+    st.markdown(f"#### {ctx.t('ui.follow.goals')}")
+    goals(ctx, ctx.store.plan(ctx.user, code).items, rows)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from matcher.auth import Role
 from matcher.engine.cards import STRENGTHS, TYPES, find_interventions, intervention_card
+from ui.rules.local_context import local_context
 from ui.shared.context import page
 from ui.shared.rule_card import show_card
 
@@ -51,3 +53,5 @@ st.dataframe(table, hide_index=True, width="stretch")
 
 chosen = st.selectbox(ctx.t("ui.rules_browse.open"), found, key="rules_browse_pick", format_func=_name)
 show_card(ctx, cards[chosen])
+if ctx.user.role is Role.METHODOLOGIST:
+    local_context(ctx, chosen)

@@ -15,8 +15,8 @@ from streamlit.navigation.page import StreamlitPage
 from matcher.auth import PERMISSIONS, Action, Principal, Role
 from matcher.i18n import t
 
-# (script, title message key, icon, the action the page needs)
-PAGES: tuple[tuple[str, str, str, Action], ...] = (
+# (script, title message key, icon, the action the page needs, or a tuple of actions any one of which opens it)
+PAGES: tuple[tuple[str, str, str, Action | tuple[Action, ...]], ...] = (
     ("ui/case_work/cases.py", "ui.page.cases", ":material/folder_open:", Action.CASE_READ),
     ("ui/case_work/assess.py", "ui.page.assess", ":material/edit_note:", Action.CASE_WRITE),
     ("ui/case_work/recommend.py", "ui.page.recommend", ":material/explore:", Action.CASE_READ),
@@ -24,6 +24,9 @@ PAGES: tuple[tuple[str, str, str, Action], ...] = (
     ("ui/case_work/follow_up.py", "ui.page.follow_up", ":material/trending_up:", Action.CASE_READ),
     ("ui/case_work/sig_meeting.py", "ui.page.sig_meeting", ":material/groups:", Action.SIG_MEETING),
     ("ui/local_offer/gaps.py", "ui.page.gaps", ":material/query_stats:", Action.REPORTS_READ),
+    # managers (their unit) and evaluators (aggregates, as their outcome export): store.effects.authorize_effects
+    ("ui/local_offer/effects.py", "ui.page.effects", ":material/insights:", (Action.REPORTS_READ,
+                                                                            Action.EXPORT_OUTCOMES)),
     ("ui/rules/browse.py", "ui.page.rules_browse", ":material/menu_book:", Action.RULES_READ),
     ("ui/rules/edit.py", "ui.page.rules_edit", ":material/edit:", Action.RULES_WRITE),
     ("ui/rules/history.py", "ui.page.rules_history", ":material/history:", Action.RULES_READ),
@@ -36,7 +39,8 @@ PAGES: tuple[tuple[str, str, str, Action], ...] = (
 
 
 def pages_for(role: Role) -> list[tuple[str, str, str]]:
-    return [(script, title, icon) for script, title, icon, action in PAGES if action in PERMISSIONS[role]]
+    return [(script, title, icon) for script, title, icon, needs in PAGES
+            if set(needs if isinstance(needs, tuple) else (needs,)) & PERMISSIONS[role]]
 
 
 def _address(script: str) -> str:
