@@ -19,7 +19,7 @@ def test_store_commands_from_an_empty_database(monkeypatch, capsys, data) -> Non
     assert (code, err) == (2, f"matcher: the database sqlite:///{data}/insatsmatch.db has no schema yet; "
                               f"run 'matcher db upgrade' first\n")
     upgraded = run_cli(monkeypatch, capsys, "db", "upgrade")[1]
-    assert upgraded == f"sqlite:///{data}/insatsmatch.db: schema at revision 0006\n"
+    assert upgraded == f"sqlite:///{data}/insatsmatch.db: schema at revision 0007\n"
     assert run_cli(monkeypatch, capsys, "users", "add", "admin", "--role", "admin", stdin="admin-password\n")[1] \
         == "user admin added as admin\n"
     assert run_cli(monkeypatch, capsys, "users", "add", "eva", "--role", "evaluator", "--as", "admin",

@@ -29,7 +29,7 @@ def _items(*actors: str) -> list[PlanItemInput]:
 def test_migration_from_empty_to_head(engine) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     tables = set(inspect(engine).get_table_names())
     assert {"cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups", "users", "units", "audit_log", "audit_head", "rule_versions",
@@ -41,7 +41,7 @@ def test_migration_from_empty_to_head(engine) -> None:
         == ["cases", "assessments", "recommendations", "decisions", "decision_items", "consents", "plans",
             "plan_items", "follow_ups"]
     upgrade(engine)  # running it again changes nothing
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
 
 
 # ------------------------------------------------------------------ access matrix
