@@ -20,8 +20,8 @@ def test_the_effects_page_shows_groups_labelled_synthetic_with_the_caveat(role) 
     assert not at.exception and not at.error[1:]
     assert at.title[0].value == "Effekter lokalt"
     assert at.subheader[0].value.startswith("Effektrapport, enhet DEMO, ")
-    # the 300 histories and the three example cases assessed today
-    assert at.error[0].value == "SYNTETISKA DEMODATA: 303 av de unga är syntetiska exempel, inga riktiga personer."
+    # the 300 histories and the four example cases assessed today
+    assert at.error[0].value == "SYNTETISKA DEMODATA: 304 av de unga är syntetiska exempel, inga riktiga personer."
     assert at.warning[0].value.startswith("Detta är observationsdata, inte bevis för effekt.")
     assert len(at.image) == 1  # the chart, labelled synthetic on the figure itself
     assert "#### Multisystemisk terapi (MST)" in [m.value for m in at.markdown]
