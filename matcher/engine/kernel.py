@@ -32,14 +32,15 @@ for _bit in range(64):
 
 
 def match_cases(tables: KernelTables, values: np.ndarray, points: np.ndarray, level: np.ndarray,
-                top: np.ndarray, leaf_bits: np.ndarray) -> None:
-    """Fill ``top`` (N x k) and ``leaf_bits`` (N x ceil(L / 8), ``LeafTable.pack``) for N cases."""
+                top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+    """Fill ``top`` (N x k), ``top_score`` (N x k, NaN where ``top`` is -1) and ``leaf_bits`` (N x ceil(L / 8),
+    ``LeafTable.pack``) for N cases."""
     t = tables
     _match(values.T, points, level, t.leaf_column, t.leaf_low, t.leaf_high, t.leaf_values, t.leaf_count,
            t.leaf_negated, t.op, t.target, t.argument, t.n_registers, t.eligible, t.priority, t.allowed,
            t.need_factors, t.target_start, t.target_factor, t.target_weight, t.leverage_start, t.leverage_factor,
            t.leverage_weight, t.leverage_divisor, t.intensity_fit, t.evidence, t.need_weight,
-           t.leverage_policy_weight, top, leaf_bits)
+           t.leverage_policy_weight, top, top_score, leaf_bits)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -58,7 +59,7 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
            op, target, argument, n_registers, eligible, priority, allowed,
            need_factors, target_start, target_factor, target_weight, leverage_start, leverage_factor,
            leverage_weight, leverage_divisor, intensity_fit, evidence, need_weight,
-           leverage_policy_weight, top, leaf_bits):
+           leverage_policy_weight, top, top_score, leaf_bits):
     """One numba-compiled pass over the cases (one function on purpose: a call per step would cost more than
     the step; see the module docstring and benchmarks/README.md)."""
     n_cases, n_leaves, n_items = columns.shape[1], len(leaf_column), len(eligible)
@@ -168,3 +169,4 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
         for c in range(size):
             for m in range(k):
                 top[base + c, m] = best_item[c, m] if m < chosen[c] else -1
+                top_score[base + c, m] = best_score[c, m] if m < chosen[c] else np.nan

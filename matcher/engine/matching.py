@@ -88,6 +88,7 @@ class MatchResult:
     risk_score: np.ndarray  # N
     level: np.ndarray  # N, index into RISK_LEVELS
     leaf_bits: np.ndarray  # N x ceil(L / 8), LeafTable.pack
+    top_score: np.ndarray | None = None  # N x k scores of ``top`` (NaN where -1), when asked for (``scores=True``)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -162,11 +163,12 @@ def match(cases: CaseBatch, rules: RuleBase, model: RiskModel, top_k: int | None
 
 def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: int | None = None, *,
                ids: tuple[str, ...] | None = None, synthetic: np.ndarray | bool = False,
-               chunk: int = CHUNK) -> MatchResult:
+               chunk: int = CHUNK, scores: bool = False) -> MatchResult:
     """Match a pre-encoded N x (F + C) case matrix (the ``CaseBatch.values`` layout; int8 holds every code).
 
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
-    few chunk-sized work arrays. Column-major input reads fastest.
+    few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
+    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are written to a chunk's scratch).
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -181,6 +183,7 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     risk_score = np.empty(n, dtype=np.float64)
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
+    top_score = np.empty((n if scores else min(chunk, n), k), dtype=np.float64)
     tables = kernel_tables(rules)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
     for start in range(0, n, chunk):
@@ -191,12 +194,13 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
         match_cases(tables, rows, need_points(rules, ratings, risk.points), gate_levels(rules, rows, risk.level),
-                    top[part], leaf_bits[part])
+                    top[part], top_score[part] if scores else top_score[: len(rows)], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
     flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (n,))
-    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits)
+    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits,
+                       top_score if scores else None)
 
 
 def index_dtype(n_items: int) -> type[np.signedinteger]:
