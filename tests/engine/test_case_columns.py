@@ -3,6 +3,7 @@ for every valid file, whatever its separator, encoding or line ends; for a broke
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def test_population_loader(examples, rules, model, tmp_path_factory) -> None:
     folder = tmp_path_factory.mktemp("population")
 
     def check(given_: tuple[list[dict[str, Any]], bytes, bytes | None, int]) -> None:
-        cases, data, mutation, chunk = given_
+        _cases, data, mutation, chunk = given_
         path, out = folder / "cases.csv", folder / "out.jsonl"
         path.write_bytes(data if mutation is None else mutation)
         problems = _Collected()
@@ -49,7 +50,6 @@ def test_population_loader(examples, rules, model, tmp_path_factory) -> None:
         written = [line for line in out.read_text(encoding="utf-8").splitlines() if line]
         assert summary.cases == len(small) == len(written)
         if mutation is None:
-            import json
             ids = [json.loads(line)["case_id"] for line in written]
             assert tuple(ids) == small.ids
 
