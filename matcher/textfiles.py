@@ -18,7 +18,8 @@ import codecs
 import csv
 import io
 import numbers
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,10 +198,11 @@ class CsvStream:
     def read_as(self) -> str:
         return _read_as(self.encoding, self.separator)
 
-    def blocks(self) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+    def blocks(self, coded: Collection[str] = ()) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
         """(line of each row, the rows with every cell as text), in file order. Rows with the wrong number of cells
         are left out and described in ``problems`` (read it after each block); a quoted line break in a cell is
-        allowed and counted, so every later line number stays right."""
+        allowed and counted, so every later line number stays right. The ``coded`` columns (few distinct values)
+        come dictionary-encoded: each distinct text once, and an index per row."""
         pending: list[tuple[int, int, int]] = []  # rows left out, not yet placed: (row number, cells, line breaks)
 
         def wrong_row(row: Any) -> str:
@@ -214,11 +216,16 @@ class CsvStream:
                                             encoding=self.codec, use_threads=False),  # one thread: numbered rows
             parse_options=pa_csv.ParseOptions(delimiter=self.separator, ignore_empty_lines=False,
                                               invalid_row_handler=wrong_row),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+            convert_options=pa_csv.ConvertOptions(column_types={
+                name: pa.dictionary(pa.int32(), pa.string()) if title in coded else pa.string()
+                for name, title in zip(names, self.header, strict=True)},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
         place = _Place()
         try:
             for batch in reader:
+                for column in batch.columns:  # pyarrow checks UTF-8 in text columns, not in dictionaries
+                    if pa.types.is_dictionary(column.type):
+                        column.dictionary.validate(full=True)
                 if batch.num_rows:
                     yield place.lines(batch, pending, self), batch
         except pa.ArrowInvalid as exc:
@@ -238,8 +245,11 @@ class _Place:
         n = batch.num_rows if batch is not None else 0
         extra = np.zeros(n, dtype=np.int64)
         for column in batch.columns if batch is not None else ():
-            if pc.any(pc.match_substring(column, "\n")).as_py():
-                extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+            words = column.dictionary if pa.types.is_dictionary(column.type) else column
+            if pc.any(pc.match_substring(words, "\n")).as_py():
+                breaks = pc.count_substring(words, "\n")
+                extra += (pc.take(breaks, column.indices) if words is not column else breaks).to_numpy(
+                    zero_copy_only=False)
         rows = self.row + np.arange(n, dtype=np.int64)
         left_out = []
         while pending and (batch is None or pending[0][0] <= rows[-1]):
@@ -268,7 +278,7 @@ def stream_csv(path: Path, display: str | None = None, block_size: int = STREAM_
     with path.open("rb") as file:
         sample = file.read(64 * 1024)
     codec, encoding, text = _sample_text(sample, display)
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = re.split(r"[\r\n]", text, maxsplit=1)[0]  # a line ends at a line feed or a carriage return
     separator = _separator(first)
     header = [cell.strip() for cell in next(csv.reader([first], delimiter=separator), [])]
     problems = _header_problems(header, display)

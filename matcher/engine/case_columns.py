@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -91,10 +92,9 @@ def encode_rows(batch: pa.RecordBatch, header: list[str], lines: np.ndarray, num
                 rules: RuleBase) -> EncodedRows:
     """Encode one block of CSV rows (every cell text) whose first non-blank row is case number ``numbered + 1``."""
     cat = rules.catalogue
-    cells = {name: pc.ascii_trim_whitespace(batch.column(i)) for i, name in enumerate(header)}
-    blank = np.ones(batch.num_rows, dtype=bool)
-    for column in cells.values():
-        blank &= pc.equal(column, "").to_numpy(zero_copy_only=False)
+    cells = {name: batch.column(i) for i, name in enumerate(header)}
+    empties = {name: _empty(column) for name, column in cells.items()}
+    blank = np.logical_and.reduce(list(empties.values())) if empties else np.ones(batch.num_rows, dtype=bool)
     values = np.empty((batch.num_rows, cat.n_columns), dtype=code_dtype(rules), order="F")
     values[:] = cat.default_row()
     plain = ~blank
@@ -102,6 +102,7 @@ def encode_rows(batch: pa.RecordBatch, header: list[str], lines: np.ndarray, num
     codes: dict[str, np.ndarray] = {}
     for name, column in cells.items():
         if name == "case_id":
+            column = cells[name] = pc.ascii_trim_whitespace(_text(column))
             plain &= pc.or_(pc.equal(column, ""), pc.and_(pc.match_substring_regex(column, PLAIN_ID),
                                                           pc.invert(pc.match_substring_regex(column, DIGIT_RUN))
                                                           )).to_numpy(zero_copy_only=False)
@@ -146,17 +147,45 @@ def encode_rows(batch: pa.RecordBatch, header: list[str], lines: np.ndarray, num
                        problems, int(numbers[-1]) if len(numbers) else numbered)
 
 
+def coded_columns(header: list[str], rules: RuleBase) -> list[str]:
+    """The columns with few distinct values, read dictionary-encoded (every column but the case code)."""
+    return [name for name in header if name in _columns(rules)]
+
+
+def _text(column: pa.Array) -> pa.Array:
+    return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
+
+
+def _per_word(column: pa.Array, fn: Any) -> Any:
+    """``fn`` of a column's distinct texts, spread over its rows (the texts themselves for a plain column)."""
+    if not pa.types.is_dictionary(column.type):
+        return fn(column)
+    out = fn(column.dictionary)
+    indices = column.indices.to_numpy(zero_copy_only=False)
+    return tuple(o[indices] for o in out) if isinstance(out, tuple) else out[indices]
+
+
+def _empty(column: pa.Array) -> np.ndarray:
+    return _per_word(column, lambda words: pc.equal(pc.ascii_trim_whitespace(words), "").to_numpy(
+        zero_copy_only=False))
+
+
 def _plain(column: pa.Array, how: _Column) -> tuple[np.ndarray, np.ndarray]:
     """(code of each cell, whether the cell is in its plain form) for one column."""
-    words = pc.ascii_lower(column) if how.lower else column
-    index = pc.fill_null(pc.index_in(words, value_set=pa.array(how.words, pa.string())), -1)
-    found = index.to_numpy(zero_copy_only=False)
-    ok = found >= 0
-    code = np.where(ok, how.codes[np.maximum(found, 0)] if len(how.codes) else 0, 0)
-    empty = pc.equal(column, "").to_numpy(zero_copy_only=False)
-    if how.empty is not None:
-        code[empty], ok[empty] = how.empty, True
-    return code, ok
+
+    def of(words: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        trimmed = pc.ascii_trim_whitespace(words)
+        index = pc.fill_null(pc.index_in(pc.ascii_lower(trimmed) if how.lower else trimmed,
+                                         value_set=pa.array(how.words, pa.string())), -1)
+        found = index.to_numpy(zero_copy_only=False)
+        ok = found >= 0
+        code = np.where(ok, how.codes[np.maximum(found, 0)] if len(how.codes) else 0, 0)
+        empty = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+        if how.empty is not None:
+            code[empty], ok[empty] = how.empty, True
+        return code, ok
+
+    return _per_word(column, of)
 
 
 def _ages_fit(values: np.ndarray, rules: RuleBase) -> np.ndarray:

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from matcher.engine.case_columns import encode_rows
+from matcher.engine.case_columns import coded_columns, encode_rows
 from matcher.engine.case_files import check_csv_header
 from matcher.engine.explain import explain as explained
 from matcher.engine.matching import MatchResult, Version, match_matrix
@@ -85,7 +85,7 @@ def _matched(stream: Any, rules: RuleBase, model: RiskModel, k: int,
              chunk: int) -> Iterator[tuple[MatchResult, list[str]]]:
     """Per block of at most ``chunk`` rows: the match of its valid rows and the problems of the others."""
     numbered = 0
-    for lines, batch in stream.blocks():
+    for lines, batch in stream.blocks(coded_columns(stream.header, rules)):
         for start in range(0, batch.num_rows, chunk):
             part = batch.slice(start, chunk)
             rows = encode_rows(part, stream.header, lines[start: start + chunk], numbered, stream.display, rules)
@@ -193,13 +193,22 @@ def _number(values: np.ndarray, decimals: int, dialect: str) -> pa.Array:
 
 
 def _joined(codes: list[tuple[str, np.ndarray]], n: int) -> pa.Array:
-    """Per case the codes whose mask holds, in order, separated by spaces ('' for none)."""
-    out = pa.array([""] * n, pa.string())
-    for code, mask in codes:
-        if mask.any():
-            added = pc.if_else(pc.equal(out, ""), code, pc.binary_join_element_wise(out, code, " "))
-            out = pc.if_else(pa.array(np.ascontiguousarray(mask)), added, out)
-    return out
+    """Per case the codes whose mask holds, in order, separated by spaces ('' for none). Cases share few
+    combinations: each distinct one is joined once and looked up for the others."""
+    kept = [(code, mask) for code, mask in codes if mask.any()]
+    if not kept:
+        return pa.array([""] * n, pa.string())
+    masks = np.stack([mask for _, mask in kept], axis=1)
+    packed = np.packbits(masks, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    names = [code for code, _ in kept]
+    rows, slots = np.nonzero(masks[first])
+    ends = np.searchsorted(rows, np.arange(1, len(first) + 1))
+    starts = np.concatenate(([0], ends[:-1]))
+    slot_list = slots.tolist()
+    texts = [" ".join([names[j] for j in slot_list[a:b]]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pc.take(pa.array(texts, pa.string()), pa.array(inverse.ravel()))
 
 
 def warning_codes(result: MatchResult, leaves: np.ndarray) -> list[tuple[str, np.ndarray]]:
