@@ -182,8 +182,8 @@ def _table(result: MatchResult, k: int, dialect: str) -> pa.Table:
         columns[f"insats_{rank + 1}"] = pc.take(item_ids, pa.array(chosen, mask=chosen < 0))
         columns[f"score_{rank + 1}"] = _number(result.top_score[:, rank], 3, dialect)
     leaves = result.leaf_results
-    columns["act_first"] = _joined([(a.model.id, evaluate(a.when, leaves)) for a in rules.act_first], len(result))
-    columns["warnings"] = _joined(warning_codes(result, leaves), len(result))
+    columns["act_first"] = _spelled([_flags([(a.model.id, evaluate(a.when, leaves)) for a in rules.act_first])])
+    columns["warnings"] = _spelled(warning_flags(result, leaves))
     return pa.table(columns)
 
 
@@ -192,66 +192,82 @@ def _number(values: np.ndarray, decimals: int, dialect: str) -> pa.Array:
     return pc.replace_substring(pc.cast(rounded, pa.string()), ".", ",") if dialect == "excel" else rounded
 
 
-def _joined(codes: list[tuple[str, np.ndarray]], n: int) -> pa.Array:
-    """Per case the codes whose mask holds, in order, separated by spaces ('' for none). Cases share few
-    combinations: each distinct one is joined once and looked up for the others."""
-    kept = [(code, mask) for code, mask in codes if mask.any()]
-    if not kept:
-        return pa.array([""] * n, pa.string())
-    masks = np.stack([mask for _, mask in kept], axis=1)
-    packed = np.packbits(masks, axis=1)
-    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    names = [code for code, _ in kept]
-    rows, slots = np.nonzero(masks[first])
-    ends = np.searchsorted(rows, np.arange(1, len(first) + 1))
-    starts = np.concatenate(([0], ends[:-1]))
-    slot_list = slots.tolist()
-    texts = [" ".join([names[j] for j in slot_list[a:b]]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pc.take(pa.array(texts, pa.string()), pa.array(inverse.ravel()))
+def _flags(codes: list[tuple[str, np.ndarray]]) -> tuple[np.ndarray, _Words]:
+    """Up to 63 (code, mask) pairs as one key per case: bit j set where code j holds."""
+    keys = np.zeros(len(codes[0][1]) if codes else 0, dtype=np.int64)
+    for j, (_, mask) in enumerate(codes):
+        keys |= mask.astype(np.int64) << j
+    return keys, _Words([[code for code, _ in codes]], len(codes))
 
 
-def warning_codes(result: MatchResult, leaves: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The codes of ``explain``'s warnings for every case, column by column and in its order (tests check that
-    they agree case by case)."""
+class _Words:
+    """The codes of a key ``item << width | bits``: the codes of that item whose bit is set."""
+
+    def __init__(self, per_item: list[list[str]], width: int):
+        self.per_item, self.width = per_item, width
+
+    def __getitem__(self, key: int) -> list[str]:
+        return [code for j, code in enumerate(self.per_item[key >> self.width]) if key >> j & 1]
+
+
+def _spelled(groups: list[tuple[np.ndarray, _Words]]) -> pa.Array:
+    """Per case the codes of every group, in order, separated by spaces ('' for none): each distinct key of a
+    group is spelled once and looked up for the cases that share it."""
+    parts = []
+    for keys, words in groups:
+        unique, inverse = np.unique(keys, return_inverse=True)
+        texts = pa.array(["".join(code + " " for code in words[int(key)]) if key >= 0 else "" for key in unique],
+                         pa.string())
+        parts.append(pc.take(texts, pa.array(inverse.ravel())))
+    if not parts:
+        return pa.array([], pa.string())
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "")
+    return pc.utf8_rtrim(joined, characters=" ")
+
+
+def warning_flags(result: MatchResult, leaves: np.ndarray) -> list[tuple[np.ndarray, _Words]]:
+    """The codes of ``explain``'s warnings for every case, in its order (tests check that they agree case by
+    case): the case's own, then per rank those of the insats recommended there."""
     rules = result.rules
     cat = rules.catalogue
     values, top, n = result.values, result.top.astype(np.int64), len(result)
     level = result.level
-    out: list[tuple[str, np.ndarray]] = [
-        ("unrated_factors", (values[:, : len(cat.factors)] == UNRATED).any(axis=1))]
     low = level == RISK_LEVELS.index("low")
     held_back = np.zeros(n, dtype=bool)
     allowed = np.take(scoring_tables(rules).intensity_allowed, gate_levels(rules, values, level), axis=0, mode="clip")
     for i, iv in enumerate(rules.interventions):
         if low.any() and not iv.model.do_not_offer:
             held_back |= ~allowed[:, i] & evaluate(iv.eligibility, leaves)
-    out.append(("low_risk_intensive", low & held_back))
     actors = sorted({iv.model.actor for iv in rules.interventions} - {"socialtjanst"})
-    item_actor = np.array([iv.model.actor for iv in rules.interventions])
-    recommended = top >= 0
-    has = {a: ((item_actor[np.maximum(top, 0)] == a) & recommended).any(axis=1) for a in actors}
-    other = np.zeros(n, dtype=bool)
-    for a in actors:
-        other |= has[a]
+    item_actor = np.array([actors.index(iv.model.actor) if iv.model.actor in actors else -1
+                           for iv in rules.interventions])
+    actor_at = np.where(top >= 0, item_actor[np.maximum(top, 0)], -1)
+    has = {a: (actor_at == j).any(axis=1) for j, a in enumerate(actors)}
+    other = np.logical_or.reduce([has[a] for a in actors]) if actors else np.zeros(n, dtype=bool)
     age = values[:, cat.context_index["age"]]
     missing = (values[:, cat.context_index["consent_youth"]] == 0) | (
         (age < rules.policy.multi_agency_consent_age) & (values[:, cat.context_index["consent_guardian"]] == 0))
-    out.append(("consent_missing", other & missing))
-    out.append(("sip", has.get("region", np.zeros(n, dtype=bool))))
+    groups = [_flags([("unrated_factors", (values[:, : len(cat.factors)] == UNRATED).any(axis=1)),
+                      ("low_risk_intensive", low & held_back), ("consent_missing", other & missing),
+                      ("sip", has.get("region", np.zeros(n, dtype=bool)))])]
     high = level == RISK_LEVELS.index("high")
-    holding: dict[int, list[tuple[str, np.ndarray]]] = {}  # per recommended insats: its warnings' masks, in order
+    per_item: list[list[tuple[str, Any]]] = [
+        ([("peer_grouping_risk", high)] if iv.model.group_format else []) + [(w.code, node) for node, w in iv.warnings]
+        for iv in rules.interventions]
+    width = max((len(codes) for codes in per_item), default=0)
+    held: dict[int, list[np.ndarray]] = {}
     for rank in range(top.shape[1]):
         at = top[:, rank]
+        keys = np.where(at >= 0, at << width, -1)
         for i in np.unique(at[at >= 0]).tolist():
-            iv = rules.interventions[i]
-            if i not in holding:
-                holding[i] = ([("peer_grouping_risk", high)] if iv.model.group_format else []) + [
-                    (w.code, np.ones(n, dtype=bool) if node is None else evaluate(node, leaves))
-                    for node, w in iv.warnings]
+            if i not in held:
+                held[i] = [mask if isinstance(mask, np.ndarray) else np.ones(n, dtype=bool) if mask is None
+                           else evaluate(mask, leaves) for _, mask in per_item[i]]
             here = at == i
-            out += [(code, here & mask) for code, mask in holding[i]]
-    return out
+            for j, mask in enumerate(held[i]):
+                keys |= (here & mask).astype(np.int64) << j
+        groups.append((keys, _Words([[code for code, _ in codes] for codes in per_item], width)))
+    return groups
 
 
 def _version_file(out: Path, rules: RuleBase, model: RiskModel, source: Path, k: int, cases: int, bad: int) -> None:
