@@ -97,7 +97,10 @@ class MatchResult:
         return self.ids[n] if self.ids is not None else f"case-{n + 1}"
 
     def detail(self, n: int) -> CaseDetail:
-        """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``)."""
+        """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``); read
+        from the full matrices instead once ``evaluate_all`` has computed them (the same bits)."""
+        if "_evaluation" in self.__dict__:
+            return self._row_detail(n)
         rules, row = self.rules, self.values[n: n + 1]
         points = self.model.score(row[:, : len(rules.catalogue.factors)]).points
         leaf_row = rules.leaves.unpack(self.leaf_bits[n: n + 1])[0]
@@ -116,7 +119,24 @@ class MatchResult:
                           [int(i) for i in self.top[n] if i >= 0], leaf_row, allowed, eligible, priority,
                           {name: term[:, 0] for name, term in terms.items()}, score[:, 0])
 
+    def evaluate_all(self) -> None:
+        """Compute the full matrices of the batch at once (numpy), so that explaining every case of it reads rows
+        instead of recomputing each case: what a bulk run that explains every case wants."""
+        _ = self._evaluation, self._needs
+
+    def _row_detail(self, n: int) -> CaseDetail:
+        ev = self._evaluation
+        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), self.risk.points[n],
+                          self._needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
+                          ev.intensity_allowed[:, n], ev.eligible[:, n], ev.priority[:, n],
+                          {name: term[:, n] for name, term in ev.terms.items()}, ev.score[:, n])
+
     # ------------------------------------------------------------ the full matrices, on demand
+
+    @cached_property
+    def _needs(self) -> np.ndarray:  # N x F need profile
+        ratings = self.values[:, : len(self.rules.catalogue.factors)]
+        return need(need_points(self.rules, ratings, self.risk.points), scoring_tables(self.rules))
 
     @cached_property
     def cases(self) -> CaseBatch:

@@ -140,6 +140,7 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
             if result is None:
                 return
             if explain:
+                result.evaluate_all()
                 text = "".join(json.dumps(explained(result, n, lang), ensure_ascii=False) + "\n"
                                for n in range(len(result)))
             else:

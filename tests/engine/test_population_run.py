@@ -152,3 +152,13 @@ def test_synth_cases_writes_a_population_the_engine_reads(tmp_path: Path, capsys
     assert len(batch) == 30 and batch.synthetic.all() and batch.ids[0] == "SYN-2-0"
     assert main(["synth", "--cases", "3", "--out", str(tmp_path / "population.parquet")]) == 2
     assert "--cases: writes a .csv case file" in capsys.readouterr().err
+
+
+def test_explaining_from_the_full_matrices_gives_the_same_explanations(rules, model) -> None:
+    from matcher.engine.matching import match_matrix
+    from matcher.modelling.population import synthetic_batch
+
+    values = synthetic_batch(rules, 300, seed=8).values
+    alone, batch = match_matrix(values, rules, model), match_matrix(values, rules, model)
+    batch.evaluate_all()
+    assert all(explain(alone, n, "sv") == explain(batch, n, "sv") for n in range(300))
