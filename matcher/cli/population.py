@@ -56,6 +56,8 @@ def recommend_population(args: argparse.Namespace) -> int:
         dialect=args.csv_dialect or default_dialect(args.lang), top_k=args.top, strict=args.strict, chunk=args.chunk,
         report=lambda problem: print(problem, file=sys.stderr), stdout=sys.stdout.buffer)
     where = f" to {args.out}" if args.out is not None else ""
+    if args.out is None:  # with --out it is in OUT.version.json
+        print("matcher: version " + ", ".join(f"{k} {v}" for k, v in summary.version.items()), file=sys.stderr)
     note = f" ({summary.read_as})" if summary.read_as != "read as UTF-8, separated by commas" else ""
     if summary.rows_with_problems:
         print(f"matcher: {args.cases}{note}: {summary.cases:,} cases written{where}; {summary.rows_with_problems:,} "

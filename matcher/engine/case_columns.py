@@ -48,7 +48,7 @@ class EncodedRows:
     ids: list[str]
     synthetic: np.ndarray  # n bool
     lines: np.ndarray  # n: the line of each case
-    problems: list[str]
+    problems: list[str]  # per row left out, its located messages (one or more lines)
     given: int  # rows that were not blank (valid or not): numbers the cases of the next block
 
 
@@ -138,7 +138,7 @@ def encode_rows(batch: pa.RecordBatch, header: list[str], lines: np.ndarray, num
         try:
             one = encode_cases([(Place(file, line=int(lines[r])), csv_case(record, rules))], rules)
         except InputError as exc:
-            problems += str(exc).splitlines()
+            problems.append(str(exc))  # one entry per row (its lines)
             continue
         values[r], synthetic[r], keep[r] = one.values[0], one.synthetic[0], True
         ids[r] = one.ids[0] if record.get("case_id", "").strip() else ids[r]

@@ -48,6 +48,7 @@ class RunSummary:
     cases: int  # written
     rows_with_problems: int
     read_as: str
+    version: dict[str, str]
 
 
 def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskModel, *, fmt: str = "csv",
@@ -72,13 +73,14 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
                 if strict:
                     raise InputError(f"{problem}\n--strict: stopped at the first problem; nothing was written")
                 report(problem)
-            bad += len({p.split(": ", 1)[0] for p in problems})
+            bad += len(problems)  # one entry per row left out
             write(result)
             cases += len(result)
         write(None)
         if out is not None:
             _version_file(out, rules, model, source, k, cases, bad)
-    return RunSummary(cases, bad, stream.read_as)
+    return RunSummary(cases, bad, stream.read_as,
+                      Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat()).as_dict())
 
 
 def _matched(stream: Any, rules: RuleBase, model: RiskModel, k: int,
