@@ -161,7 +161,7 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
 
 
 _WHY_NOT: dict[tuple[Any, ...], list[str]] = {}  # (rules, insats, level, language, allowed, values it reads) -> texts
-WHY_NOT_CACHED = 100_000
+WHY_NOT_CACHED = 50_000  # about 25 MB at most
 
 
 @cache

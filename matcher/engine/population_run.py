@@ -40,6 +40,7 @@ from matcher.rulebase.loading import RuleBase
 from matcher.textfiles import DIALECTS, FORMULA_START, stream_csv
 
 CHUNK = 65_536  # cases matched and written at a time
+EXPLAINED_AT_ONCE = 256  # explanations joined before they are written
 FORMATS = ("csv", "jsonl")
 
 
@@ -141,12 +142,13 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
         def lines(result: MatchResult | None) -> None:
             if result is None:
                 return
-            if explain:
+            if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
                 result.evaluate_all()
-                text = "".join(json.dumps(explained(result, n, lang), ensure_ascii=False) + "\n"
-                               for n in range(len(result)))
-            else:
-                text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
+                for start in range(0, len(result), EXPLAINED_AT_ONCE):
+                    sink.write("".join(json.dumps(explained(result, n, lang), ensure_ascii=False) + "\n" for n in
+                                       range(start, min(start + EXPLAINED_AT_ONCE, len(result)))).encode("utf-8"))
+                return
+            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
             sink.write(text.encode("utf-8"))
         return lines
     excel = dialect == "excel-sv"
