@@ -210,18 +210,18 @@ class CsvStream:
             return "skip"
 
         names = [f"c{i}" for i in range(len(self.header))]
-        reader = pa_csv.open_csv(
-            self.path,
-            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, block_size=self.block_size,
-                                            encoding=self.codec, use_threads=False),  # one thread: numbered rows
-            parse_options=pa_csv.ParseOptions(delimiter=self.separator, ignore_empty_lines=False,
-                                              invalid_row_handler=wrong_row),
-            convert_options=pa_csv.ConvertOptions(column_types={
-                name: pa.dictionary(pa.int32(), pa.string()) if title in coded else pa.string()
-                for name, title in zip(names, self.header, strict=True)},
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+        types = {name: pa.dictionary(pa.int32(), pa.string()) if title in coded else pa.string()
+                 for name, title in zip(names, self.header, strict=True)}
         place = _Place()
-        try:
+        try:  # open_csv parses the first block at once
+            reader = pa_csv.open_csv(
+                self.path,
+                read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, block_size=self.block_size,
+                                                encoding=self.codec, use_threads=False),  # one thread: numbered rows
+                parse_options=pa_csv.ParseOptions(delimiter=self.separator, ignore_empty_lines=False,
+                                                  invalid_row_handler=wrong_row),
+                convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                                      quoted_strings_can_be_null=False))
             for batch in reader:
                 for column in batch.columns:  # pyarrow checks UTF-8 in text columns, not in dictionaries
                     if pa.types.is_dictionary(column.type):
@@ -230,6 +230,9 @@ class CsvStream:
                     yield place.lines(batch, pending, self), batch
         except pa.ArrowInvalid as exc:
             raise InputError(f"{self.display}: {_arrow_message(str(exc), self.block_size)}") from None
+        except UnicodeDecodeError:  # pyarrow decodes other encodings than UTF-8 with Python's codecs
+            raise InputError(f"{self.display}: bytes that are not {self.encoding} text further down the file; save "
+                             f"the whole file as UTF-8") from None
         place.lines(None, pending, self)
 
 
