@@ -3,7 +3,9 @@
 cases -> risk (points, level) -> leaf results -> eligibility -> terms -> score -> top-k.
 One case is a batch of one; the page, the command line and bulk runs all call ``match_matrix``.
 A batch is worked through in chunks: the risk model scores a chunk (numpy), then the compiled loop
-(``matcher.engine.kernel``) does the rest case by case. What is kept per case is small and columnar (top-k,
+(``matcher.engine.kernel``) does the rest case by case; a points scorecard (the baseline) is scored inside the
+compiled loop itself, in the same steps as ``Scorecard.score`` (no numpy pass, no points array per chunk).
+What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
 eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
 from the case's row and its stored bits (``MatchResult.detail``); the compiled loop repeats that
@@ -18,10 +20,10 @@ from functools import cached_property
 import numpy as np
 
 from matcher.engine.cases import CaseBatch
-from matcher.engine.kernel import match_cases
+from matcher.engine.kernel import ScorecardArrays, match_cases, match_scored
 from matcher.engine.kernel_tables import kernel_tables
-from matcher.engine.risk import RiskModel, RiskScores
-from matcher.engine.scoring import TERMS, gate_levels, match_terms, need, need_points, scoring_tables
+from matcher.engine.risk import RiskModel, RiskScores, Scorecard
+from matcher.engine.scoring import NOT_SCORED, TERMS, gate_levels, match_terms, need, need_points, scoring_tables
 from matcher.rulebase.conditions import evaluate, holds
 from matcher.rulebase.loading import RuleBase
 
@@ -205,6 +207,14 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
     top_score = np.empty((n if scores else min(chunk, n), k), dtype=np.float64)
     tables = kernel_tables(rules)
+    if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
+        card = scorecard_arrays(rules, model)
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            scratch = top_score[part] if scores else top_score[: len(values[part])]
+            match_scored(tables, card, values[part], risk_score[part], level[part], top[part], scratch, leaf_bits[part])
+        return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
+                       top_score if scores else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
     for start in range(0, n, chunk):
         part = slice(start, start + chunk)
@@ -217,10 +227,25 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
                     top[part], top_score[part] if scores else top_score[: len(rows)], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
+    return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
+                    top_score if scores else None)
+
+
+def _result(rules: RuleBase, model: RiskModel, values: np.ndarray, ids: tuple[str, ...] | None,
+            synthetic: np.ndarray | bool, top: np.ndarray, risk_score: np.ndarray, level: np.ndarray,
+            leaf_bits: np.ndarray, top_score: np.ndarray | None) -> MatchResult:
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
-    flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (n,))
-    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits,
-                       top_score if scores else None)
+    flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (len(values),))
+    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits, top_score)
+
+
+def scorecard_arrays(rules: RuleBase, model: Scorecard) -> ScorecardArrays:
+    """What the compiled loop needs to compute a points scorecard, its need points and gate level itself."""
+    welfare = np.zeros(len(rules.catalogue.factors), dtype=bool)
+    welfare[scoring_tables(rules).welfare_columns] = True
+    return ScorecardArrays(model.weights.astype(np.float32), welfare, np.float32(rules.policy.welfare_need_points),
+                           float(model.intercept), np.asarray(model.cut_points, dtype=np.float64),
+                           rules.catalogue.context_index["age"], rules.policy.risk_score_min_age, NOT_SCORED)
 
 
 def index_dtype(n_items: int) -> type[np.signedinteger]:
