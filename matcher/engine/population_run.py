@@ -63,16 +63,19 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
     if fmt not in FORMATS or (explain and fmt != "jsonl") or dialect not in DIALECTS:
         raise InputError("--explain goes with --format jsonl: a CSV row holds no explanation" if explain
                          else f"--format: expected one of {', '.join(FORMATS)}; found {fmt}")
+    if out is not None and not out.parent.is_dir():
+        raise InputError(f"--out {out}: the folder {out.parent} does not exist; create it or choose another")
     stream = stream_csv(source)
     check_csv_header(stream.header, str(source), rules)
     k = rules.policy.top_k if top_k is None else top_k
     cases = bad = 0
-    with _target(out, stdout) as sink:
+    with _Target(out, stdout) as sink:
         write = _writer(sink, fmt, explain, lang, dialect, _nothing(rules, model, k))
         for result, problems in _matched(stream, rules, model, k, chunk):
             for problem in problems:
                 if strict:
-                    raise InputError(f"{problem}\n--strict: stopped at the first problem; nothing was written")
+                    raise InputError(f"{problem}\n--strict: stopped at the first problem; "
+                                     + ("nothing was written" if out is not None else "the output stops here"))
                 report(problem)
             bad += len(problems)  # one entry per row left out
             write(result)
@@ -107,7 +110,7 @@ def _line_of(problem: str) -> int:
     return int(number) if number.isdigit() else 0
 
 
-class _target:
+class _Target:
     """The output file, written under a temporary name beside it and renamed when complete; or standard output."""
 
     def __init__(self, out: Path | None, stdout: IO[bytes] | None):

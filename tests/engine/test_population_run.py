@@ -162,3 +162,11 @@ def test_explaining_from_the_full_matrices_gives_the_same_explanations(rules, mo
     alone, batch = match_matrix(values, rules, model), match_matrix(values, rules, model)
     batch.evaluate_all()
     assert all(explain(alone, n, "sv") == explain(batch, n, "sv") for n in range(300))
+
+
+def test_an_output_folder_that_does_not_exist_is_named(tmp_path: Path, capsys) -> None:
+    source, out = tmp_path / "cases.csv", tmp_path / "missing" / "results.csv"
+    source.write_text(SMALL, encoding="utf-8")
+    assert main(["recommend", str(source), "--format", "csv", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"matcher: --out {out}: the folder {out.parent} does not exist; create it or "
+                                       f"choose another\n")
