@@ -37,7 +37,9 @@ def run_all(quick: bool, only: Sequence[str] = (), out: Path = HERE) -> dict[str
     """Run the selected modules (all by default), write results.json and results.md into ``out``."""
     results: dict[str, Any] = {"_meta": {
         "date": dt.datetime.now().isoformat(timespec="seconds"), "quick": quick, "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores", "threads": os.environ["OMP_NUM_THREADS"]}}
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {_cpu()}", "threads": os.environ["OMP_NUM_THREADS"],
+        "versions": _versions(), "load_average_at_start": _load(),
+        "shared": "the machine is shared with other sessions; see load_average_* and benchmarks/README.md"}}
     for name in modules():
         if only and name.removeprefix("bench_") not in only:
             continue
@@ -45,10 +47,35 @@ def run_all(quick: bool, only: Sequence[str] = (), out: Path = HERE) -> dict[str
         results[name] = importlib.import_module(f"benchmarks.{name}").run(quick)
         results["_meta"][f"{name}_seconds"] = round(time.perf_counter() - start, 1)
         print(f"{name}: done in {results['_meta'][f'{name}_seconds']} s", file=sys.stderr)
+    results["_meta"]["load_average_at_end"] = _load()
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "results.md").write_text(markdown(results), encoding="utf-8")
     return results
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("numpy", "numba", "pyarrow", "pandas", "scikit-learn", "streamlit", "zen-engine"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _cpu() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return platform.processor() or "unknown processor"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown processor")
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -56,7 +83,10 @@ def markdown(results: dict[str, Any]) -> str:
     lines = ["# Benchmark results", "",
              f"Run {meta['date']} on {meta['machine']} (Python {meta['python']}, {meta['threads']} BLAS thread)"
              f"{', quick sizes' if meta['quick'] else ''}. Written by `benchmarks/run.py`; how each number is "
-             f"measured: benchmarks/README.md.", ""]
+             f"measured: benchmarks/README.md.", "",
+             f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}. Load average (1, 5, 15 min) "
+             f"at the start {meta['load_average_at_start']}, at the end {meta['load_average_at_end']}: "
+             f"{meta['shared']}.", ""]
     for name, figures in results.items():
         if name == "_meta":
             continue

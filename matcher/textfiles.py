@@ -4,7 +4,10 @@ Swedish Excel saves CSV with semicolons, a byte-order mark, decimal commas and o
 tools write commas and UTF-8. Reading detects the encoding (a byte-order mark, else UTF-8, else
 Windows-1252) and the separator (the header's commonest of ``;``, ``,`` and tab) and says which were used.
 A duplicate column or a row with more or fewer cells than the header is refused with its line, never
-resolved silently. Writing takes a dialect: ``excel-sv`` (semicolon, byte-order mark, decimal comma: what
+resolved silently. A file of any size is read by ``stream_csv``: the same detection and header checks on its
+first block, then pyarrow's CSV reader in blocks of ``STREAM_BLOCK`` bytes (memory stays bounded), every cell
+as text, each row with its line, and a row with the wrong number of cells reported with its line and left out.
+Writing takes a dialect: ``excel-sv`` (semicolon, byte-order mark, decimal comma: what
 Swedish Excel opens) or ``standard`` (comma, UTF-8, decimal point); a text cell that a spreadsheet would
 run as a formula gets a leading apostrophe.
 """
@@ -15,10 +18,16 @@ import codecs
 import csv
 import io
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from matcher.errors import InputError, shown
 
@@ -29,6 +38,7 @@ DIALECTS = ("excel-sv", "standard")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with a byte-order mark"),
         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+STREAM_BLOCK = 4 * 1024 * 1024  # bytes parsed at a time by stream_csv; a row may not be longer
 
 
 def read_text(path: Path, display: str | None = None, limit: int = MAX_BYTES) -> tuple[str, str]:
@@ -87,11 +97,15 @@ class CsvTable:
 
     @property
     def read_as(self) -> str:
-        return f"read as {self.encoding}, separated by {SEPARATORS[self.separator]}s"
+        return _read_as(self.encoding, self.separator)
 
     def records(self) -> Iterable[tuple[int, dict[str, str]]]:
         for line, cells in self.rows:
             yield line, dict(zip(self.header, cells, strict=True))
+
+
+def _read_as(encoding: str, separator: str) -> str:
+    return f"read as {encoding}, separated by {SEPARATORS[separator]}s"
 
 
 def read_csv(path: Path, display: str | None = None) -> CsvTable:
@@ -125,12 +139,16 @@ def _rows(reader: Any, display: str, problems: list[str]) -> tuple[list[str], li
     for cells in reader:
         if any(cell.strip() for cell in cells):
             if len(cells) != len(header):
-                problems.append(f"{display}:{start}: {len(cells)} cells; the header has {len(header)} columns "
-                                f"(a separator too many or too few, or a quote left open?)")
+                problems.append(_cell_count(display, start, len(cells), len(header)))
             else:
                 rows.append((start, cells))
         start = reader.line_num + 1
     return header, rows
+
+
+def _cell_count(display: str, line: int | None, cells: int, columns: int) -> str:
+    return (f"{display}:{line}: {cells} cells; the header has {columns} columns (a separator too many or too few, "
+            f"or a quote left open?)")
 
 
 def _header_problems(header: list[str], display: str) -> list[str]:
@@ -158,6 +176,141 @@ def _separator(text: str) -> str:
 def _listed(problems: list[str], shown_at_most: int = 20) -> str:
     more = len(problems) - shown_at_most
     return "\n".join(problems[:shown_at_most] + ([f"... and {more} more problems"] if more > 0 else []))
+
+
+# ---------------------------------------------------------------- streaming
+
+
+@dataclass
+class CsvStream:
+    """A CSV file read block by block (``stream_csv``): the header, how it was read, and ``blocks()``."""
+
+    path: Path
+    display: str
+    header: list[str]
+    encoding: str
+    separator: str
+    codec: str  # what pyarrow decodes with
+    block_size: int = STREAM_BLOCK
+    problems: list[str] = field(default_factory=list)  # rows left out (wrong number of cells), by line
+
+    @property
+    def read_as(self) -> str:
+        return _read_as(self.encoding, self.separator)
+
+    def blocks(self, coded: Collection[str] = ()) -> Iterator[tuple[np.ndarray, pa.RecordBatch]]:
+        """(line of each row, the rows with every cell as text), in file order. Rows with the wrong number of cells
+        are left out and described in ``problems`` (read it after each block); a quoted line break in a cell is
+        allowed and counted, so every later line number stays right. The ``coded`` columns (few distinct values)
+        come dictionary-encoded: each distinct text once, and an index per row."""
+        pending: list[tuple[int, int, int]] = []  # rows left out, not yet placed: (row number, cells, line breaks)
+
+        def wrong_row(row: Any) -> str:
+            pending.append((row.number, row.actual_columns, row.text.count("\n")))
+            return "skip"
+
+        names = [f"c{i}" for i in range(len(self.header))]
+        types = {name: pa.dictionary(pa.int32(), pa.string()) if title in coded else pa.string()
+                 for name, title in zip(names, self.header, strict=True)}
+        place = _Place()
+        try:  # open_csv parses the first block at once
+            reader = pa_csv.open_csv(
+                self.path,
+                read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, block_size=self.block_size,
+                                                encoding=self.codec, use_threads=False),  # one thread: numbered rows
+                parse_options=pa_csv.ParseOptions(delimiter=self.separator, ignore_empty_lines=False,
+                                                  invalid_row_handler=wrong_row),
+                convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                                      quoted_strings_can_be_null=False))
+            for batch in reader:
+                for column in batch.columns:  # pyarrow checks UTF-8 in text columns, not in dictionaries
+                    if pa.types.is_dictionary(column.type):
+                        column.dictionary.validate(full=True)
+                if batch.num_rows:
+                    yield place.lines(batch, pending, self), batch
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"{self.display}: {_arrow_message(str(exc), self.block_size)}") from None
+        except UnicodeDecodeError:  # pyarrow decodes other encodings than UTF-8 with Python's codecs
+            raise InputError(f"{self.display}: bytes that are not {self.encoding} text further down the file; save "
+                             f"the whole file as UTF-8") from None
+        place.lines(None, pending, self)
+
+
+class _Place:
+    """Turns pyarrow's row numbers into line numbers: a row that holds a quoted line break spans more lines."""
+
+    def __init__(self) -> None:
+        self.row = 2  # the row number the next row cannot start before (the header is row 1)
+        self.breaks = 0  # line breaks inside the rows so far
+
+    def lines(self, batch: pa.RecordBatch | None, pending: list[tuple[int, int, int]], stream: CsvStream) -> np.ndarray:
+        """The line each row of ``batch`` starts on; rows left out before its end are placed and reported."""
+        n = batch.num_rows if batch is not None else 0
+        extra = np.zeros(n, dtype=np.int64)
+        for column in batch.columns if batch is not None else ():
+            words = column.dictionary if pa.types.is_dictionary(column.type) else column
+            if pc.any(pc.match_substring(words, "\n")).as_py():
+                breaks = pc.count_substring(words, "\n")
+                extra += (pc.take(breaks, column.indices) if words is not column else breaks).to_numpy(
+                    zero_copy_only=False)
+        rows = self.row + np.arange(n, dtype=np.int64)
+        left_out = []
+        while pending and (batch is None or pending[0][0] <= rows[-1]):
+            number, cells, breaks = pending.pop(0)
+            rows[rows >= number] += 1
+            left_out.append((number, cells, breaks))
+        numbers = np.concatenate([rows, np.array([r[0] for r in left_out], dtype=np.int64)])
+        spans = np.concatenate([extra, np.array([r[2] for r in left_out], dtype=np.int64)])
+        order = np.argsort(numbers, kind="stable")
+        before = np.empty_like(spans)
+        before[order] = np.cumsum(spans[order]) - spans[order]  # breaks in the rows before each
+        lines = numbers + self.breaks + before
+        stream.problems += [_cell_count(stream.display, int(lines[n + j]), cells, len(stream.header))
+                            for j, (_, cells, _) in enumerate(left_out)]
+        if n:
+            self.row = int(rows[-1]) + 1
+        self.breaks += int(spans.sum())
+        return lines[:n]
+
+
+def stream_csv(path: Path, display: str | None = None, block_size: int = STREAM_BLOCK) -> CsvStream:
+    """A CSV file of any size with a header row, to read in blocks: the header's problems are refused at once."""
+    display = display or str(path)
+    if not path.is_file():
+        raise InputError(f"{display}: no such file")
+    with path.open("rb") as file:
+        sample = file.read(64 * 1024)
+    codec, encoding, text = _sample_text(sample, display)
+    first = re.split(r"[\r\n]", text, maxsplit=1)[0]  # a line ends at a line feed or a carriage return
+    separator = _separator(first)
+    header = [cell.strip() for cell in next(csv.reader([first], delimiter=separator), [])]
+    problems = _header_problems(header, display)
+    if problems:
+        raise InputError(_listed(problems))
+    return CsvStream(path, display, header, encoding, separator, codec, block_size)
+
+
+def _sample_text(sample: bytes, display: str) -> tuple[str, str, str]:
+    """(pyarrow's codec, the encoding's name, the sample as text) from a file's first bytes, as ``decode`` decides."""
+    for bom, codec, name in BOMS:
+        if sample.startswith(bom):
+            text = codecs.getincrementaldecoder(codec)("replace").decode(sample)
+            return ("utf8" if codec == "utf-8-sig" else codec), name, text.removeprefix("\ufeff")
+    if b"\0" in sample:
+        _no_nul(sample.decode("latin-1"), display)
+    try:
+        return "utf8", "UTF-8", codecs.getincrementaldecoder("utf-8")().decode(sample)
+    except UnicodeDecodeError:
+        return "cp1252", "Windows-1252", sample.decode("cp1252", "replace")
+
+
+def _arrow_message(message: str, block_size: int) -> str:
+    if "straddling" in message or "block size" in message:
+        return (f"a row longer than {block_size:,} bytes (the limit), or a quote left open that runs over many lines; "
+                f"close the quote or shorten the row")
+    if "UTF8" in message or "utf8" in message.lower():
+        return "a cell that is not UTF-8 text further down the file; save the whole file as UTF-8"
+    return message.splitlines()[0]
 
 
 # ---------------------------------------------------------------- writing

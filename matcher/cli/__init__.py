@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from matcher.cli import catalogue as cli_catalogue
 from matcher.cli import models as cli_models
+from matcher.cli import population as cli_population
 from matcher.cli import rules as cli_rules
 from matcher.cli import store as cli_store
 from matcher.engine.cards import intervention_card
@@ -20,6 +21,7 @@ from matcher.engine.case_files import read_cases
 from matcher.engine.cases import case_json_schema
 from matcher.engine.explain import explain
 from matcher.engine.matching import match
+from matcher.engine.population_run import FORMATS
 from matcher.engine.render import card_text, result_text
 from matcher.errors import InputError, RuleBaseError
 from matcher.i18n import DEFAULT_LANG, LANGS, swedish_today
@@ -54,11 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recommend", help="recommend insatser for one or many cases")
     rec.add_argument("cases", type=Path, help="a case file: .json (one case or a list), .jsonl or .csv")
     rec.add_argument("--top", type=_positive, default=None, help="how many to recommend (default: policy.yaml)")
-    rec.add_argument("--format", choices=("text", "json"), default="text")
+    rec.add_argument("--format", choices=("text", "json", *FORMATS), default="text",
+                     help="text, json: the whole file at once (up to 50 MiB); csv, jsonl: a population run, a .csv "
+                          "file of any size streamed in chunks (docs/case-format.md)")
     rec.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG)
     rec.add_argument("--rules", type=Path, default=None, help="rule base folder (default: rules/)")
     rec.add_argument("--catalogue", type=Path, default=None,
                      help="a unit's local catalogue file: say beside each recommendation whether the unit offers it")
+    cli_population.register_recommend(rec)
     rec.set_defaults(run=_recommend)
 
     cli_rules.register(sub)
@@ -94,6 +99,9 @@ def _rules(path: Path | None) -> RuleBase:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    if args.format in FORMATS:
+        return cli_population.recommend_population(args)
+    cli_population.refuse_population_options(args)
     rules = _rules(args.rules)
     cases = read_cases(args.cases, rules)
     if cases.read_as:

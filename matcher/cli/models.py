@@ -13,6 +13,7 @@ from matcher.cli.store import acting_parser, guarded, login, store
 from matcher.engine.risk import RiskModel, load_scorecard
 from matcher.errors import InputError
 from matcher.modelling.evaluate import evaluate_model
+from matcher.modelling.population import write_population
 from matcher.modelling.public_data import SOURCES, load_public
 from matcher.modelling.registry import (
     card_of,
@@ -36,10 +37,15 @@ from matcher.textfiles import DIALECTS
 
 def register(sub: argparse._SubParsersAction) -> None:
     acting = acting_parser()
-    synth = sub.add_parser("synth", help="write synthetic cases with outcomes (labelled synthetic)")
-    synth.add_argument("--n", type=int, required=True)
+    synth = sub.add_parser("synth", help="write synthetic data (labelled synthetic): training rows with outcomes "
+                                         "(--n) or a population of cases to recommend for (--cases)")
+    what = synth.add_mutually_exclusive_group(required=True)
+    what.add_argument("--n", type=int, help="training rows in the training format, with the outcome "
+                                            "reoffended_12m (docs/training-format.md): for matcher train")
+    what.add_argument("--cases", type=int, help="cases in the case CSV format, without outcomes "
+                                                "(docs/case-format.md): for matcher recommend FILE.csv")
     synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file")
+    synth.add_argument("--out", type=Path, required=True, help="a .csv file (--n: also .parquet)")
     synth.add_argument("--rules", type=Path, default=None)
     _dialect_argument(synth, "standard")
     synth.set_defaults(run=_synth)
@@ -105,6 +111,15 @@ def _data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    if args.cases is not None:
+        if args.cases < 1:
+            raise InputError(f"--cases: expected a number of cases of at least 1; found {args.cases}")
+        if args.out.suffix.lower() != ".csv" or args.csv_dialect != "standard":
+            raise InputError(f"--cases: writes a .csv case file in the standard dialect; found {args.out.name} "
+                             f"with --csv-dialect {args.csv_dialect}")
+        write_population(load_rule_base(args.rules), args.cases, args.seed, args.out)
+        print(f"{args.out}: {args.cases} synthetic cases (seed {args.seed}) in the case format")
+        return 0
     if args.n < 1:
         raise InputError(f"--n: expected a number of rows of at least 1; found {args.n}")
     n = write_synthetic(load_rule_base(args.rules), args.n, args.seed, args.out, args.csv_dialect)

@@ -191,36 +191,43 @@ def _lines(text: str) -> tuple[dict[tuple[str | int, ...], int], list[tuple[tupl
 
 
 def _csv_cases(header: list[str], records: Any, file: str, rules: RuleBase) -> list[tuple[Place, Any]]:
-    cat = rules.catalogue
+    check_csv_header(header, file, rules)
+    return [(Place(file, line=line), csv_case(record, rules)) for line, record in records]
+
+
+def check_csv_header(header: list[str], file: str, rules: RuleBase) -> None:
+    """Refuse unknown columns (with the nearest known name) and missing required ones."""
     known = csv_columns(rules)
     unknown = [c for c in header if c not in known]
     if unknown:
         raise InputError(f"{file}: unknown column{'s' if len(unknown) > 1 else ''} "
                          + ", ".join(f"{shown(c)}{did_you_mean(c[:100], known)}" for c in unknown))
-    missing = [c.id for c in cat.context if c.required and c.id not in header]
+    missing = [c.id for c in rules.catalogue.context if c.required and c.id not in header]
     if missing:
         raise InputError(f"{file}: missing required column{'s' if len(missing) > 1 else ''} "
                          f"{', '.join(missing)}; the file has: {listed(header) or 'no header'}")
-    out = []
-    for line, record in records:
-        case: dict[str, Any] = {"context": {}, "factors": {}, "instruments": {}}
-        for column, raw in record.items():
-            cell = raw.strip()
-            if not cell:
-                continue
-            if column in ("case_id", "synthetic"):
-                case[column] = cell if column == "case_id" else _bool(cell)
-            elif column in cat.context_index:
-                fact = cat.fact(column)
-                case["context"][column] = _bool(cell) if fact.type == "bool" \
-                    else _int(cell) if fact.type == "int" else cell
-            elif column in cat.factor_index:
-                case["factors"][column] = _int(cell)
-            else:
-                instrument, item = column.split(".", 1)
-                case["instruments"].setdefault(instrument, {})[item] = cell
-        out.append((Place(file, line=line), case))
-    return out
+
+
+def csv_case(record: Mapping[str, str], rules: RuleBase) -> dict[str, Any]:
+    """One CSV row (column -> cell) as a case object for ``encode_cases``; an empty cell is a value not given."""
+    cat = rules.catalogue
+    case: dict[str, Any] = {"context": {}, "factors": {}, "instruments": {}}
+    for column, raw in record.items():
+        cell = raw.strip()
+        if not cell:
+            continue
+        if column in ("case_id", "synthetic"):
+            case[column] = cell if column == "case_id" else _bool(cell)
+        elif column in cat.context_index:
+            fact = cat.fact(column)
+            case["context"][column] = _bool(cell) if fact.type == "bool" \
+                else _int(cell) if fact.type == "int" else cell
+        elif column in cat.factor_index:
+            case["factors"][column] = _int(cell)
+        else:
+            instrument, item = column.split(".", 1)
+            case["instruments"].setdefault(instrument, {})[item] = cell
+    return case
 
 
 def csv_columns(rules: RuleBase) -> list[str]:

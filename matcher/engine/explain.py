@@ -6,6 +6,7 @@ written separately, so an explanation always agrees with the score it explains.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -159,7 +160,35 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     }
 
 
+_WHY_NOT: dict[tuple[Any, ...], list[str]] = {}  # (rules, insats, level, language, allowed, values it reads) -> texts
+WHY_NOT_CACHED = 50_000  # about 25 MB at most
+
+
+@cache
+def _read_columns(rules: RuleBase, i: int) -> np.ndarray:
+    """The case columns the why-not of insats ``i`` reads: those of its eligibility and contraindication leaves."""
+    iv = rules.interventions[i]
+    leaves = [leaf for node in (iv.eligibility, *(n for n, _ in iv.contraindications)) for leaf in _leaves(node)]
+    return np.array(sorted({rules.leaves.leaves[leaf].column for leaf in leaves}), dtype=np.intp)
+
+
+def _leaves(node: Any) -> list[int]:
+    return [node.leaf] if node.kind == "leaf" else [leaf for child in node.children for leaf in _leaves(child)]
+
+
 def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
+    """Why insats ``i`` is not eligible: a function of the values its conditions read, so computed once per
+    distinct set of them (many cases share them) and looked up after that."""
+    key = (rules, i, level, lang, bool(case.intensity_allowed[i]), case.values[_read_columns(rules, i)].tobytes())
+    texts = _WHY_NOT.get(key)
+    if texts is None:
+        if len(_WHY_NOT) >= WHY_NOT_CACHED:
+            _WHY_NOT.clear()
+        texts = _WHY_NOT[key] = _why_not_texts(rules, case, i, level, lang)
+    return list(texts)
+
+
+def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
     iv = rules.interventions[i]
     if iv.model.do_not_offer:
         return [t(lang, "why_not.do_not_offer", message=w.message.get(lang))

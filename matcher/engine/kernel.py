@@ -6,12 +6,15 @@ is ``scoring.match_terms`` and ``engine.evaluation`` operation by operation, in 
 float64 steps and order (no fast-math: no reassociation, no fused multiply-add), so a case gets the
 same bits here, alone or in any batch, as in the explanation that recomputes it with numpy.
 The ranking: prioritised first, then by score, ties by rule-base order; -1 where fewer are eligible.
+With a points scorecard (``match_scored``) the loop also computes each case's points, risk score, level and
+the points its need profile reads, step by step as ``Scorecard.score`` and ``scoring.need_points`` do.
 The loop is one function on purpose: a call between compiled functions that passes arrays costs
 reference counting per call, more than the work it would wrap.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,14 +35,49 @@ for _bit in range(64):
 
 
 def match_cases(tables: KernelTables, values: np.ndarray, points: np.ndarray, level: np.ndarray,
-                top: np.ndarray, leaf_bits: np.ndarray) -> None:
-    """Fill ``top`` (N x k) and ``leaf_bits`` (N x ceil(L / 8), ``LeafTable.pack``) for N cases."""
-    t = tables
-    _match(values.T, points, level, t.leaf_column, t.leaf_low, t.leaf_high, t.leaf_values, t.leaf_count,
-           t.leaf_negated, t.op, t.target, t.argument, t.n_registers, t.eligible, t.priority, t.allowed,
-           t.need_factors, t.target_start, t.target_factor, t.target_weight, t.leverage_start, t.leverage_factor,
-           t.leverage_weight, t.leverage_divisor, t.intensity_fit, t.evidence, t.need_weight,
-           t.leverage_policy_weight, top, leaf_bits)
+                top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+    """Fill ``top`` (N x k), ``top_score`` (N x k, NaN where ``top`` is -1) and ``leaf_bits`` (N x ceil(L / 8),
+    ``LeafTable.pack``) for N cases, from the points the need profile reads and the gate levels (any risk model)."""
+    card = ScorecardArrays.unused(points.shape[1])
+    _run(tables, card, False, values, points, level, card.risk, card.level, top, top_score, leaf_bits)
+
+
+def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray, risk_score: np.ndarray,
+                 level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+    """As ``match_cases``, with a points scorecard computed in the loop (``Scorecard.score`` step by step: float32
+    points, their float64 sum in factor order, the level by the cut points); fills ``risk_score`` and ``level``."""
+    no_points = np.empty((0, len(card.weights)), dtype=np.float32)
+    _run(tables, card, True, values, no_points, level, risk_score, level, top, top_score, leaf_bits)
+
+
+@dataclass(frozen=True)
+class ScorecardArrays:
+    weights: np.ndarray  # F float32
+    welfare: np.ndarray  # F bool: the need reads rating x welfare_points, not the points
+    welfare_points: np.float32
+    intercept: float
+    cuts: np.ndarray  # float64, ascending
+    age_column: int
+    min_age: int  # below it the gate level is not_scored
+    not_scored: int
+    risk: np.ndarray = field(default_factory=lambda: np.empty(0))  # scratch for match_cases
+    level: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+
+    @classmethod
+    def unused(cls, n_factors: int) -> ScorecardArrays:
+        return cls(np.zeros(n_factors, np.float32), np.zeros(n_factors, bool), np.float32(0), 0.0, np.zeros(0),
+                   0, 0, 0)
+
+
+def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray, points: np.ndarray,
+         level: np.ndarray, risk_out: np.ndarray, level_out: np.ndarray, top: np.ndarray, top_score: np.ndarray,
+         leaf_bits: np.ndarray) -> None:
+    _match(values.T, points, level, fused, card.weights, card.welfare, card.welfare_points, card.intercept, card.cuts,
+           card.age_column, card.min_age, card.not_scored, risk_out, level_out, t.leaf_column, t.leaf_low,
+           t.leaf_high, t.leaf_values, t.leaf_count, t.leaf_negated, t.op, t.target, t.argument, t.n_registers,
+           t.eligible, t.priority, t.allowed, t.need_factors, t.target_start, t.target_factor, t.target_weight,
+           t.leverage_start, t.leverage_factor, t.leverage_weight, t.leverage_divisor, t.intensity_fit, t.evidence,
+           t.need_weight, t.leverage_policy_weight, top, top_score, leaf_bits)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -54,11 +92,12 @@ def _transpose8(x: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, nogil=True)
-def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values, leaf_count, leaf_negated,
+def _match(columns, points, level, fused, weights, welfare, welfare_points, intercept, cuts, age_column, min_age,
+           not_scored, risk_out, level_out, leaf_column, leaf_low, leaf_high, leaf_values, leaf_count, leaf_negated,
            op, target, argument, n_registers, eligible, priority, allowed,
            need_factors, target_start, target_factor, target_weight, leverage_start, leverage_factor,
            leverage_weight, leverage_divisor, intensity_fit, evidence, need_weight,
-           leverage_policy_weight, top, leaf_bits):
+           leverage_policy_weight, top, top_score, leaf_bits):
     """One numba-compiled pass over the cases (one function on purpose: a call per step would cost more than
     the step; see the module docstring and benchmarks/README.md)."""
     n_cases, n_leaves, n_items = columns.shape[1], len(leaf_column), len(eligible)
@@ -69,6 +108,8 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
     level_planes = np.empty(n_levels, dtype=np.uint64)
     case_level = np.empty(BLOCK, dtype=np.int64)
     need_divisor = np.empty(BLOCK, dtype=np.float32)
+    n_factors = len(weights)
+    need_points = np.empty((BLOCK, n_factors), dtype=np.float32)  # the positive points the need reads, per case
     chosen = np.empty(BLOCK, dtype=np.int64)
     best_item = np.empty((BLOCK, k), dtype=np.int64)
     best_score = np.empty((BLOCK, k), dtype=np.float64)
@@ -79,12 +120,29 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
         level_planes[:] = 0
         for c in range(size):
             n = base + c
-            lv = min(max(np.int64(level[n]), 0), n_levels - 1)  # np.take(..., mode="clip")
+            if fused:  # Scorecard.score and need_points, operation by operation
+                score = 0.0
+                for f in range(n_factors):
+                    rating = np.float32(max(columns[f, n], 0))
+                    p = rating * weights[f]
+                    score += np.float64(p)
+                    need_points[c, f] = max(rating * welfare_points if welfare[f] else p, zero)
+                score = intercept + score
+                risk_level = 0
+                for cut in cuts:
+                    risk_level += score >= cut
+                risk_out[n], level_out[n] = score, risk_level
+                lv = not_scored if columns[age_column, n] < min_age else risk_level
+            else:
+                for f in range(n_factors):
+                    need_points[c, f] = np.float32(max(points[n, f], 0))
+                lv = level[n]
+            lv = min(max(np.int64(lv), 0), n_levels - 1)  # np.take(..., mode="clip")
             case_level[c] = lv
             level_planes[lv] |= np.uint64(1) << np.uint64(c)
             total = zero  # the need total, added in factor order as match_terms does
             for f in need_factors:
-                total += np.float32(max(points[n, f], 0))
+                total += need_points[c, f]
             need_divisor[c] = total if total > 0 else one
             chosen[c] = 0
         for j in range(n_leaves):  # no branch on a case's values: leaf outcomes are unpredictable
@@ -139,7 +197,7 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
                 n = base + c
                 need_sum = zero
                 for w in range(target_start[i], target_start[i + 1]):
-                    need_sum += np.float32(max(points[n, target_factor[w]], 0)) * target_weight[w]
+                    need_sum += need_points[c, target_factor[w]] * target_weight[w]
                 lever_sum = zero
                 for w in range(leverage_start[i], leverage_start[i + 1]):
                     lever_sum += np.float32(columns[leverage_factor[w], n] > 0) * leverage_weight[w]
@@ -168,3 +226,4 @@ def _match(columns, points, level, leaf_column, leaf_low, leaf_high, leaf_values
         for c in range(size):
             for m in range(k):
                 top[base + c, m] = best_item[c, m] if m < chosen[c] else -1
+                top_score[base + c, m] = best_score[c, m] if m < chosen[c] else np.nan

@@ -3,7 +3,9 @@
 cases -> risk (points, level) -> leaf results -> eligibility -> terms -> score -> top-k.
 One case is a batch of one; the page, the command line and bulk runs all call ``match_matrix``.
 A batch is worked through in chunks: the risk model scores a chunk (numpy), then the compiled loop
-(``matcher.engine.kernel``) does the rest case by case. What is kept per case is small and columnar (top-k,
+(``matcher.engine.kernel``) does the rest case by case; a points scorecard (the baseline) is scored inside the
+compiled loop itself, in the same steps as ``Scorecard.score`` (no numpy pass, no points array per chunk).
+What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
 eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
 from the case's row and its stored bits (``MatchResult.detail``); the compiled loop repeats that
@@ -18,10 +20,10 @@ from functools import cached_property
 import numpy as np
 
 from matcher.engine.cases import CaseBatch
-from matcher.engine.kernel import match_cases
+from matcher.engine.kernel import ScorecardArrays, match_cases, match_scored
 from matcher.engine.kernel_tables import kernel_tables
-from matcher.engine.risk import RiskModel, RiskScores
-from matcher.engine.scoring import TERMS, gate_levels, match_terms, need, need_points, scoring_tables
+from matcher.engine.risk import RiskModel, RiskScores, Scorecard
+from matcher.engine.scoring import NOT_SCORED, TERMS, gate_levels, match_terms, need, need_points, scoring_tables
 from matcher.rulebase.conditions import evaluate, holds
 from matcher.rulebase.loading import RuleBase
 
@@ -88,6 +90,7 @@ class MatchResult:
     risk_score: np.ndarray  # N
     level: np.ndarray  # N, index into RISK_LEVELS
     leaf_bits: np.ndarray  # N x ceil(L / 8), LeafTable.pack
+    top_score: np.ndarray | None = None  # N x k scores of ``top`` (NaN where -1), when asked for (``scores=True``)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -96,7 +99,10 @@ class MatchResult:
         return self.ids[n] if self.ids is not None else f"case-{n + 1}"
 
     def detail(self, n: int) -> CaseDetail:
-        """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``)."""
+        """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``); read
+        from the full matrices instead once ``evaluate_all`` has computed them (the same bits)."""
+        if "_evaluation" in self.__dict__:
+            return self._row_detail(n)
         rules, row = self.rules, self.values[n: n + 1]
         points = self.model.score(row[:, : len(rules.catalogue.factors)]).points
         leaf_row = rules.leaves.unpack(self.leaf_bits[n: n + 1])[0]
@@ -115,7 +121,24 @@ class MatchResult:
                           [int(i) for i in self.top[n] if i >= 0], leaf_row, allowed, eligible, priority,
                           {name: term[:, 0] for name, term in terms.items()}, score[:, 0])
 
+    def evaluate_all(self) -> None:
+        """Compute the full matrices of the batch at once (numpy), so that explaining every case of it reads rows
+        instead of recomputing each case: what a bulk run that explains every case wants."""
+        _ = self._evaluation, self._needs
+
+    def _row_detail(self, n: int) -> CaseDetail:
+        ev = self._evaluation
+        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), self.risk.points[n],
+                          self._needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
+                          ev.intensity_allowed[:, n], ev.eligible[:, n], ev.priority[:, n],
+                          {name: term[:, n] for name, term in ev.terms.items()}, ev.score[:, n])
+
     # ------------------------------------------------------------ the full matrices, on demand
+
+    @cached_property
+    def _needs(self) -> np.ndarray:  # N x F need profile
+        ratings = self.values[:, : len(self.rules.catalogue.factors)]
+        return need(need_points(self.rules, ratings, self.risk.points), scoring_tables(self.rules))
 
     @cached_property
     def cases(self) -> CaseBatch:
@@ -162,11 +185,12 @@ def match(cases: CaseBatch, rules: RuleBase, model: RiskModel, top_k: int | None
 
 def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: int | None = None, *,
                ids: tuple[str, ...] | None = None, synthetic: np.ndarray | bool = False,
-               chunk: int = CHUNK) -> MatchResult:
+               chunk: int = CHUNK, scores: bool = False) -> MatchResult:
     """Match a pre-encoded N x (F + C) case matrix (the ``CaseBatch.values`` layout; int8 holds every code).
 
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
-    few chunk-sized work arrays. Column-major input reads fastest.
+    few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
+    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are written to a chunk's scratch).
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -181,7 +205,16 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     risk_score = np.empty(n, dtype=np.float64)
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
+    top_score = np.empty((n if scores else min(chunk, n), k), dtype=np.float64)
     tables = kernel_tables(rules)
+    if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
+        card = scorecard_arrays(rules, model)
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            scratch = top_score[part] if scores else top_score[: len(values[part])]
+            match_scored(tables, card, values[part], risk_score[part], level[part], top[part], scratch, leaf_bits[part])
+        return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
+                       top_score if scores else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
     for start in range(0, n, chunk):
         part = slice(start, start + chunk)
@@ -191,12 +224,28 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
         match_cases(tables, rows, need_points(rules, ratings, risk.points), gate_levels(rules, rows, risk.level),
-                    top[part], leaf_bits[part])
+                    top[part], top_score[part] if scores else top_score[: len(rows)], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
+    return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
+                    top_score if scores else None)
+
+
+def _result(rules: RuleBase, model: RiskModel, values: np.ndarray, ids: tuple[str, ...] | None,
+            synthetic: np.ndarray | bool, top: np.ndarray, risk_score: np.ndarray, level: np.ndarray,
+            leaf_bits: np.ndarray, top_score: np.ndarray | None) -> MatchResult:
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
-    flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (n,))
-    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits)
+    flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (len(values),))
+    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits, top_score)
+
+
+def scorecard_arrays(rules: RuleBase, model: Scorecard) -> ScorecardArrays:
+    """What the compiled loop needs to compute a points scorecard, its need points and gate level itself."""
+    welfare = np.zeros(len(rules.catalogue.factors), dtype=bool)
+    welfare[scoring_tables(rules).welfare_columns] = True
+    return ScorecardArrays(model.weights.astype(np.float32), welfare, np.float32(rules.policy.welfare_need_points),
+                           float(model.intercept), np.asarray(model.cut_points, dtype=np.float64),
+                           rules.catalogue.context_index["age"], rules.policy.risk_score_min_age, NOT_SCORED)
 
 
 def index_dtype(n_items: int) -> type[np.signedinteger]:

@@ -60,7 +60,10 @@ class Scorecard:
 
     def score(self, ratings: np.ndarray) -> RiskScores:
         points = np.maximum(ratings, 0).astype(np.float32) * self.weights
-        score = self.intercept + points.sum(axis=1, dtype=np.float64)
+        total = np.zeros(len(points))  # added in factor order, as the compiled loop adds them (kernel.match_scored)
+        for column in points.T:
+            total += column
+        score = self.intercept + total
         level = np.searchsorted(self.cut_points, score, side="right").astype(np.int8)
         return RiskScores(points, self.intercept, score, level)
 

@@ -1,0 +1,109 @@
+"""Population runs file to file (issue 19): CSV to CSV and explained JSON lines, each beside its floors.
+
+Input: ``matcher synth --cases N`` (``modelling.population.write_population``, seed 19), every case synthetic.
+Each run is a fresh process of ``matcher recommend FILE.csv --format csv|jsonl`` (what a person runs), timed by
+wall clock, with its peak memory (``ru_maxrss`` of the child), and beside it ``matcher --help`` (starting
+Python and importing the command line: a floor every command pays). In quick mode the runs are calls of
+``run_population`` in this process (no start-up, no peak memory), to keep the smoke run short.
+Floors, in the same run: reading the same file
+with pyarrow's CSV reader (every cell as text, one thread: what the run reads with) and writing a table of the
+output's size with pyarrow's CSV writer. Explained JSON lines run on a smaller file (every case is explained).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from matcher.modelling.population import write_population
+from matcher.rulebase.loading import load_rule_base
+
+SEED = 19
+SIZES = {"csv": 1_000_000, "jsonl_explain": 20_000}
+QUICK = {"csv": 20_000, "jsonl_explain": 1_000}
+MATCHER = Path(sys.executable).with_name("matcher")
+
+
+def _run(argv: list[str], quick: bool) -> tuple[float, float | None]:
+    """(seconds, peak MB or None) of ``matcher recommend`` with ``argv`` (after the command name)."""
+    if not quick:
+        return _child([str(MATCHER), "recommend", *argv])
+    from matcher.cli import main
+
+    start = time.perf_counter()
+    if main(["recommend", *argv]) != 0:
+        raise RuntimeError(f"matcher recommend {' '.join(argv)} failed")
+    return time.perf_counter() - start, None
+
+
+def _child(argv: list[str]) -> tuple[float, float]:
+    """(seconds, peak MB) of one command in a fresh process."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
+    return seconds, peak_kb / 1024
+
+
+def _floors(source: Path, out: Path) -> dict[str, float]:
+    start = time.perf_counter()
+    header = source.open(encoding="utf-8").readline().strip().split(",")
+    table = pa_csv.read_csv(source, read_options=pa_csv.ReadOptions(use_threads=False),
+                            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())))
+    read = time.perf_counter() - start
+    written = pa_csv.read_csv(out)
+    start = time.perf_counter()
+    pa_csv.write_csv(written, out.with_suffix(".floor.csv"))
+    return {"floor_read_seconds": round(read, 2), "floor_write_seconds": round(time.perf_counter() - start, 2),
+            "rows_read": table.num_rows}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    rules = load_rule_base()
+    sizes = QUICK if quick else SIZES
+    out: dict[str, Any] = {"seed": SEED, "synthetic": True, "threads": os.environ["OMP_NUM_THREADS"],
+                           "pyarrow": pa.__version__, "mode": "in process" if quick else "fresh process per run",
+                           "peak_note": "ru_maxrss of the largest child so far (fresh processes only)"}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = folder / "population.csv"
+        n = sizes["csv"]
+        start = time.perf_counter()
+        write_population(rules, n, SEED, source)
+        out["synth_seconds"] = round(time.perf_counter() - start, 2)
+        out["input_mb"] = round(source.stat().st_size / 1e6, 1)
+        results = folder / "results.csv"
+        if not quick:
+            out["start_seconds"] = round(_child([str(MATCHER), "--help"])[0], 2)
+        seconds, peak = _run([str(source), "--format", "csv", "--out", str(results), "--lang", "en"], quick)
+        out["csv_to_csv"] = {"cases": n, "seconds": round(seconds, 2), "cases_per_s": round(n / seconds),
+                             "peak_mb": peak and round(peak), "output_mb": round(results.stat().st_size / 1e6, 1),
+                             "target": "< 15 s and < 1 GB at 10^6", **_floors(source, results)}
+        small = folder / "small.csv"
+        m = sizes["jsonl_explain"]
+        write_population(rules, m, SEED, small)
+        explained = folder / "explained.jsonl"
+        seconds, peak = _run([str(small), "--format", "jsonl", "--explain", "--out", str(explained), "--lang", "en"],
+                             quick)
+        out["jsonl_explain"] = {"cases": m, "seconds": round(seconds, 2), "cases_per_s": round(m / seconds),
+                                "peak_mb": peak and round(peak), "output_mb": round(explained.stat().st_size / 1e6, 1),
+                                "target": ">= 5,000 cases/s, bounded memory"}
+    return out
+
+
+if __name__ == "__main__":
+    print(run(quick=False))
