@@ -40,7 +40,18 @@ class ModelGates(Strict):
 
     min_auc: float = Field(ge=0.5, le=1)
     max_calibration_error: float = Field(gt=0, le=1)
-    max_fpr_gap: float = Field(gt=0, le=1)
+    max_fpr_ratio: float = Field(ge=1, le=10)  # a group's false-positive rate over the largest group's
+    max_fnr_ratio: float = Field(ge=1, le=10)  # a group's false-negative rate over the largest group's
+    min_group_size: int = Field(ge=1, le=100_000)  # smaller groups are reported, never gating
+    levels: dict[Literal["moderate", "high"], float]  # the probabilities at which fairness is judged
+    folds: int = Field(ge=2, le=20)
+    repeats: int = Field(ge=1, le=50)  # repeated cross-validation, seeds 0 .. repeats - 1
+
+    @model_validator(mode="after")
+    def _ordered_levels(self) -> ModelGates:
+        if sorted(self.levels) != ["high", "moderate"] or not 0 < self.levels["moderate"] < self.levels["high"] < 1:
+            raise ValueError("levels needs moderate and high with 0 < moderate < high < 1")
+        return self
 
 
 class LintSettings(Strict):

@@ -14,7 +14,7 @@ CONTEXT = {"age": 15, "placement": "home", "caregiver": "takes_part"}
 def test_points_are_weight_times_rating_and_levels_follow_the_cut_points(rules, model) -> None:
     cases = [("a", {"context": CONTEXT, "factors": {"peer_delinquency": 2, "antisocial_attitudes": 1,
                                                      "strong_attachment": 1}}),
-             ("b", {"context": CONTEXT, "factors": {f.id: 2 for f in rules.catalogue.factors if f.kind == "risk"}}),
+             ("b", {"context": CONTEXT, "factors": {f.id: 2 for f in rules.catalogue.factors if f.scale == "risk3"}}),
              ("c", {"context": CONTEXT})]
     risk = model.score(encode_cases(cases, rules).values[:, : len(rules.catalogue.factors)])
     assert risk.score.tolist() == [2 * 3 + 1 * 3 - 2, 68.0, 0.0]  # welfare needs weigh 0

@@ -11,7 +11,7 @@ from matcher.errors import InputError
 from matcher.modelling.additive import AdditiveLogistic
 from matcher.modelling.registry import card_of, entry, load_model, plots_of, read_registry, register
 from matcher.modelling.synth import COEFFICIENTS, TARGET, synthetic_training
-from matcher.modelling.train import STEPS, rating_levels, train
+from matcher.modelling.train import rating_levels, train
 from matcher.modelling.training_data import frame_sha256, training_data
 from matcher.rulebase.factors import UNRATED
 
@@ -99,11 +99,13 @@ def test_training_reports_every_step_and_keeps_its_plots_checked_by_the_card(rul
     steps: list[tuple[int, int]] = []
     model_id, _ = train(_data(rules, 600), rules, "logistic", tmp_path, trained_by="tester",
                         progress=lambda done, total: steps.append((done, total)))
-    assert steps == [(done, STEPS) for done in range(1, STEPS + 1)] and STEPS == 7
+    gates = rules.policy.model_gates
+    total = gates.folds * gates.repeats + 2  # every fold of every repeat, the final fit, the files
+    assert steps == [(done, total) for done in range(1, total + 1)] and total == 27
     register(tmp_path, model_id, "tester")
     item = entry(read_registry(tmp_path), model_id, tmp_path)
     plots = plots_of(tmp_path, item, card_of(tmp_path, item))
-    assert [name for name, _ in plots] == ["roc.png", "calibration.png"]
+    assert [name for name, _ in plots] == ["roc.png", "calibration.png", "shapes.png"]
     assert all(png.startswith(b"\x89PNG") for _, png in plots)
     (tmp_path / model_id / "roc.png").write_bytes(b"another picture")
     with pytest.raises(InputError, match=r"roc.png: SHA-256 [0-9a-f]{16}\.\.\. does not match"):

@@ -78,22 +78,22 @@ def test_without_an_active_model_the_candidate_is_compared_with_the_baseline() -
 
 def test_promotion_needs_a_reason_and_forcing_past_the_gates_is_recorded(models) -> None:
     at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
-    at.button(key="models-promote-submit").click().run()
+    at.button(key=f"models-promote-submit-{SHIPPED}").click().run()
     assert at.error[-1].value == "Write a reason; it is kept in the registry."
-    at.text_area(key="models-promote-reason").input("better calibrated on the Catalan data")
-    at.button(key="models-promote-submit").click().run()
+    at.text_area(key=f"models-promote-reason-{SHIPPED}").input("better calibrated on the Catalan data")
+    at.button(key=f"models-promote-submit-{SHIPPED}").click().run()
     assert at.error[-1].value.startswith("The model was not promoted: it fails 1 gate(s).")
     assert read_registry(models)["models"][0]["status"] == "candidate"
-    at.checkbox(key="models-force").check()
-    at.button(key="models-promote-submit").click().run()
+    at.checkbox(key=f"models-force-{SHIPPED}").check()
+    at.button(key=f"models-promote-submit-{SHIPPED}").click().run()
     assert not at.exception
     assert at.success[0].value == f"{SHIPPED} is now active, past 1 failed gate(s) (kept in the history)."
     assert at.main.caption[0].value.startswith(f"The model in use now: {SHIPPED}.")
     promoted = read_registry(models)["models"][0]["history"][-1]
     assert (promoted["by"], promoted["reason"], promoted["forced"], promoted["failed_gates"]) == (
         "eva", "better calibrated on the Catalan data", True, ["cross-validated AUC 0.6298 is below the minimum 0.64"])
-    at.text_input(key="models-retire-reason").input("back to the baseline")
-    at.button(key="models-retire-submit").click().run()
+    at.text_input(key=f"models-retire-reason-{SHIPPED}").input("back to the baseline")
+    at.button(key=f"models-retire-submit-{SHIPPED}").click().run()
     assert at.success[0].value == f"{SHIPPED} is retired."
     assert at.main.caption[0].value.startswith("The model in use now: baseline-scorecard-1.")
     assert not at.exception
