@@ -110,3 +110,23 @@ def test_training_reports_every_step_and_keeps_its_plots_checked_by_the_card(rul
     (tmp_path / model_id / "roc.png").write_bytes(b"another picture")
     with pytest.raises(InputError, match=r"roc.png: SHA-256 [0-9a-f]{16}\.\.\. does not match"):
         plots_of(tmp_path, item, card_of(tmp_path, item))
+
+
+def test_binned_points_follow_the_direction_of_risk_and_unconstrained_ones_are_flagged(rules, tmp_path) -> None:
+    from matcher.modelling.binned import BinnedAdditive
+    from matcher.modelling.shapes import shapes
+    from matcher.modelling.train import feature_specs
+
+    frame = synthetic_training(rules, 3000, seed=3)
+    features = ["prior_records", "age_at_offence", "peer_delinquency", "prosocial_involvement"]
+    data = training_data(frame, rules, TARGET, source="s.csv", sha256=frame_sha256(frame), features=features)
+    rng = np.random.default_rng(0)
+    y = rng.random(data.rows) < 0.4  # an outcome unrelated to the features: free points wander both ways
+    free = BinnedAdditive(feature_specs(features, rules), Cs=(100.0,), constraints=(False,), bins=(8,)).fit(data.X, y)
+    bound = BinnedAdditive(feature_specs(features, rules), Cs=(100.0,), constraints=(True,), bins=(8,)).fit(data.X, y)
+    assert np.allclose(free.decision_function(data.X), free.intercept_ + free.points(data.X).sum(axis=1))
+    assert [s["factor"] for s in shapes(bound, features, rules) if not s["monotone"]] == []
+    flagged = [s["factor"] for s in shapes(free, features, rules) if not s["monotone"]]
+    assert flagged and set(flagged) <= set(features)
+    ages = {b["label"]: b["points"] for b in shapes(bound, features, rules)[1]["bins"]}
+    assert list(ages.values()) == sorted(ages.values(), reverse=True)  # younger never fewer points

@@ -13,6 +13,7 @@ from matcher.engine.case_files import case_from_bytes
 from ui.shared.case_choice import current_case
 from ui.shared.context import page, report
 from ui.shared.forms import context_inputs, factor_inputs, savry_inputs
+from ui.shared.history_form import history_inputs
 
 ctx = page()
 st.title(ctx.t("ui.page.assess"))
@@ -41,6 +42,8 @@ with form_tab, st.form("assessment-form"):
     context = context_inputs(ctx, "form", latest.get("context", {}))
     st.markdown(f"**{ctx.t('ui.assess.factors')}**")
     factors = factor_inputs(ctx, "form", latest.get("factors", {}))
+    st.markdown(f"**{ctx.t('ui.assess.history')}**")  # issue 16: the registered criminal history, numbers
+    factors |= history_inputs(ctx, "form", latest.get("factors", {}))
     if st.form_submit_button(ctx.t("ui.assess.save"), type="primary"):
         save({"context": context, "factors": factors}, "factors", on)
 with savry_tab, st.form("savry-form"):
@@ -48,8 +51,10 @@ with savry_tab, st.form("savry-form"):
     st.caption(ctx.t("ui.assess.savry_note"))
     context = context_inputs(ctx, "savry", latest.get("context", {}))
     answers = savry_inputs(ctx, "savry", latest.get("instruments", {}).get("savry", {}))
+    st.markdown(f"**{ctx.t('ui.assess.history')}**")  # issue 16: the registered criminal history, numbers
+    history = history_inputs(ctx, "savry", latest.get("factors", {}))
     if st.form_submit_button(ctx.t("ui.assess.save"), type="primary"):
-        save({"context": context, "instruments": {"savry": answers}}, "savry", on)
+        save({"context": context, "factors": history, "instruments": {"savry": answers}}, "savry", on)
 with upload_tab:
     uploaded = st.file_uploader(ctx.t("ui.assess.upload_file"), type=["json"], key="case-file")
     if uploaded is not None and st.button(ctx.t("ui.assess.save"), key="save-upload", type="primary"):

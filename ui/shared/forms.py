@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from matcher.rulebase.factors import HISTORY
 from ui.shared.context import Page
 
 NOT_RATED = None
@@ -40,7 +41,7 @@ def factor_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str, 
     ratings: dict[str, int] = {}
     for domain, title in cat.model.domains.items():
         members = [f for f in cat.factors if f.domain == domain]
-        if not members:
+        if not members or domain == HISTORY:  # asked for on its own (history_inputs)
             continue
         with st.expander(title.get(ctx.lang), expanded=False):
             for factor in members:
