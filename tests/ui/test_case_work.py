@@ -183,3 +183,24 @@ def test_an_uploaded_case_with_a_key_given_twice_is_refused_at_its_line() -> Non
     assert at.error[0].value == ("Uppgifterna kunde inte sparas eller visas. Rätta och försök igen:\n\nfall.json:2: "
                                  "context.age: the key 'age' is given twice (also on line 1); give it once, so that "
                                  "no value silently replaces another")
+
+
+def test_the_registered_history_is_asked_for_in_its_own_section_and_saved_with_the_assessment() -> None:
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py")
+    at.button(key="FormSubmitter:new-case-Skapa ärende").click().run()
+    code = at.session_state["case"]
+    at.switch_page("ui/case_work/assess.py").run()
+    assert any(m.value == "**Registrerad brottshistorik**" for m in at.markdown)
+    assert not [r for r in at.radio if r.key == "form-f-prior_records"]  # not among the ratings
+    assert at.number_input(key="form-h-prior_records").value is None  # blank: not known
+    at.number_input(key="form-ctx-age").set_value(15)
+    at.number_input(key="form-h-prior_records").set_value(3)
+    at.number_input(key="form-h-age_at_offence").set_value(14)
+    at.radio(key="form-h-violent_main_offence").set_value(1)
+    at.button(key="FormSubmitter:assessment-form-Spara bedömning och visa rekommendationer").click().run()
+    assert not at.exception and not at.error
+    store, anna = current_store("sv"), sign_in(Role.SOCIAL_WORKER)
+    saved = store.assessments(anna, code)[-1]["data"]["factors"]
+    assert {k: saved[k] for k in ("prior_records", "age_at_offence", "violent_main_offence")} == \
+        {"prior_records": 3, "age_at_offence": 14, "violent_main_offence": 1}
+    assert "age_first_offence" not in saved and "offences_in_matter" not in saved
