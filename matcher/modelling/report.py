@@ -57,6 +57,8 @@ def tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]
     for key in ("brier", "calibration_slope", "calibration_intercept", "ece"):
         if key in report:
             summary.append([key.replace("_", " "), cell(report[key])])
+    if report.get("in_sample"):
+        summary.append(["in-sample", report["in_sample_note"]])
     out = [(f"{report['model']} on {data['source']}" + (" (synthetic data)" if data["synthetic"] else ""),
             ["figure", "value"], summary),
            ("Risk levels", ["level", "n", "observed rate"],

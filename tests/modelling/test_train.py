@@ -130,3 +130,22 @@ def test_binned_points_follow_the_direction_of_risk_and_unconstrained_ones_are_f
     assert flagged and set(flagged) <= set(features)
     ages = {b["label"]: b["points"] for b in shapes(bound, features, rules)[1]["bins"]}
     assert list(ages.values()) == sorted(ages.values(), reverse=True)  # younger never fewer points
+
+
+def test_served_levels_never_change_the_fairness_verdict_and_evaluate_says_in_sample(rules, tmp_path) -> None:
+    from matcher.modelling.evaluate import evaluate_model
+    from matcher.modelling.registry import gate_failures
+
+    data = _data(rules, 1500, seed=4)
+    _, usual = train(data, rules, "logistic", tmp_path, trained_by="tester")
+    model_id, lenient = train(data, rules, "logistic", tmp_path, cut_points=(0.30, 0.95), trained_by="tester")
+    assert lenient["levels"] == {"moderate": 0.3, "high": 0.95}  # served: nobody would be high
+    assert lenient["cross_validation"]["fairness"] == usual["cross_validation"]["fairness"]
+    gates = rules.policy.model_gates
+    assert gate_failures(lenient, gates) == gate_failures(usual, gates)
+    register(tmp_path, model_id, "tester")
+    model, card = load_model(tmp_path, model_id, rules)
+    report, _ = evaluate_model(model, card, data, rules)
+    assert report["in_sample"] is True and report["in_sample_note"].startswith("in-sample: these are the data")
+    other = _data(rules, 1500, seed=5)
+    assert evaluate_model(model, card, other, rules)[0]["in_sample"] is False
