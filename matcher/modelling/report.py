@@ -44,8 +44,8 @@ def write_plots(y: np.ndarray, score: np.ndarray, report: dict[str, Any], out: P
 def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
-    if isinstance(value, list):
-        return "–".join(f"{v:.3f}" for v in value)
+    if isinstance(value, list):  # an interval; [None, None] when there was nothing to resample
+        return "" if None in value else "–".join(f"{v:.3f}" for v in value)
     return "" if value is None else str(value)
 
 

@@ -2,7 +2,8 @@
 
 A latent severity ``z ~ N(0, 1)`` drives every factor: a risk factor's rating counts how many of
 its two thresholds ``z_j = LOADING * z + sqrt(1 - LOADING**2) * e_j`` passes; a protective factor is
-present when ``-z_j`` passes its threshold. Being born abroad raises the latent value of
+present when ``-z_j`` passes its threshold; a number of the registered history (a count, an age) grows or falls
+with ``z_j`` (``numeric_values``) and never enters the outcome. Being born abroad raises the latent value of
 community disorganisation only (a proxy correlation the fairness audit should see), never the
 outcome. The outcome (a new offence within 12 months) is drawn from the known additive logit
 ``INTERCEPT + sum(COEFFICIENTS[f] * rating_f)``. Everything made here is labelled synthetic.
