@@ -91,8 +91,10 @@ def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scoreca
         raise RuleBaseError([Problem(display, None, ".".join(map(str, e["loc"])), e["msg"])
                              for e in exc.errors()]) from None
     problems = []
-    for name in card.weights:
-        if name not in catalogue.factor_index:
+    for name, weight in card.weights.items():
+        # a 0 for a factor this catalogue lacks changes nothing: an older rule base (`matcher rules diff`
+        # against a revision before issue 16's history factors) loads with today's scorecard
+        if name not in catalogue.factor_index and weight != 0:
             problems.append(doc.problem(("weights", name), f"unknown factor '{name}'"
                                                            f"{did_you_mean(name, catalogue.factor_index)}"))
     for factor in catalogue.factors:

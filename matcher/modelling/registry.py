@@ -204,6 +204,10 @@ def gate_failures(card: dict[str, Any], gates: ModelGates, lang: str = "en") -> 
         out.append(t(lang, "gate.no_fairness"))
     for column, table in cv["fairness"].items():
         reference = table["reference"]
+        gap = table["fpr_gap"]
+        if gates.max_fpr_gap is not None and (gap is None or gap > gates.max_fpr_gap):
+            out.append(t(lang, "gate.fpr_gap", value="–" if gap is None else n(gap), column=column,
+                         limit=n(gates.max_fpr_gap)))
         for rate, limit in (("fpr", gates.max_fpr_ratio), ("fnr", gates.max_fnr_ratio)):
             for group, row in table["groups"].items():
                 if group == reference or row["n"] < gates.min_group_size:

@@ -58,3 +58,9 @@ def test_figures_not_from_the_policys_cross_validation_fail_until_trained_again(
 
 def test_the_gates_speak_swedish() -> None:
     assert gate_failures(_with(auc=0.63), GATES, "sv") == ["korsvaliderad AUC 0,63 är under lägsta tillåtna 0,64"]
+
+
+def test_an_older_policy_still_loads_and_its_fpr_gap_gate_still_holds() -> None:
+    older = ModelGates(min_auc=0.64, max_calibration_error=0.05, max_fpr_gap=0.04)  # the policy before issue 16
+    assert (older.repeats, older.folds, older.max_fpr_ratio, older.min_group_size) == (5, 5, 1.2, 50)
+    assert gate_failures(CARD, older) == ["false-positive-rate gap 0.05 by 'nationality' is above the maximum 0.04"]
