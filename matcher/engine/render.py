@@ -16,7 +16,8 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     lines.append(t(lang, "text.risk", level=risk["label"], score=number(lang, risk["score"])))
     if "note" in risk:
         lines.append(risk["note"])
-    start = [t(lang, "text.intercept", value=number(lang, risk["intercept"], sign=True))] if risk["intercept"] else []
+    intercept = risk.get("intercept")  # a trained model's starting value; a result saved before issue 16 has none
+    start = [t(lang, "text.intercept", value=number(lang, intercept, sign=True))] if intercept else []
     lines.append(t(lang, "text.points") + ": " + ", ".join(
         start + [f"{p['name']} ({p['rating']}) {number(lang, p['points'], sign=True)}" for p in risk["points"]]))
     names = {p["factor"]: p["name"] for p in risk["points"]}

@@ -68,7 +68,7 @@ def show(ctx: Page, res: dict[str, Any]) -> None:
         st.markdown(f"**{ctx.t('text.welfare_needs')}:** " + ", ".join(f"{w['name']} ({w['rating']})"
                                                                        for w in risk["welfare_needs"]))
     with st.expander(ctx.t("text.points")):
-        if risk["intercept"]:  # a trained model's starting value: with the points it adds up to the score
+        if risk.get("intercept"):  # a trained model's starting value: with the points it adds up to the score
             st.caption(ctx.t("text.intercept", value=number(ctx.lang, risk["intercept"], sign=True)))
         st.dataframe(pd.DataFrame(risk["points"]), hide_index=True, key="points-table")
     for warning in res["warnings"]:
