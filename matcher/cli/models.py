@@ -28,7 +28,7 @@ from matcher.modelling.registry import register as register_model
 from matcher.modelling.report import html_page, markdown, write_plots
 from matcher.modelling.signing import entry_digest, trust
 from matcher.modelling.synth import write_synthetic
-from matcher.modelling.train import CUT_POINTS, MODEL_KINDS, train
+from matcher.modelling.train import MODEL_KINDS, train
 from matcher.modelling.training_data import read_training, write_training
 from matcher.rulebase.loading import load_rule_base
 from matcher.store.service import CaseStore
@@ -61,9 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                         "(an evaluator, logged in with --as)")
     _data_arguments(tr)
     tr.add_argument("--features", nargs="+", default=None, help="factor ids to use (default: every rated one)")
-    tr.add_argument("--model", choices=tuple(MODEL_KINDS), default="logistic")
-    tr.add_argument("--levels", nargs=2, type=float, default=list(CUT_POINTS), metavar=("MODERATE", "HIGH"),
-                    help="probabilities where moderate and high begin (default: %(default)s)")
+    tr.add_argument("--model", choices=MODEL_KINDS, default="binned",
+                    help="binned: numbers in bins and monotone points, chosen by nested cross-validation "
+                         "(default); logistic: one point per rating level; scorecard: whole points")
+    tr.add_argument("--levels", nargs=2, type=float, default=None, metavar=("MODERATE", "HIGH"),
+                    help="probabilities where the model's moderate and high levels begin (default: the policy's "
+                         "model_gates.levels); fairness is always judged at the policy's levels")
     tr.add_argument("--note", default="", help="population and limits, shown in the card")
     tr.add_argument("--out", type=Path, default=None, help="models folder (default: models/)")
     tr.set_defaults(run=_train)
@@ -154,27 +157,36 @@ def _train(args: argparse.Namespace) -> int:
                            trained_by=who.username)
     case_store.change_models(who, "register", model_id, "trained", lambda: register_model(out, model_id, who.username))
     cv = card["cross_validation"]
-    print(f"{model_id}: candidate in {out}; cross-validated AUC {cv['auc']:.3f} "
-          f"({cv['auc_ci95'][0]:.3f}-{cv['auc_ci95'][1]:.3f}), Brier {cv['brier']:.3f}, ECE {cv['ece']:.3f}"
+    print(f"{model_id}: candidate in {out}; {cv['folds']}-fold cross-validation repeated {cv['repeats']} times: "
+          f"AUC {cv['auc']:.3f} (repeats {cv['auc_repeats'][0]:.3f}-{cv['auc_repeats'][1]:.3f}; 95% interval "
+          f"{cv['auc_ci95'][0]:.3f}-{cv['auc_ci95'][1]:.3f}), Brier {cv['brier']:.3f}, ECE {cv['ece']:.3f} "
+          f"(repeats {cv['ece_repeats'][0]:.3f}-{cv['ece_repeats'][1]:.3f})"
           + (" (synthetic data)" if card["synthetic"] else ""))
+    for column, table in cv["fairness"].items():
+        for group, ratio in table["fpr_ratio"].items():
+            if group != table["reference"]:
+                low, high = table["fpr_ratio_ci95"][group]
+                print(f"  {column}: false-positive-rate ratio {group}/{table['reference']} {ratio} (95% interval "
+                      f"{low}-{high}; n = {table['groups'][group]['n']})")
     return 0
 
 
-def _model(model_id: str, models: Path, rules: Any) -> tuple[RiskModel, list[str] | None]:
+def _model(model_id: str, models: Path, rules: Any) -> tuple[RiskModel, dict[str, Any] | None]:
     baseline = load_scorecard(rules.catalogue)
     if model_id == baseline.id:
         return baseline, None
-    model, card = load_model(models, model_id, rules)
-    return model, card["features"]
+    return load_model(models, model_id, rules)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     rules = load_rule_base(args.rules)
-    model, features = _model(args.model, args.models or default_models_dir(), rules)
+    model, card = _model(args.model, args.models or default_models_dir(), rules)
     data = read_training(args.data, rules, args.target, instrument=args.instrument, groups=args.group)
     if data.read_as:
         print(f"matcher: {args.data}: {data.read_as}", file=sys.stderr)
-    report, risk = evaluate_model(model, features, data, rules)
+    report, risk = evaluate_model(model, card, data, rules)
+    if report["in_sample"]:
+        print(f"matcher: {args.data}: {report['in_sample_note']}", file=sys.stderr)
     plots = write_plots(data.y, risk.score, report, args.out) if args.out else []
     text = {"json": lambda: json.dumps(report, ensure_ascii=False, indent=2) + "\n",
             "md": lambda: markdown(report, plots), "html": lambda: html_page(report, plots)}[args.format]()

@@ -21,6 +21,7 @@ from matcher.engine.identifiers import personnummer_in
 from matcher.errors import InputError, shown
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
+from matcher.rulebase.schema import Scale
 from matcher.rulebase.yamlsource import did_you_mean, format_path
 
 FORBID = ConfigDict(extra="forbid")
@@ -91,6 +92,13 @@ class CaseBatch:
         return len(self.ids)
 
 
+def scale_words(scale: Scale) -> str:
+    """The values of a scale in words: '0 = low, 1 = moderate, 2 = high', or 'a whole number from 0 to 60'."""
+    if scale.numeric:
+        return f"a whole number from {scale.values[0]} to {scale.values[-1]}, blank when not known"
+    return ", ".join(f"{v} = {lbl}" for v, lbl in zip(scale.values, scale.labels["en"], strict=True))
+
+
 @cache
 def case_model(rules: RuleBase) -> type[BaseModel]:
     """The pydantic model of one case for this rule base."""
@@ -105,8 +113,10 @@ def case_model(rules: RuleBase) -> type[BaseModel]:
     factors: dict[str, Any] = {}
     for factor in cat.factors:
         scale = cat.scale(factor)
-        labels = ", ".join(f"{v} = {lbl}" for v, lbl in zip(scale.values, scale.labels["en"], strict=True))
-        factors[factor.id] = (Annotated[Literal[tuple(scale.values)] | None, NOT_YES_NO],
+        labels = scale_words(scale)
+        allowed: Any = (Annotated[int, Field(ge=scale.values[0], le=scale.values[-1])] if scale.numeric
+                        else Literal[tuple(scale.values)])
+        factors[factor.id] = (Annotated[allowed | None, NOT_YES_NO],
                               Field(None, title=factor.name.en, description=f"{factor.description.en} ({labels})"))
     instruments: dict[str, Any] = {}
     for key, adapter in rules.instruments.items():
@@ -230,5 +240,5 @@ def _message(err: Any, rules: RuleBase) -> str:
             suggestion = did_you_mean(str(err["input"])[:100], fact.values or [])
     if loc[0] == "factors" and len(loc) == 2 and loc[1] in cat.factor_index:
         s = cat.scale(cat.factor(str(loc[1])))
-        scale = " (" + ", ".join(f"{v} = {lbl}" for v, lbl in zip(s.values, s.labels["en"], strict=True)) + ")"
+        scale = f" ({scale_words(s)})"
     return f"{err['msg'].removeprefix('Value error, ')}{scale}; found {shown(err['input'])}{suggestion}"

@@ -13,10 +13,11 @@ import numpy as np
 
 from matcher.engine.act_first import act_first
 from matcher.engine.matching import CaseDetail, MatchResult
+from matcher.engine.risk import shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
 from matcher.rulebase.conditions import failed_parts, holds, met_parts
-from matcher.rulebase.factors import RISK_LEVELS, UNRATED
+from matcher.rulebase.factors import HISTORY, RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
 SHOWN_NEEDS = 3
@@ -74,16 +75,20 @@ def _risk(result: MatchResult, case: CaseDetail, lang: str) -> dict[str, Any]:
     level = RISK_LEVELS[case.level]
     probability = result.model.score(row[None, : len(cat.factors)]).probability
     not_scored = int(row[cat.context_index["age"]]) < rules.policy.risk_score_min_age
+    shown = [j for j in sorted(range(len(cat.factors)), key=lambda j: (-abs(points[j]), j)) if points[j] != 0]
+    # rounded so that the intercept and the points shown add up to the score shown (issue 16)
+    intercept, rounded, score = shown_points(case.risk_score - float(points[shown].sum()),
+                                             [float(points[j]) for j in shown])
     return {
         "level": level,
         "label": t(lang, f"risk.{level}"),
-        "score": round(case.risk_score, 2),
+        "score": score,
+        "intercept": intercept,
         **({"probability": round(float(probability[0]), 3)} if probability is not None else {}),
         "points": [
-            {"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang),
-             "points": round(float(points[j]), 2)}
-            for j, f in sorted(enumerate(cat.factors), key=lambda jf: (-abs(points[jf[0]]), jf[0]))
-            if points[j] != 0
+            {"factor": cat.factors[j].id, "name": cat.factors[j].name.get(lang),
+             "rating": cat.factor_label(cat.factors[j], int(row[j]), lang), "points": value}
+            for j, value in zip(shown, rounded, strict=True)
         ],
         "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable")
                          if needs[j] > 0 and cat.factors[j].need == "criminogenic"],
@@ -212,7 +217,8 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[
     row = case.values
     leaf_row = case.leaf_row
     out = []
-    unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED]
+    # the registered criminal history is numbers, often not known: it is no rating to warn about
+    unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED and f.domain != HISTORY]
     if unrated:
         out.append(("unrated_factors", t(lang, "warning.unrated_factors", factors=", ".join(unrated))))
     if level == "low":

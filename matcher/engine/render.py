@@ -16,8 +16,10 @@ def result_text(res: dict[str, Any], lang: str = "sv") -> str:
     lines.append(t(lang, "text.risk", level=risk["label"], score=number(lang, risk["score"])))
     if "note" in risk:
         lines.append(risk["note"])
+    intercept = risk.get("intercept")  # a trained model's starting value; a result saved before issue 16 has none
+    start = [t(lang, "text.intercept", value=number(lang, intercept, sign=True))] if intercept else []
     lines.append(t(lang, "text.points") + ": " + ", ".join(
-        f"{p['name']} ({p['rating']}) {number(lang, p['points'], sign=True)}" for p in risk["points"]))
+        start + [f"{p['name']} ({p['rating']}) {number(lang, p['points'], sign=True)}" for p in risk["points"]]))
     names = {p["factor"]: p["name"] for p in risk["points"]}
     lines.append(t(lang, "text.need_profile") + ": " + ", ".join(names[f] for f in risk["need_profile"]))
     if risk["welfare_needs"]:

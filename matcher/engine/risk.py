@@ -6,6 +6,7 @@ documented in ``models/README.md``); a trained model replaces it behind the same
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +20,20 @@ from matcher.rulebase.factors import RISK_LEVELS, FactorCatalogue
 from matcher.rulebase.yamlsource import YamlSyntaxError, did_you_mean, load_yaml
 
 BASELINE = Path(__file__).resolve().parents[2] / "models" / "baseline" / "scorecard.yaml"
+
+
+def shown_points(intercept: float, points: Sequence[float], decimals: int = 2) -> tuple[float, list[float], float]:
+    """(intercept, points, score) rounded to ``decimals`` so that what is shown adds up: the score is the exact
+    score rounded, and the intercept and points are rounded by largest remainder so that they sum to it exactly.
+    A value that rounds to nothing is 0, never -0."""
+    unit = 10**decimals
+    exact = np.array([intercept, *points], dtype=np.float64) * unit
+    total = int(np.round(exact.sum()))
+    shown = np.floor(exact).astype(np.int64)
+    short = total - int(shown.sum())  # 0 .. len(exact): floors lose less than one unit each
+    shown[np.argsort(-(exact - np.floor(exact)), kind="stable")[:short]] += 1
+    values = [int(v) / unit for v in shown]
+    return values[0], values[1:], total / unit
 
 
 @dataclass(frozen=True)
@@ -79,8 +94,10 @@ def load_scorecard(catalogue: FactorCatalogue, path: Path = BASELINE) -> Scoreca
         raise RuleBaseError([Problem(display, None, ".".join(map(str, e["loc"])), e["msg"])
                              for e in exc.errors()]) from None
     problems = []
-    for name in card.weights:
-        if name not in catalogue.factor_index:
+    for name, weight in card.weights.items():
+        # a 0 for a factor this catalogue lacks changes nothing: an older rule base (`matcher rules diff`
+        # against a revision before issue 16's history factors) loads with today's scorecard
+        if name not in catalogue.factor_index and weight != 0:
             problems.append(doc.problem(("weights", name), f"unknown factor '{name}'"
                                                            f"{did_you_mean(name, catalogue.factor_index)}"))
     for factor in catalogue.factors:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,12 +39,3 @@ def number(lang: str, value: float, decimals: int | None = None, sign: bool = Fa
     text = f"{value:{'+' if sign else ''}{f'.{decimals}f' if decimals is not None else 'g'}}"
     return text.replace(".", ",") if lang == "sv" else text
 
-
-def whole_parts(values: Sequence[float]) -> list[int]:
-    """The values as whole numbers that add up to their rounded sum (largest remainders round up), so that what a
-    reader sees sums to the total shown beside it."""
-    floors = [math.floor(v) for v in values]
-    order = sorted(range(len(values)), key=lambda i: floors[i] - values[i])
-    for i in order[: round(sum(values)) - sum(floors)]:
-        floors[i] += 1
-    return floors

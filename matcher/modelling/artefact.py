@@ -1,7 +1,8 @@
 """A trained model as data: ``model.json``, the points of every factor level, the intercept and the curve from
 score to probability. Nothing in it can run: the engine serves a model from these numbers alone.
 
-Every model here is additive (``additive.py``): the points of a factor are those of its rating level, so the
+Every model here is additive (``additive.py``, ``binned.py``): the points of a factor are those of its rating
+level or of its number's bin (listed value by value), so the
 numbers below reproduce the fitted estimator's score and probability exactly (``TrainedModel``).
 """
 
@@ -27,7 +28,7 @@ class LevelPoints(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     factor: str = Field(min_length=1, max_length=100)
-    rating: int = Field(ge=1, le=10)
+    rating: int = Field(ge=0, le=99)  # a rating level, or a value of a numeric factor (a count, an age)
     points: FiniteFloat = Field(ge=-MAX_POINTS, le=MAX_POINTS)
 
 
@@ -38,7 +39,7 @@ class ModelArtefact(BaseModel):
 
     format: Literal["insatsmatch-additive-1"]
     id: str = Field(min_length=1, max_length=100)
-    kind: Literal["logistic", "scorecard"]
+    kind: Literal["binned", "logistic", "scorecard"]
     intercept: FiniteFloat = Field(ge=-MAX_POINTS, le=MAX_POINTS)
     probability: dict[Literal["a", "b"], FiniteFloat] = Field(description="probability = 1 / (1 + exp(-(a * score "
                                                                           "+ b)))")
@@ -61,7 +62,8 @@ class ModelArtefact(BaseModel):
 
 def artefact(model_id: str, kind: str, features: list[str], estimator: Any, cut_points: tuple[float, float]) \
         -> dict[str, Any]:
-    """``model.json`` of a fitted additive estimator (``AdditiveLogistic`` or ``IntegerScorecard``)."""
+    """``model.json`` of a fitted additive estimator (``BinnedAdditive``, ``AdditiveLogistic`` or
+    ``IntegerScorecard``): the points of every value that has any."""
     points = [{"factor": features[column], "rating": int(level), "points": float(value)}
               for column, level, value in estimator.level_points()]
     a, b = (float(estimator.a_), float(estimator.b_)) if kind == "scorecard" else (1.0, 0.0)

@@ -4,8 +4,10 @@ A case is *flagged* when the model puts it at the high level. Per group: the fal
 (flagged among those without the outcome), the false-negative rate (not flagged among those with
 it), the positive predictive value (the outcome among the flagged), and calibration (mean predicted
 probability against the observed rate), each with a 95% bootstrap interval (rows resampled within
-the group). The false-positive-rate ratio compares each group with the largest group, the
-reference; the gap is the largest difference in false-positive rate between two groups.
+the group). The false-positive-rate and false-negative-rate ratios compare each group with the largest group,
+the reference, each with a 95% interval (the two groups resampled independently); the gap is the largest
+difference in false-positive rate between two groups. A group smaller than ``min_group`` is reported with
+``gating: false``: its rates are too uncertain to decide a promotion.
 """
 
 from __future__ import annotations
@@ -32,35 +34,39 @@ def _rates(y: np.ndarray, flagged: np.ndarray, probability: np.ndarray | None) -
 
 
 def group_table(y: np.ndarray, flagged: np.ndarray, probability: np.ndarray | None, labels: np.ndarray,
-                seed: int = 0) -> dict[str, Any]:
+                seed: int = 0, min_group: int = 1) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     groups: dict[str, dict[str, Any]] = {}
+    draws: dict[str, dict[str, np.ndarray]] = {}
     for label in sorted(set(labels.tolist())):
         inside = labels == label
         yg, fg = y[inside], flagged[inside]
         pg = probability[inside] if probability is not None else None
         point = _rates(yg, fg, pg)
         idx = rng.integers(0, len(yg), (BOOTSTRAP, len(yg)))
-        draws = _rates(yg[idx], fg[idx], pg[idx] if pg is not None else None)
-        row: dict[str, Any] = {"n": int(inside.sum()), "flagged": round(float(fg.mean()), 4)}
+        draws[str(label)] = {k: np.asarray(v, dtype=float) for k, v in
+                             _rates(yg[idx], fg[idx], pg[idx] if pg is not None else None).items()}
+        row: dict[str, Any] = {"n": int(inside.sum()), "gating": bool(inside.sum() >= min_group),
+                               "flagged": round(float(fg.mean()), 4)}
         for name in RATES:
             if name in point:
                 value = float(point[name])
                 row[name] = round(value, 4) if np.isfinite(value) else None
-                row[f"{name}_ci95"] = interval(np.asarray(draws[name]))
+                row[f"{name}_ci95"] = interval(draws[str(label)][name])
         groups[str(label)] = row
     reference = max(groups, key=lambda g: groups[g]["n"])
-    ref_fpr = groups[reference]["fpr"]
     fprs = [g["fpr"] for g in groups.values() if g["fpr"] is not None]
-    return {
-        "groups": groups,
-        "reference": reference,
-        "fpr_ratio": {g: (round(r["fpr"] / ref_fpr, 3) if ref_fpr and r["fpr"] is not None else None)
-                      for g, r in groups.items()},
-        "fpr_gap": round(max(fprs) - min(fprs), 4) if fprs else None,
-    }
+    out: dict[str, Any] = {"groups": groups, "reference": reference, "min_group": min_group,
+                           "fpr_gap": round(max(fprs) - min(fprs), 4) if fprs else None}
+    for rate in ("fpr", "fnr"):
+        ref = groups[reference][rate]
+        out[f"{rate}_ratio"] = {g: (round(r[rate] / ref, 3) if ref and r[rate] is not None else None)
+                                for g, r in groups.items()}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{rate}_ratio_ci95"] = {g: interval(draws[g][rate] / draws[reference][rate]) for g in groups}
+    return out
 
 
 def fairness(y: np.ndarray, flagged: np.ndarray, probability: np.ndarray | None,
-             groups: dict[str, np.ndarray], seed: int = 0) -> dict[str, Any]:
-    return {column: group_table(y, flagged, probability, labels, seed) for column, labels in groups.items()}
+             groups: dict[str, np.ndarray], seed: int = 0, min_group: int = 1) -> dict[str, Any]:
+    return {column: group_table(y, flagged, probability, labels, seed, min_group) for column, labels in groups.items()}

@@ -26,9 +26,10 @@ def auc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
-def interval(values: np.ndarray) -> list[float]:
+def interval(values: np.ndarray) -> list[float | None]:
+    """The 2.5 and 97.5 percentiles of the finite draws; [None, None] (no interval) when none is finite."""
     finite = values[np.isfinite(values)]
-    return [round(float(v), 4) for v in np.percentile(finite, [2.5, 97.5])] if len(finite) else [np.nan, np.nan]
+    return [round(float(v), 4) for v in np.percentile(finite, [2.5, 97.5])] if len(finite) else [None, None]
 
 
 def auc_with_interval(y: np.ndarray, score: np.ndarray, seed: int = 0) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.engine.risk import RiskModel, TrainedModel, load_scorecard
 from matcher.errors import InputError
-from matcher.i18n import t
+from matcher.i18n import number, t
 from matcher.modelling.artefact import read_artefact, served_model
 from matcher.modelling.card_format import read_card
 from matcher.modelling.signing import signed, unsigned, verify
@@ -184,18 +184,38 @@ def plots_of(models: Path, item: dict[str, Any], card: dict[str, Any]) -> list[t
 
 
 def gate_failures(card: dict[str, Any], gates: ModelGates, lang: str = "en") -> list[str]:
-    """The promotion gates (rules/policy.yaml) the card fails, in words."""
+    """The gates (rules/policy.yaml ``model_gates``) a card fails, in ``lang``; empty when it passes all. The
+    figures must come from the policy's repeated cross-validation at the policy's levels: a card made otherwise
+    (fewer repeats, other levels, an older card) fails until the model is trained again."""
+    def n(value: float) -> str:
+        return number(lang, value)
+
     cv = card["cross_validation"]
+    judged = cv.get("levels_judged")
+    if cv.get("repeats", 1) < gates.repeats or cv.get("folds") != gates.folds or judged != dict(gates.levels):
+        return [t(lang, "gate.not_policy_cv", folds=gates.folds, repeats=gates.repeats,
+                  moderate=n(gates.levels["moderate"]), high=n(gates.levels["high"]))]
     out = []
     if cv["auc"] < gates.min_auc:
-        out.append(t(lang, "gate.auc", value=cv["auc"], limit=gates.min_auc))
+        out.append(t(lang, "gate.auc", value=n(cv["auc"]), limit=n(gates.min_auc)))
     if cv["ece"] > gates.max_calibration_error:
-        out.append(t(lang, "gate.ece", value=cv["ece"], limit=gates.max_calibration_error))
+        out.append(t(lang, "gate.ece", value=n(cv["ece"]), limit=n(gates.max_calibration_error)))
     if not cv["fairness"]:
         out.append(t(lang, "gate.no_fairness"))
     for column, table in cv["fairness"].items():
-        if table["fpr_gap"] is None or table["fpr_gap"] > gates.max_fpr_gap:
-            out.append(t(lang, "gate.fpr_gap", value=table["fpr_gap"], column=column, limit=gates.max_fpr_gap))
+        reference = table["reference"]
+        gap = table["fpr_gap"]
+        if gates.max_fpr_gap is not None and (gap is None or gap > gates.max_fpr_gap):
+            out.append(t(lang, "gate.fpr_gap", value="–" if gap is None else n(gap), column=column,
+                         limit=n(gates.max_fpr_gap)))
+        for rate, limit in (("fpr", gates.max_fpr_ratio), ("fnr", gates.max_fnr_ratio)):
+            for group, row in table["groups"].items():
+                if group == reference or row["n"] < gates.min_group_size:
+                    continue
+                ratio = table[f"{rate}_ratio"].get(group)
+                if ratio is None or ratio > limit:
+                    out.append(t(lang, f"gate.{rate}_ratio", column=column, group=group, reference=reference,
+                                 value="–" if ratio is None else n(ratio), limit=n(limit)))
     return out
 
 
@@ -207,7 +227,12 @@ def promote(models: Path, model_id: str, reason: str, by: str, gates: ModelGates
     item = entry(registry, model_id, models)
     if item["file"].endswith(LEGACY_FILE):
         raise InputError(_legacy(models, item))
-    failures = gate_failures(card_of(models, item, registry), gates)
+    card = card_of(models, item, registry)
+    if item["synthetic"] or card["synthetic"]:
+        raise InputError(f"model {model_id} was trained on synthetic data ({card['data']['source']}); it can never "
+                         f"serve real cases, and --force does not change that. Train on real outcome data "
+                         f"(docs/training-format.md) and promote that model")
+    failures = gate_failures(card, gates)
     if failures and not force:
         raise InputError(f"model {model_id} is not promoted: it fails the gates in rules/policy.yaml "
                          f"(model_gates):\n  " + "\n  ".join(failures)

@@ -44,8 +44,8 @@ def write_plots(y: np.ndarray, score: np.ndarray, report: dict[str, Any], out: P
 def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
-    if isinstance(value, list):
-        return "–".join(f"{v:.3f}" for v in value)
+    if isinstance(value, list):  # an interval; [None, None] when there was nothing to resample
+        return "" if None in value else "–".join(f"{v:.3f}" for v in value)
     return "" if value is None else str(value)
 
 
@@ -57,6 +57,8 @@ def tables(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]
     for key in ("brier", "calibration_slope", "calibration_intercept", "ece"):
         if key in report:
             summary.append([key.replace("_", " "), cell(report[key])])
+    if report.get("in_sample"):
+        summary.append(["in-sample", report["in_sample_note"]])
     out = [(f"{report['model']} on {data['source']}" + (" (synthetic data)" if data["synthetic"] else ""),
             ["figure", "value"], summary),
            ("Risk levels", ["level", "n", "observed rate"],

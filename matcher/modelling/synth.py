@@ -2,7 +2,8 @@
 
 A latent severity ``z ~ N(0, 1)`` drives every factor: a risk factor's rating counts how many of
 its two thresholds ``z_j = LOADING * z + sqrt(1 - LOADING**2) * e_j`` passes; a protective factor is
-present when ``-z_j`` passes its threshold. Being born abroad raises the latent value of
+present when ``-z_j`` passes its threshold; a number of the registered history (a count, an age) grows or falls
+with ``z_j`` (``numeric_values``) and never enters the outcome. Being born abroad raises the latent value of
 community disorganisation only (a proxy correlation the fairness audit should see), never the
 outcome. The outcome (a new offence within 12 months) is drawn from the known additive logit
 ``INTERCEPT + sum(COEFFICIENTS[f] * rating_f)``. Everything made here is labelled synthetic.
@@ -24,7 +25,9 @@ from matcher.rulebase.schema import ContextFact
 
 LOADING = 0.6
 RISK_THRESHOLDS = (0.25, 1.05)  # about 40% rated moderate or high, 15% high
-PROTECTIVE_THRESHOLD = 0.0  # about 50% present
+PROTECTIVE_THRESHOLD = 0.0  # about 50% present (and a yes/no risk factor about 50% yes)
+COUNT_LOG_MEAN, COUNT_LOG_SLOPE = 0.4, 0.8  # numeric counts (prior records): log-normal in the latent value
+AGE_MEAN, AGE_SLOPE = 15.0, 2.0  # numeric ages: younger with a higher latent value
 UNRATED_SHARE = 0.03
 BORN_ABROAD_SHARE = 0.35
 BORN_ABROAD_SHIFT = {"community_disorganization": 0.5}
@@ -51,12 +54,25 @@ def synthetic_ratings(rules: RuleBase, rng: np.random.Generator, n: int) -> tupl
     for j, factor in enumerate(cat.factors):
         latent = LOADING * z + np.sqrt(1 - LOADING**2) * rng.standard_normal(n)
         latent += BORN_ABROAD_SHIFT.get(factor.id, 0.0) * abroad
-        if factor.kind == "risk":
+        scale = cat.scale(factor)
+        if scale.numeric:
+            ratings[:, j] = numeric_values(factor.monotone == "increasing", scale.values, latent)
+        elif factor.kind == "risk" and len(scale.values) == 2:
+            ratings[:, j] = latent > PROTECTIVE_THRESHOLD
+        elif factor.kind == "risk":
             ratings[:, j] = (latent[:, None] > np.array(RISK_THRESHOLDS)).sum(axis=1)
         else:
             ratings[:, j] = -latent > PROTECTIVE_THRESHOLD
     ratings[rng.random(ratings.shape) < UNRATED_SHARE] = UNRATED
     return ratings, abroad
+
+
+def numeric_values(increasing: bool, values: list[int], latent: np.ndarray) -> np.ndarray:
+    """A count that grows with the latent value (about 1.5 above the scale's lowest at z = 0, a long tail), or an
+    age that falls with it (about 15 at z = 0, two years per standard deviation), within the scale."""
+    raw = values[0] + np.floor(np.exp(COUNT_LOG_MEAN + COUNT_LOG_SLOPE * latent)) if increasing \
+        else np.round(AGE_MEAN - AGE_SLOPE * latent)
+    return np.clip(raw, values[0], values[-1])
 
 
 def true_logit(rules: RuleBase, ratings: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The training format (docs/training-format.md): read, check and encode outcome data.
 
 One row per young person and follow-up period. Features are catalogue factor columns (integer
-ratings, blank = not rated) or, with an instrument, item columns ``<instrument>.<item>`` carried
-over to factors by the adapter (the highest rating wins per factor). The target is one 0/1 column;
+ratings, or whole numbers for the registered criminal history's counts and ages; blank = not rated or not
+known) and item columns ``<instrument>.<item>`` carried over to factors by the adapter (the highest rating
+wins per factor, a factor column included). The target is one 0/1 column;
 group columns are kept apart for the fairness audit and are never features. Every problem names
 the file, the column, the line and the value found.
 """
@@ -114,8 +115,14 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
                              f"the file has: {listed(columns)}")
     y = _binary(text[target], source, target)
     reserved = {target, *groups, "case_id", "synthetic"}
-    ratings, used = (_item_ratings(text, rules, source, instrument) if instrument
-                     else _factor_ratings(text, rules, source, reserved))
+    ratings, used = _factor_ratings(text, rules, source, reserved)
+    present = [key for key in rules.instruments if any(c.startswith(f"{key}.") for c in columns)]
+    for key in dict.fromkeys([*([instrument] if instrument else []), *present]):
+        items, item_columns = _item_ratings(text, rules, source, key)
+        for factor_id, values in items.items():
+            ratings[factor_id] = np.maximum(ratings[factor_id], values) if factor_id in ratings else values
+        used += item_columns
+    ratings = {f.id: ratings[f.id] for f in rules.catalogue.factors if f.id in ratings}
     criminogenic = {f.id for f in rules.catalogue.factors if f.need == "criminogenic"}
     chosen = [name for name in ratings if name in criminogenic] if features is None else list(features)
     for name in chosen:
@@ -142,7 +149,7 @@ def training_data(frame: pd.DataFrame, rules: RuleBase, target: str, *, source: 
     X = np.column_stack([ratings[name] for name in chosen]).astype(np.int16)
     return TrainingData(source, sha256, target, tuple(chosen), X, y,
                         {g: text[g].replace("", "(blank)").to_numpy(dtype=str) for g in groups},
-                        instrument, synthetic, ignored)
+                        instrument or ",".join(present) or None, synthetic, ignored)
 
 
 def _binary(column: pd.Series, source: str, name: str) -> np.ndarray:
@@ -176,11 +183,13 @@ def _factor_ratings(text: pd.DataFrame, rules: RuleBase, source: str,
     for factor in cat.factors:
         if factor.id in text:
             column = text[factor.id]
-            allowed = {str(v): v for v in cat.scale(factor).values}
+            scale = cat.scale(factor)
+            allowed = {str(v): v for v in scale.values}
             bad = ~column.isin([*allowed, ""])
             if bad.any():
-                raise InputError(f"{source}: column '{factor.id}': expected one of {', '.join(allowed)} "
-                                 f"(blank = not rated); found {_found(column, bad)}")
+                expected = (f"a whole number from {scale.values[0]} to {scale.values[-1]} (blank = not known)"
+                            if scale.numeric else f"one of {', '.join(allowed)} (blank = not rated)")
+                raise InputError(f"{source}: column '{factor.id}': expected {expected}; found {_found(column, bad)}")
             out[factor.id] = column.map(lambda v, a=allowed: a.get(v, UNRATED)).to_numpy(dtype=np.int16)
     return out, list(out)
 

@@ -16,6 +16,7 @@ from matcher.rulebase.schema import Catalogue, ContextFact, Factor, Instrument, 
 
 UNRATED = -1
 RISK_LEVELS = ("low", "moderate", "high")
+HISTORY = "criminal_history"  # the domain of the registered criminal history: numbers, asked for on their own
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,14 @@ def _check_catalogue(doc: YamlDoc, cat: FactorCatalogue) -> list[Problem]:
             value = getattr(factor, key)
             if value not in known:
                 out.append(doc.problem(("factors", i, key), f"unknown {key} '{value}'{did_you_mean(value, known)}"))
+        numeric = factor.scale in cat.model.scales and cat.model.scales[factor.scale].numeric
+        if numeric and (factor.monotone is None or factor.dynamic or factor.need != "criminogenic"):
+            out.append(doc.problem(("factors", i), f"'{factor.id}' has a numeric scale: it must be a static "
+                                                   f"criminogenic factor (dynamic: false) with monotone: increasing "
+                                                   f"or decreasing (does a higher number mean more risk?)"))
+        if factor.monotone is not None and not numeric:
+            out.append(doc.problem(("factors", i, "monotone"), "monotone applies to a factor on a numeric scale; "
+                                                               "a rating's direction follows kind (risk, protective)"))
     ids = [f.id for f in cat.factors] + [c.id for c in cat.context]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         out.append(doc.problem((), f"the id '{dup}' is used more than once"))

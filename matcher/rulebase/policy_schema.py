@@ -35,12 +35,30 @@ class TermWeights(Strict):
     protective_leverage: float = Field(ge=0, le=MAX_WEIGHT)
 
 
+def _policy_levels() -> dict[Literal["moderate", "high"], float]:
+    return {"moderate": 0.30, "high": 0.50}
+
+
 class ModelGates(Strict):
     """What a trained model must show (cross-validated, from its card) before it may be promoted."""
 
     min_auc: float = Field(ge=0.5, le=1)
     max_calibration_error: float = Field(gt=0, le=1)
-    max_fpr_gap: float = Field(gt=0, le=1)
+    # The defaults are those of rules/policy.yaml since issue 16, so that an older policy (which had only the
+    # three gates above and max_fpr_gap) still loads, e.g. for `matcher rules diff` against an older revision.
+    max_fpr_ratio: float = Field(1.2, ge=1, le=10)  # a group's false-positive rate over the largest group's
+    max_fnr_ratio: float = Field(1.2, ge=1, le=10)  # a group's false-negative rate over the largest group's
+    min_group_size: int = Field(50, ge=1, le=100_000)  # smaller groups are reported, never gating
+    levels: dict[Literal["moderate", "high"], float] = Field(default_factory=_policy_levels)  # fairness judged here
+    folds: int = Field(5, ge=2, le=20)
+    repeats: int = Field(5, ge=1, le=50)  # repeated cross-validation, seeds 0 .. repeats - 1
+    max_fpr_gap: float | None = Field(None, gt=0, le=1)  # optional: largest FPR difference between two groups
+
+    @model_validator(mode="after")
+    def _ordered_levels(self) -> ModelGates:
+        if sorted(self.levels) != ["high", "moderate"] or not 0 < self.levels["moderate"] < self.levels["high"] < 1:
+            raise ValueError("levels needs moderate and high with 0 < moderate < high < 1")
+        return self
 
 
 class LintSettings(Strict):

@@ -40,14 +40,38 @@ class Text(Strict):
 
 
 class Scale(Strict):
-    values: list[Annotated[int, Field(ge=0, le=9)]] = Field(min_length=2)
+    """Ratings (``values`` 0-9 with a label each), or, with ``numeric: true``, whole numbers from ``min`` to ``max``
+    (a count or an age, labelled by the number itself). A risk model bins a numeric factor; a rule condition needs
+    none of them."""
+
+    values: list[Annotated[int, Field(ge=0, le=99)]] = Field(min_length=2)
     labels: dict[Lang, list[str]]
+    numeric: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers(cls, data: Any) -> Any:
+        """A numeric scale is written ``{numeric: true, min: 0, max: 50}``; its values and labels follow."""
+        if not isinstance(data, dict) or not data.get("numeric"):
+            return data
+        extra = sorted(set(data) - {"numeric", "min", "max"})
+        if extra:
+            raise ValueError(f"a numeric scale takes min and max only; found {', '.join(map(str, extra))}")
+        low, high = data.get("min"), data.get("max")
+        if not isinstance(low, int) or not isinstance(high, int) or not 0 <= low < high <= 99:
+            raise ValueError(f"a numeric scale needs whole numbers 0 <= min < max <= 99; found min {low!r}, "
+                             f"max {high!r}")
+        values = list(range(low, high + 1))
+        return {"values": values, "labels": {lang: [str(v) for v in values] for lang in LANGS}, "numeric": True}
 
     @model_validator(mode="after")
     def _labels_match_values(self) -> Scale:
         for lang in LANGS:
             if len(self.labels.get(lang, [])) != len(self.values):
                 raise ValueError(f"needs one {lang} label per value ({len(self.values)})")
+        if not self.numeric and max(self.values) > 9:
+            raise ValueError(f"a rating scale has values 0-9 (use numeric: true for counts and ages); "
+                             f"found {max(self.values)}")
         return self
 
     def label(self, value: int, lang: str) -> str:
@@ -67,6 +91,9 @@ class Factor(Strict):
     name: Text
     description: Text
     source: str = Field(min_length=1)
+    # On a numeric scale: whether a higher number means more risk ("increasing": prior records) or less
+    # ("decreasing": the age at the offence); a trained model's points follow it. Ratings follow ``kind``.
+    monotone: Literal["increasing", "decreasing"] | None = None
 
 
 class AgeLimit(Strict):

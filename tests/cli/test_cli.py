@@ -80,7 +80,7 @@ def test_rules_check_ok_and_broken(edited_rules, capsys) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ("rules/interventions/bup-referral.yaml:38: evidence: warning: no confirmed or partly "
                       "confirmed evidence source; every entry is unconfirmed or an inference")
-    assert ": OK - 33 factors, 22 context facts, 2 instruments, 40 interventions (5 do not offer); 5 warnings; " \
+    assert ": OK - 38 factors, 22 context facts, 2 instruments, 40 interventions (5 do not offer); 5 warnings; " \
            "content sha256:" in out[-1]
     root = edited_rules("interventions/mst.yaml", "intensity: high", "intensity: extreme")
     assert main(["rules", "check", str(root)]) == 1

@@ -30,7 +30,9 @@ def synthetic(users, monkeypatch, capsys):
 def test_training_promoting_and_retiring_need_an_evaluator_and_are_audited(users, synthetic, monkeypatch,
                                                                            capsys) -> None:
     models = users / "models"
-    train = ("train", str(synthetic), "--target", "reoffended_12m", "--group", "sex", "--out", str(models))
+    outcomes = users / "outcomes.csv"  # the synthetic rows stand in for outcome data: a synthetic model is never
+    outcomes.write_text(synthetic.read_text().replace(",true,", ",false,"))  # promoted (tests/modelling)
+    train = ("train", str(outcomes), "--target", "reoffended_12m", "--group", "sex", "--out", str(models))
     assert run_cli(monkeypatch, capsys, *train)[2] == "matcher: log in with --as USER (or set INSATSMATCH_USER)\n"
     code, _, err = run_cli(monkeypatch, capsys, *train, "--as", "anna", password=ANNA)
     assert (code, err) == (2, "matcher: anna (social_worker) may not models.manage; allowed: case.read, case.write, "
@@ -46,7 +48,7 @@ def test_training_promoting_and_retiring_need_an_evaluator_and_are_audited(users
     code, _, err = run_cli(monkeypatch, capsys, "models", "promote", model_id, "--reason", "x", *where, "--as", "anna",
                            password=ANNA)
     assert code == 2 and err.startswith("matcher: anna (social_worker) may not models.manage")
-    code, out, _ = run_cli(monkeypatch, capsys, "models", "promote", model_id, "--reason", "best on  synthetic data",
+    code, out, _ = run_cli(monkeypatch, capsys, "models", "promote", model_id, "--reason", "best on  outcome data",
                            "--force", *where, "--as", "eva", password=EVA)
     assert code == 0 and out.startswith(f"{model_id}: active")
     assert run_cli(monkeypatch, capsys, "models", "list", *where)[1].startswith(f"{model_id:<36} active ")
@@ -62,6 +64,6 @@ def test_training_promoting_and_retiring_need_an_evaluator_and_are_audited(users
         ("eva", "models.register", f"{model_id}: trained"),
         ("anna", "denied:models.promote", "anna (social_worker) may not models.manage; allowed: case.read, "
                                           "case.write, catalogue.read, rules.read"),
-        ("eva", "models.promote", f"{model_id} (forced): best on synthetic data"),
+        ("eva", "models.promote", f"{model_id} (forced): best on outcome data"),
         ("eva", "models.retire", f"{model_id}: back to the baseline")]  # the refused 'nope' left no entry
     assert [h["by"] for h in read_registry(models)["models"][0]["history"]] == ["eva", "eva", "eva"]

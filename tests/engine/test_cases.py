@@ -162,3 +162,17 @@ def test_each_field_of_a_json_list_is_located_at_its_line(rules, tmp_path: Path)
     with pytest.raises(InputError) as caught:
         read_cases(path, rules)
     assert str(caught.value) == f"{path}:11: [1].context.age: Input should be less than or equal to 25; found 30"
+
+
+def test_the_registered_history_is_read_from_json_and_csv_and_checked_against_its_range(rules, tmp_path) -> None:
+    case = {"context": CONTEXT, "factors": {"prior_records": 3, "age_at_offence": 15, "violent_main_offence": 1}}
+    batch = encode_cases([("a", case)], rules)
+    assert [_column(rules, batch, f)[0] for f in ("prior_records", "age_at_offence", "age_first_offence")] == \
+        [3, 15, UNRATED]
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,age,placement,caregiver,prior_records,offences_in_matter\nEX-1,15,home,takes_part,3,2\n"
+                    "EX-2,15,home,takes_part,61,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_cases(path, rules)
+    assert str(caught.value) == (f"{path}:3: factors.prior_records: Input should be less than or equal to 60 "
+                                 f"(a whole number from 0 to 60, blank when not known); found 61")

@@ -52,7 +52,7 @@ def test_a_case_alone_scores_bit_identically_to_the_same_case_in_a_batch(rules, 
 
 
 def test_a_case_matrix_of_the_wrong_width_is_refused(rules, model) -> None:
-    with pytest.raises(ValueError, match=r"must be an N x 55 case matrix \(33 factor and 22 context columns\)\. "
+    with pytest.raises(ValueError, match=r"must be an N x 60 case matrix \(38 factor and 22 context columns\)\. "
                                          r"Got shape \(3, 40\) instead\."):
         match_matrix(np.zeros((3, 40), dtype=np.int8), rules, model)
 

@@ -14,7 +14,7 @@ CONTEXT = {"age": 15, "placement": "home", "caregiver": "takes_part"}
 def test_points_are_weight_times_rating_and_levels_follow_the_cut_points(rules, model) -> None:
     cases = [("a", {"context": CONTEXT, "factors": {"peer_delinquency": 2, "antisocial_attitudes": 1,
                                                      "strong_attachment": 1}}),
-             ("b", {"context": CONTEXT, "factors": {f.id: 2 for f in rules.catalogue.factors if f.kind == "risk"}}),
+             ("b", {"context": CONTEXT, "factors": {f.id: 2 for f in rules.catalogue.factors if f.scale == "risk3"}}),
              ("c", {"context": CONTEXT})]
     risk = model.score(encode_cases(cases, rules).values[:, : len(rules.catalogue.factors)])
     assert risk.score.tolist() == [2 * 3 + 1 * 3 - 2, 68.0, 0.0]  # welfare needs weigh 0
@@ -58,3 +58,12 @@ def test_baseline_discriminates_on_the_catalan_savry_data(rules, model) -> None:
     assert round(roc_auc_score(reoffended, risk.score), 2) == 0.65
     rates = [reoffended[risk.level == level].mean() for level in range(len(RISK_LEVELS))]
     assert np.all(np.diff(rates) > 0.05)  # each level reoffends clearly more often than the one below
+
+
+def test_shown_points_add_up_to_the_shown_score_without_minus_zero() -> None:
+    from matcher.engine.risk import shown_points
+
+    intercept, points, score = shown_points(-1.2345, [0.3333, 0.3333, 0.3334, -0.004])
+    assert score == -0.24 and round(intercept + sum(points), 2) == score
+    assert points[-1] == 0 and str(points[-1]) == "0.0"  # never -0
+    assert shown_points(0.0, [3.0, -2.0]) == (0.0, [3.0, -2.0], 1.0)

@@ -22,14 +22,17 @@ from matcher.modelling.training_data import frame_sha256, training_data
 from matcher.rulebase.policy_schema import ModelGates
 from tests.conftest import EXAMPLES
 
-LENIENT = ModelGates(min_auc=0.6, max_calibration_error=0.05, max_fpr_gap=0.2)
+LENIENT = ModelGates(min_auc=0.6, max_calibration_error=0.05, max_fpr_ratio=10, max_fnr_ratio=10, min_group_size=50,
+                     levels={"moderate": 0.3, "high": 0.5}, folds=5, repeats=1)
 
 
 @pytest.fixture(scope="module")
 def trained(rules, tmp_path_factory):
     source = tmp_path_factory.mktemp("trained")
-    frame = synthetic_training(rules, 3000, seed=5)
-    data = training_data(frame, rules, TARGET, source="synth.csv", sha256=frame_sha256(frame),
+    # The synthetic process stands in for real outcome data here (labelled not synthetic) because a synthetic
+    # model can never be promoted; these tests are about the promotion mechanics, not about the data.
+    frame = synthetic_training(rules, 3000, seed=5).assign(synthetic=False)
+    data = training_data(frame, rules, TARGET, source="outcomes.csv", sha256=frame_sha256(frame),
                          groups=["born_abroad"])
     model_id, _ = train(data, rules, "logistic", source, trained_by="tester")
     register(source, model_id, "tester")
@@ -38,7 +41,7 @@ def trained(rules, tmp_path_factory):
 
 @pytest.fixture
 def models(trained, tmp_path):
-    """A private copy of a registry with one synthetic candidate."""
+    """A private copy of a registry with one candidate."""
     shutil.copytree(trained[0], tmp_path / "models")
     return tmp_path / "models"
 
@@ -78,7 +81,8 @@ def test_a_changed_model_file_or_card_and_an_unlisted_model_are_refused(rules, m
 
 def test_promotion_gates_hold_unless_forced_with_a_recorded_reason(rules, models, trained) -> None:
     model_id = trained[1]
-    strict = ModelGates(min_auc=0.9, max_calibration_error=0.001, max_fpr_gap=0.2)
+    strict = ModelGates(min_auc=0.9, max_calibration_error=0.001, max_fpr_ratio=10, max_fnr_ratio=10, min_group_size=50,
+                        levels={"moderate": 0.3, "high": 0.5}, folds=5, repeats=1)
     with pytest.raises(InputError) as caught:
         promote(models, model_id, "try", "tester", strict, False)
     message = str(caught.value)
@@ -92,7 +96,7 @@ def test_promotion_gates_hold_unless_forced_with_a_recorded_reason(rules, models
 
 
 def test_promotion_needs_a_fairness_audit(rules, tmp_path) -> None:
-    frame = synthetic_training(rules, 2000, seed=6)
+    frame = synthetic_training(rules, 2000, seed=6).assign(synthetic=False)  # stands in for outcome data
     data = training_data(frame, rules, TARGET, source="s.csv", sha256=frame_sha256(frame))
     model_id, _ = train(data, rules, "logistic", tmp_path, trained_by="tester")
     register(tmp_path, model_id, "tester")
@@ -105,3 +109,17 @@ def test_the_models_folder_can_be_moved_with_an_environment_variable(rules, mode
     assert default_models_dir() == models
     promote(models, trained[1], "serves from a copy", "tester", LENIENT, False)
     assert active_model(rules).id == trained[1]
+
+
+def test_a_model_trained_on_synthetic_data_is_never_promoted_not_even_forced(rules, tmp_path) -> None:
+    frame = synthetic_training(rules, 1500, seed=9)
+    data = training_data(frame, rules, TARGET, source="synth.csv", sha256=frame_sha256(frame), groups=["born_abroad"])
+    model_id, card = train(data, rules, "logistic", tmp_path, trained_by="tester")
+    register(tmp_path, model_id, "tester")
+    assert card["synthetic"] is True
+    with pytest.raises(InputError) as refused:
+        promote(tmp_path, model_id, "it passes the gates", "tester", LENIENT, True)
+    assert str(refused.value) == (f"model {model_id} was trained on synthetic data (synth.csv); it can never serve "
+                                  f"real cases, and --force does not change that. Train on real outcome data "
+                                  f"(docs/training-format.md) and promote that model")
+    assert read_registry(tmp_path)["models"][0]["status"] == "candidate"

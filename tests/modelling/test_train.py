@@ -11,7 +11,7 @@ from matcher.errors import InputError
 from matcher.modelling.additive import AdditiveLogistic
 from matcher.modelling.registry import card_of, entry, load_model, plots_of, read_registry, register
 from matcher.modelling.synth import COEFFICIENTS, TARGET, synthetic_training
-from matcher.modelling.train import STEPS, rating_levels, train
+from matcher.modelling.train import rating_levels, train
 from matcher.modelling.training_data import frame_sha256, training_data
 from matcher.rulebase.factors import UNRATED
 
@@ -99,12 +99,53 @@ def test_training_reports_every_step_and_keeps_its_plots_checked_by_the_card(rul
     steps: list[tuple[int, int]] = []
     model_id, _ = train(_data(rules, 600), rules, "logistic", tmp_path, trained_by="tester",
                         progress=lambda done, total: steps.append((done, total)))
-    assert steps == [(done, STEPS) for done in range(1, STEPS + 1)] and STEPS == 7
+    gates = rules.policy.model_gates
+    total = gates.folds * gates.repeats + 2  # every fold of every repeat, the final fit, the files
+    assert steps == [(done, total) for done in range(1, total + 1)] and total == 27
     register(tmp_path, model_id, "tester")
     item = entry(read_registry(tmp_path), model_id, tmp_path)
     plots = plots_of(tmp_path, item, card_of(tmp_path, item))
-    assert [name for name, _ in plots] == ["roc.png", "calibration.png"]
+    assert [name for name, _ in plots] == ["roc.png", "calibration.png", "shapes.png"]
     assert all(png.startswith(b"\x89PNG") for _, png in plots)
     (tmp_path / model_id / "roc.png").write_bytes(b"another picture")
     with pytest.raises(InputError, match=r"roc.png: SHA-256 [0-9a-f]{16}\.\.\. does not match"):
         plots_of(tmp_path, item, card_of(tmp_path, item))
+
+
+def test_binned_points_follow_the_direction_of_risk_and_unconstrained_ones_are_flagged(rules, tmp_path) -> None:
+    from matcher.modelling.binned import BinnedAdditive
+    from matcher.modelling.shapes import shapes
+    from matcher.modelling.train import feature_specs
+
+    frame = synthetic_training(rules, 3000, seed=3)
+    features = ["prior_records", "age_at_offence", "peer_delinquency", "prosocial_involvement"]
+    data = training_data(frame, rules, TARGET, source="s.csv", sha256=frame_sha256(frame), features=features)
+    rng = np.random.default_rng(0)
+    y = rng.random(data.rows) < 0.4  # an outcome unrelated to the features: free points wander both ways
+    free = BinnedAdditive(feature_specs(features, rules), Cs=(100.0,), constraints=(False,), bins=(8,)).fit(data.X, y)
+    bound = BinnedAdditive(feature_specs(features, rules), Cs=(100.0,), constraints=(True,), bins=(8,)).fit(data.X, y)
+    assert np.allclose(free.decision_function(data.X), free.intercept_ + free.points(data.X).sum(axis=1))
+    assert [s["factor"] for s in shapes(bound, features, rules) if not s["monotone"]] == []
+    flagged = [s["factor"] for s in shapes(free, features, rules) if not s["monotone"]]
+    assert flagged and set(flagged) <= set(features)
+    ages = {b["label"]: b["points"] for b in shapes(bound, features, rules)[1]["bins"]}
+    assert list(ages.values()) == sorted(ages.values(), reverse=True)  # younger never fewer points
+
+
+def test_served_levels_never_change_the_fairness_verdict_and_evaluate_says_in_sample(rules, tmp_path) -> None:
+    from matcher.modelling.evaluate import evaluate_model
+    from matcher.modelling.registry import gate_failures
+
+    data = _data(rules, 1500, seed=4)
+    _, usual = train(data, rules, "logistic", tmp_path, trained_by="tester")
+    model_id, lenient = train(data, rules, "logistic", tmp_path, cut_points=(0.30, 0.95), trained_by="tester")
+    assert lenient["levels"] == {"moderate": 0.3, "high": 0.95}  # served: nobody would be high
+    assert lenient["cross_validation"]["fairness"] == usual["cross_validation"]["fairness"]
+    gates = rules.policy.model_gates
+    assert gate_failures(lenient, gates) == gate_failures(usual, gates)
+    register(tmp_path, model_id, "tester")
+    model, card = load_model(tmp_path, model_id, rules)
+    report, _ = evaluate_model(model, card, data, rules)
+    assert report["in_sample"] is True and report["in_sample_note"].startswith("in-sample: these are the data")
+    other = _data(rules, 1500, seed=5)
+    assert evaluate_model(model, card, other, rules)[0]["in_sample"] is False

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from matcher import InputError
 from matcher.modelling.training_data import read_training
@@ -86,3 +88,37 @@ def test_a_file_saved_by_swedish_excel_is_read_as_its_utf8_twin(rules, tmp_path)
     assert data.read_as == "read as Windows-1252, separated by semicolons"
     assert (data.X.tolist(), data.y.tolist(), data.groups["kön"].tolist()) == \
         (twin.X.tolist(), twin.y.tolist(), twin.groups["kön"].tolist())
+
+
+def test_a_number_off_its_range_is_refused_with_the_range(rules, tmp_path) -> None:
+    path = _csv(tmp_path, "prior_records,age_at_offence,y\n3,15,1\n61,14,0\n2,3.5,1\n")
+    with pytest.raises(InputError) as caught:
+        read_training(path, rules, "y")
+    assert str(caught.value) == ("data.csv: column 'prior_records': expected a whole number from 0 to 60 (blank = "
+                                 "not known); found '61' on line 3")
+
+
+def test_numbers_and_instrument_items_are_read_together(rules, tmp_path) -> None:
+    path = _csv(tmp_path, "savry.S1,prior_records,age_at_offence,y\nhigh,3,15,1\nlow,,17,0\nmoderate,0,,1\n")
+    data = read_training(path, rules, "y")
+    assert data.features == ("peer_delinquency", "prior_records", "age_at_offence")
+    assert data.X.tolist() == [[2, 3, 15], [0, UNRATED, 17], [1, 0, UNRATED]]
+    assert data.instrument == "savry"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.one_of(st.integers(-5, 70).map(str), st.text(max_size=6)), min_size=3, max_size=8))
+def test_hostile_numbers_are_read_exactly_or_refused_naming_the_column_and_line(rules, tmp_path, cells) -> None:
+    rows = [cell.replace(",", "").replace('"', "").replace("\n", "").replace("\r", "") for cell in cells]
+    text = "prior_records,peer_delinquency,y\n" + "".join(f"{c},{i % 3},{i % 2}\n" for i, c in enumerate(rows))
+    path = tmp_path / "hostile.csv"
+    path.write_bytes(text.encode("utf-8"))
+    try:
+        data = read_training(path, rules, "y")
+    except InputError as exc:
+        assert str(exc).startswith(str(path)) or str(exc).startswith(path.name)  # the file named first
+        return
+    column = data.X[:, list(data.features).index("prior_records")] if "prior_records" in data.features else None
+    if column is not None:
+        expected = [int(c.strip()) if c.strip() else UNRATED for c in rows]
+        assert column.tolist() == expected and all(v == UNRATED or 0 <= v <= 60 for v in expected)

@@ -107,7 +107,7 @@ BROKEN = [
      "found 1.5"),
     ("unknown_scale", "factors.yaml", "    scale: risk3\n    name: {sv: Kriminella kamrater",
      "    scale: risk4\n    name: {sv: Kriminella kamrater",
-     "rules/factors.yaml:211: factors[14].scale: unknown scale 'risk4'; did you mean 'risk3'?"),
+     "rules/factors.yaml:218: factors[14].scale: unknown scale 'risk4'; did you mean 'risk3'?"),
     ("policy_out_of_range", "policy.yaml", "top_k: 5", "top_k: 0",
      "rules/policy.yaml:7: top_k: Input should be greater than or equal to 1; found 0"),
     ("ordering_a_yes_no_fact", "interventions/mst.yaml", '{context: acute_psychosis, op: "=="',

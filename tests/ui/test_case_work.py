@@ -243,3 +243,24 @@ def test_a_follow_up_records_each_plan_items_goal_and_dose_and_shows_them_beside
     assert list(goals["Mål uppnått"]) == ["delvis", *(["ej bedömt"] * (len(items) - 1))]
     assert goals["Givna träffar"].iloc[0] == "6"
     assert store.follow_ups(anna, code)[-1]["items"][0]["attainment"] == "partly"
+
+
+def test_the_registered_history_is_asked_for_in_its_own_section_and_saved_with_the_assessment() -> None:
+    at = app_as(Role.SOCIAL_WORKER, "ui/case_work/cases.py")
+    at.button(key="FormSubmitter:new-case-Skapa ärende").click().run()
+    code = at.session_state["case"]
+    at.switch_page("ui/case_work/assess.py").run()
+    assert "Registrerad brottshistorik" in [e.label for e in at.expander]
+    assert not [r for r in at.radio if r.key == "form-f-prior_records"]  # not among the ratings
+    assert at.number_input(key="form-h-prior_records").value is None  # blank: not known
+    at.number_input(key="form-ctx-age").set_value(15)
+    at.number_input(key="form-h-prior_records").set_value(3)
+    at.number_input(key="form-h-age_at_offence").set_value(14)
+    at.radio(key="form-h-violent_main_offence").set_value(1)
+    at.button(key="save-form").click().run()
+    assert not at.exception and not at.error
+    store, anna = current_store("sv"), sign_in(Role.SOCIAL_WORKER)
+    saved = store.assessments(anna, code)[-1]["data"]["factors"]
+    assert {k: saved[k] for k in ("prior_records", "age_at_offence", "violent_main_offence")} == \
+        {"prior_records": 3, "age_at_offence": 14, "violent_main_offence": 1}
+    assert "age_first_offence" not in saved and "offences_in_matter" not in saved

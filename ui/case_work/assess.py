@@ -16,6 +16,7 @@ from ui.shared import drafts
 from ui.shared.case_choice import current_case
 from ui.shared.context import page, report
 from ui.shared.forms import context_inputs, factor_inputs, rated_count, savry_inputs
+from ui.shared.history_form import history_inputs
 
 ctx = page()
 st.title(ctx.t("ui.page.assess"))
@@ -50,21 +51,26 @@ with form_tab:
         context = context_inputs(ctx, "form", start["context"])
     st.markdown(f"**{ctx.t('ui.assess.factors')}**")
     factors = factor_inputs(ctx, "form", start["factors"])
+    with st.expander(ctx.t("ui.assess.history"), expanded=True, key="form-history"):  # numbers, not ratings
+        factors |= history_inputs(ctx, "form", start["factors"])
     drafts.keep(ctx, code, "assessment", {"context": context, "factors": factors})
     st.markdown(rated_count(ctx, factors))
     if st.button(ctx.t("ui.assess.save"), type="primary", key="save-form"):
         save({"context": context, "factors": factors}, "factors", on, "assessment")
 with savry_tab:
-    saved = {"context": latest.get("context", {}), "savry": latest.get("instruments", {}).get("savry", {})}
+    saved = {"context": latest.get("context", {}), "savry": latest.get("instruments", {}).get("savry", {}),
+             "history": latest.get("factors", {})}
     start = drafts.restored(ctx, code, "savry", "savry-") or saved
     on = st.date_input(ctx.t("ui.assess.date"), swedish_today(), max_value=swedish_today(), key="savry-date")
     st.caption(ctx.t("ui.assess.savry_note"))
     with st.expander(ctx.t("ui.assess.context"), expanded=True, key="savry-context"):
         context = context_inputs(ctx, "savry", start["context"])
     answers = savry_inputs(ctx, "savry", start["savry"])
-    drafts.keep(ctx, code, "savry", {"context": context, "savry": answers})
+    with st.expander(ctx.t("ui.assess.history"), expanded=True, key="savry-history"):
+        history = history_inputs(ctx, "savry", start["history"])
+    drafts.keep(ctx, code, "savry", {"context": context, "savry": answers, "history": history})
     if st.button(ctx.t("ui.assess.save"), type="primary", key="save-savry"):
-        save({"context": context, "instruments": {"savry": answers}}, "savry", on, "savry")
+        save({"context": context, "factors": history, "instruments": {"savry": answers}}, "savry", on, "savry")
 with upload_tab:
     uploaded = st.file_uploader(ctx.t("ui.assess.upload_file"), type=["json"], key="case-file")
     if uploaded is not None and st.button(ctx.t("ui.assess.save"), key="save-upload", type="primary"):

@@ -12,6 +12,7 @@ from matcher import InputError, encode_cases, explain, match
 from matcher.auth import AccessDenied
 from matcher.i18n import swedish_today
 from matcher.local.availability import availability
+from matcher.modelling.model_change import model_change
 from ui.shared import drafts
 from ui.shared.case_choice import current_case
 from ui.shared.context import Page, page, report, swedish_time
@@ -193,6 +194,10 @@ except InputError as exc:  # an assessment saved under an older rule base may no
     report(ctx, exc)
     st.stop()
 show(ctx, result)
+saved = ctx.store.latest_recommendation(ctx.user, code)  # issue 16: the risk model changed since it was saved
+changed = model_change(saved[1] if saved else None, result, ctx.lang)
+if changed:
+    st.info(changed["text"])
 with st.expander(ctx.t("ui.whatif.title")):
     what_if(ctx, case, result)
 st.subheader(ctx.t("ui.decision.title"))

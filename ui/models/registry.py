@@ -98,12 +98,15 @@ with promote_tab:
     if item["status"] == "active":
         st.info(ctx.t("ui.models.is_active", id=chosen))
     else:
-        with st.form("models-promote"):
-            reason = st.text_area(ctx.t("ui.models.reason"), key="models-promote-reason",
+        # Each form belongs to the model on screen (its id is in the keys and on the button): a submission made
+        # while another model was shown can never act on this one.
+        with st.form(f"models-promote-{chosen}"):
+            reason = st.text_area(ctx.t("ui.models.reason"), key=f"models-promote-reason-{chosen}",
                                   help=ctx.t("ui.models.reason_help"))
-            force = st.checkbox(ctx.t("ui.models.force"), key="models-force", disabled=not failures,
+            force = st.checkbox(ctx.t("ui.models.force"), key=f"models-force-{chosen}", disabled=not failures,
                                 help=ctx.t("ui.models.force_help"))
-            if st.form_submit_button(ctx.t("ui.models.promote"), type="primary", key="models-promote-submit"):
+            if st.form_submit_button(ctx.t("ui.models.promote_this", id=chosen), type="primary",
+                                     key=f"models-promote-submit-{chosen}"):
                 if not reason.strip():
                     st.error(ctx.t("ui.models.reason_needed"))
                 elif failures and not force:
@@ -119,10 +122,10 @@ with promote_tab:
                     except (InputError, AccessDenied) as exc:
                         report(ctx, exc)
     if item["status"] != "retired":
-        with st.form("models-retire"):
+        with st.form(f"models-retire-{chosen}"):
             st.markdown(ctx.t("ui.models.retire_note"))
-            why = st.text_input(ctx.t("ui.models.reason"), key="models-retire-reason")
-            if st.form_submit_button(ctx.t("ui.models.retire"), key="models-retire-submit"):
+            why = st.text_input(ctx.t("ui.models.reason"), key=f"models-retire-reason-{chosen}")
+            if st.form_submit_button(ctx.t("ui.models.retire_this", id=chosen), key=f"models-retire-submit-{chosen}"):
                 if not why.strip():
                     st.error(ctx.t("ui.models.reason_needed"))
                 else:

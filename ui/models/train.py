@@ -13,7 +13,7 @@ from matcher import InputError, RuleBase
 from matcher.auth import AccessDenied
 from matcher.modelling.registry import card_of, default_models_dir, entry, read_registry, register
 from matcher.modelling.synth import TARGET, synthetic_training
-from matcher.modelling.train import CUT_POINTS, FOLDS, MODEL_KINDS, train
+from matcher.modelling.train import MODEL_KINDS, train
 from matcher.modelling.training_data import frame_sha256, read_frame, training_data
 from ui.shared.context import page, report
 from ui.shared.model_card import show_card, synthetic_label
@@ -41,8 +41,8 @@ def _uploaded(name: str, content: bytes) -> tuple[pd.DataFrame, str]:
 
 
 def _step(done: int, total: int) -> str:
-    if done <= FOLDS:
-        return ctx.t("ui.train.step_fold", done=done, folds=FOLDS)
+    if done <= total - 2:  # every fold of every repeat of the policy's cross-validation
+        return ctx.t("ui.train.step_fold", done=done, folds=total - 2)
     return ctx.t("ui.train.step_fit") if done < total else ctx.t("ui.train.step_card")
 
 
@@ -87,8 +87,10 @@ with st.form("train-form"):
     kind = st.radio(ctx.t("ui.train.kind"), list(MODEL_KINDS), key="train-kind", horizontal=True,
                     format_func=lambda k: ctx.t(f"ui.models.kind.{k}"))
     left, right = st.columns(2)
-    moderate = left.number_input(ctx.t("ui.train.moderate"), 0.01, 0.99, CUT_POINTS[0], 0.05, key="train-moderate")
-    high = right.number_input(ctx.t("ui.train.high"), 0.01, 0.99, CUT_POINTS[1], 0.05, key="train-high")
+    levels = ctx.rules.policy.model_gates.levels  # fairness is judged at these whatever is chosen here
+    moderate = left.number_input(ctx.t("ui.train.moderate"), 0.01, 0.99, levels["moderate"], 0.05,
+                                 key="train-moderate")
+    high = right.number_input(ctx.t("ui.train.high"), 0.01, 0.99, levels["high"], 0.05, key="train-high")
     note = st.text_area(ctx.t("ui.train.note"), key="train-note", help=ctx.t("ui.train.note_help"))
     submitted = st.form_submit_button(ctx.t("ui.train.submit"), type="primary", key="train-submit")
 

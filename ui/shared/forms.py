@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from matcher.rulebase.factors import HISTORY
 from ui.shared.context import Page
 
 NOT_RATED = None
@@ -44,7 +45,7 @@ def factor_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str, 
     ratings: dict[str, int] = {}
     for domain, title in cat.model.domains.items():
         members = [f for f in cat.factors if f.domain == domain]
-        if not members:
+        if not members or domain == HISTORY:  # asked for on its own (history_inputs)
             continue
         rated = sum(st.session_state.get(f"{prefix}-f-{f.id}", initial.get(f.id)) is not None for f in members)
         with st.expander(ctx.t("ui.form.domain", domain=title.get(ctx.lang), rated=rated, total=len(members)),
@@ -63,8 +64,10 @@ def factor_inputs(ctx: Page, prefix: str, initial: dict[str, Any]) -> dict[str, 
 
 
 def rated_count(ctx: Page, ratings: dict[str, int]) -> str:
-    total = len(ctx.rules.catalogue.factors)
-    return ctx.t("ui.form.counter", rated=len(ratings), unrated=total - len(ratings), total=total)
+    """How many of the rating factors are rated (the registered history is numbers, asked for on its own)."""
+    rated_ids = {f.id for f in ctx.rules.catalogue.factors if f.domain != HISTORY}
+    rated = len(rated_ids & ratings.keys())
+    return ctx.t("ui.form.counter", rated=rated, unrated=len(rated_ids) - rated, total=len(rated_ids))
 
 
 def savry_label(ctx: Page, item: Any) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.engine.risk import Scorecard
+from matcher.i18n import number
 from matcher.modelling.registry import gate_failures, plots_of
 from matcher.modelling.report import FAIRNESS_COLUMNS, cell
 from matcher.rulebase.loading import RuleBase
@@ -27,17 +28,26 @@ def when(iso: str) -> str:
 
 
 def gates_text(ctx: Page, gates: ModelGates) -> str:
-    return ctx.t("ui.models.gates", auc=gates.min_auc, ece=gates.max_calibration_error, gap=gates.max_fpr_gap)
+    def n(value: float) -> str:
+        return number(ctx.lang, value)
+
+    return ctx.t("ui.models.gates", repeats=gates.repeats, folds=gates.folds, auc=n(gates.min_auc),
+                 ece=n(gates.max_calibration_error), min_group=gates.min_group_size, fpr=n(gates.max_fpr_ratio),
+                 fnr=n(gates.max_fnr_ratio), moderate=n(gates.levels["moderate"]), high=n(gates.levels["high"]))
 
 
 def _interval(values: dict[str, Any], key: str) -> str:
     return cell(values.get(key)) + (f" ({cell(values[key + '_ci95'])})" if key + "_ci95" in values else "")
 
 
+def _spread(values: dict[str, Any], key: str) -> str:
+    return cell(values.get(key)) + (f" ({cell(values[key + '_repeats'])})" if key + "_repeats" in values else "")
+
+
 def _figures(ctx: Page, cv: dict[str, Any]) -> dict[str, str]:
-    return {ctx.t("ui.models.auc"): _interval(cv, "auc"), ctx.t("ui.models.brier"): cell(cv["brier"]),
-            ctx.t("ui.models.slope"): cell(cv["calibration_slope"]),
-            ctx.t("ui.models.intercept"): cell(cv["calibration_intercept"]), ctx.t("ui.models.ece"): cell(cv["ece"])}
+    return {ctx.t("ui.models.auc"): _interval(cv, "auc"), ctx.t("ui.models.spread") + ", AUC": _spread(cv, "auc"),
+            ctx.t("ui.models.brier"): _spread(cv, "brier"), ctx.t("ui.models.slope"): cell(cv["calibration_slope"]),
+            ctx.t("ui.models.intercept"): cell(cv["calibration_intercept"]), ctx.t("ui.models.ece"): _spread(cv, "ece")}
 
 
 def _rating(rules: RuleBase, factor: str, english: str, lang: str) -> tuple[str, str]:
@@ -46,7 +56,10 @@ def _rating(rules: RuleBase, factor: str, english: str, lang: str) -> tuple[str,
     if factor not in cat.factor_index:
         return factor, english
     scale = cat.scale(cat.factor(factor))
-    return getattr(cat.factor(factor).name, lang), scale.labels[lang][scale.labels["en"].index(english)]
+    name = getattr(cat.factor(factor).name, lang)
+    if scale.numeric or english not in scale.labels["en"]:  # a number or a bin of numbers ("3-5")
+        return name, english.replace("-", "–")
+    return name, scale.labels[lang][scale.labels["en"].index(english)]
 
 
 def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any]) -> None:
@@ -64,11 +77,12 @@ def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any
         st.warning(ctx.t("ui.models.fails_gates") + "\n" + "".join(f"\n- {f}" for f in failures))
     else:
         st.success(ctx.t("ui.models.passes_gates"))
-    st.markdown(f"**{ctx.t('ui.models.figures')}** — {ctx.t('ui.models.out_of_fold', folds=cv['folds'])}")
+    st.markdown(f"**{ctx.t('ui.models.figures')}** — "
+                + ctx.t("ui.models.repeats", repeats=cv.get("repeats", 1), folds=cv["folds"]))
     st.dataframe(pd.DataFrame({ctx.t("ui.models.figure"): list(_figures(ctx, cv)),
                                ctx.t("ui.models.value"): list(_figures(ctx, cv).values())}),
                  hide_index=True, key=f"figures-{card['id']}")
-    plots = plots_of(models, item, card)
+    plots = [(name, png) for name, png in plots_of(models, item, card) if name != "shapes.png"]
     if plots:
         for column, (name, png) in zip(st.columns(len(plots)), plots, strict=True):
             column.image(png, caption=ctx.t(f"ui.models.plot.{Path(name).stem}"))
@@ -80,6 +94,7 @@ def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any
                                 ctx.t("ui.models.observed"): cell(r["observed"])} for r in cv["levels"]]),
                  hide_index=True, key=f"levels-{card['id']}")
     _fairness(ctx, card)
+    _shapes(ctx, models, item, card)
     _points(ctx, card)
 
 
@@ -92,9 +107,31 @@ def _fairness(ctx: Page, card: dict[str, Any]) -> None:
                     + ctx.t("ui.models.fairness_note", gap=cell(table["fpr_gap"]), reference=table["reference"]))
         rows = [{ctx.t("ui.models.group"): group,
                  **{ctx.t(f"ui.models.col.{key}"): _interval(values, key) for key in FAIRNESS_COLUMNS if key in values},
-                 ctx.t("ui.models.fpr_ratio", reference=table["reference"]): cell(table["fpr_ratio"][group])}
+                 ctx.t("ui.models.fpr_ratio", reference=table["reference"]): _ratio(table, "fpr", group),
+                 ctx.t("ui.models.fnr_ratio", reference=table["reference"]): _ratio(table, "fnr", group),
+                 ctx.t("ui.models.gating"): ctx.t("ui.yes") if values.get("gating", True)
+                 else ctx.t("ui.models.too_small", n=table.get("min_group", ""))}
                 for group, values in table["groups"].items()]
         st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"fairness-{card['id']}-{column}")
+
+
+def _ratio(table: dict[str, Any], rate: str, group: str) -> str:
+    value = table.get(f"{rate}_ratio", {}).get(group)
+    ci = table.get(f"{rate}_ratio_ci95", {}).get(group)
+    return cell(value) + (f" ({cell(ci)})" if ci and None not in ci else "")
+
+
+def _shapes(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any]) -> None:
+    """Each factor's points by level or bin: the plot the card records, and the table beside it."""
+    if "shapes" not in card:
+        return
+    st.markdown(f"**{ctx.t('ui.models.shapes')}** — {ctx.t('ui.models.shapes_note')}")
+    if card.get("non_monotone"):
+        names = [_rating(ctx.rules, f, "", ctx.lang)[0] for f in card["non_monotone"]]
+        st.warning(ctx.t("ui.models.non_monotone", factors=", ".join(names)))
+    for name, png in plots_of(models, item, card):
+        if name == "shapes.png":
+            st.image(png, caption=ctx.t("ui.models.shapes"))
 
 
 def _points(ctx: Page, card: dict[str, Any]) -> None:
@@ -138,9 +175,14 @@ def _baseline_column(ctx: Page, other: dict[str, Any], baseline: Scorecard) -> d
     figures = [ctx.t("ui.models.data"), *_figures(ctx, other["cross_validation"]),
                *(ctx.t("ui.models.gap_by", column=c) for c in other["cross_validation"]["fairness"])]
     moderate, high = baseline.cut_points
+    same = other["cross_validation"].get("baseline")  # the baseline on the same rows, figured when the card was made
+    shown = ({ctx.t("ui.models.data"): f"{other['data']['source']}, {other['data']['rows']}",
+              ctx.t("ui.models.auc"): _interval(same, "auc"),
+              **{ctx.t("ui.models.gap_by", column=c): cell(t["fpr_gap"]) for c, t in same["fairness"].items()}}
+             if same else {})
     return {ctx.t("ui.models.model"): baseline.id, ctx.t("ui.models.status_col"): ctx.t("ui.models.status.baseline"),
             ctx.t("ui.models.kind_col"): ctx.t("ui.models.kind.baseline"),
-            **{name: ctx.t("ui.models.not_trained") for name in figures},
+            **{name: ctx.t("ui.models.not_trained") for name in figures}, **shown,
             ctx.t("ui.models.cut_points_col"): ctx.t("ui.models.score_cuts", moderate=f"{moderate:g}",
                                                      high=f"{high:g}"),
             ctx.t("ui.models.gates_col"): ctx.t("ui.models.gates_baseline")}

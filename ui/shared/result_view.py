@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from matcher.engine.render import caption
+from matcher.engine.risk import shown_points
 from matcher.engine.scoring import TERMS
-from matcher.i18n import whole_parts
+from matcher.i18n import number
 from ui.shared.context import Page, synthetic_badge
 
 DRIVERS = 3  # factors named beside the risk level
@@ -22,12 +23,11 @@ STATUS_COLORS = {"offered": "green", "waiting": "orange", "not_offered": "red", 
 
 
 def risk_summary(ctx: Page, res: dict[str, Any]) -> None:
-    """The level, its score in whole points and the factors that weigh most; the points table one click away."""
+    """The level, its score in whole points and the factors that weigh most; the points table one click away,
+    its rows (the model's constant among them) adding up to the score shown."""
     risk = res["risk"]
-    points = [p["points"] for p in risk["points"]]
-    base = risk["score"] - sum(points)  # the model's constant: shown, so that the rows add up to the score
-    parts = whole_parts([*points, base])
-    st.subheader(ctx.t("text.risk", level=risk["label"], score=sum(parts)) + synthetic_badge(ctx, res["synthetic"]))
+    base, parts, score = shown_points(risk.get("intercept", 0.0), [p["points"] for p in risk["points"]], 0)
+    st.subheader(ctx.t("text.risk", level=risk["label"], score=round(score)) + synthetic_badge(ctx, res["synthetic"]))
     if "note" in risk:
         st.info(risk["note"])
     drivers = [f"{p['name']} ({p['rating']})" for p in risk["points"] if p["points"] > 0][:DRIVERS]
@@ -37,14 +37,12 @@ def risk_summary(ctx: Page, res: dict[str, Any]) -> None:
         st.markdown(f"**{ctx.t('text.welfare_needs')}:** " + ", ".join(f"{w['name']} ({w['rating']})"
                                                                        for w in risk["welfare_needs"]))
     with st.expander(ctx.t("text.points")):
-        rows = [{ctx.t("ui.result.factor"): p["name"], ctx.t("ui.result.rating"): p["rating"],
-                 ctx.t("ui.result.points"): part} for p, part in zip(risk["points"], parts, strict=False)]
-        if parts[-1]:
-            rows.append({ctx.t("ui.result.factor"): ctx.t("ui.result.base"), ctx.t("ui.result.rating"): "",
-                         ctx.t("ui.result.points"): parts[-1]})
-        rows.append({ctx.t("ui.result.factor"): ctx.t("ui.result.total"), ctx.t("ui.result.rating"): "",
-                     ctx.t("ui.result.points"): sum(parts)})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="points-table")
+        rows = [(ctx.t("ui.result.base"), "", base)] * bool(base) + [
+            (p["name"], p["rating"], part) for p, part in zip(risk["points"], parts, strict=True)] + [
+            (ctx.t("ui.result.total"), "", score)]
+        st.dataframe(pd.DataFrame([{ctx.t("ui.result.factor"): name, ctx.t("ui.result.rating"): rating,
+                                    ctx.t("ui.result.points"): number(ctx.lang, value, 0)}
+                                   for name, rating, value in rows]), hide_index=True, key="points-table")
 
 
 def evidence_line(ctx: Page, rec: dict[str, Any]) -> str:
@@ -77,7 +75,7 @@ def score_chart(ctx: Page, recs: list[dict[str, Any]]) -> alt.Chart:
     names = [ctx.t(f"term.{name}") for name in TERMS]
     rows = []
     for rec in recs:
-        for name, part in zip(names, whole_parts([rec["terms"][term] for term in TERMS]), strict=True):
+        for name, part in zip(names, shown_points(0.0, [rec["terms"][term] for term in TERMS], 0)[1], strict=True):
             rows.append({"insats": f"{rec['rank']}. {rec['name']}", "term": name, "points": part})
     return alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
         x=alt.X("sum(points):Q", title=ctx.t("ui.result.points"), scale=alt.Scale(domain=[0, 100])),
@@ -102,10 +100,9 @@ def recommendation(ctx: Page, rec: dict[str, Any], entry: dict[str, Any] | None)
         if entry and "alternative" in entry:  # not offered here: what is, right beside it
             st.caption(entry["alternative"]["text"])
         with st.expander(ctx.t("ui.result.details")):
-            terms = whole_parts([rec["terms"][name] for name in TERMS])
-            st.markdown(ctx.t("ui.result.terms", terms=", ".join(
-                f"{ctx.t(f'term.{name}')} {part}" for name, part in zip(TERMS, terms, strict=True)),
-                score=sum(terms)))
+            _, terms, score = shown_points(0.0, [rec["terms"][name] for name in TERMS], 0)
+            shown = [f"{ctx.t(f'term.{n}')} {number(ctx.lang, part, 0)}" for n, part in zip(TERMS, terms, strict=True)]
+            st.markdown(ctx.t("ui.result.terms", terms=", ".join(shown), score=number(ctx.lang, score, 0)))
             st.markdown("\n".join(f"- {reason}" for reason in rec["reasons"]))
             if entry:
                 st.markdown(entry["text"])
