@@ -57,7 +57,7 @@ def test_the_effects_page_in_english() -> None:
     at = app_as(Role.EVALUATOR, PAGE, "en")
     assert not at.exception
     assert at.title[0].value == "Local effects"
-    assert at.error[0].value == "SYNTHETIC DEMO DATA: 303 of the young people are synthetic examples, no real persons."
+    assert at.error[0].value == "SYNTHETIC DEMO DATA: 304 of the young people are synthetic examples, no real persons."
     assert at.warning[0].value.startswith("This is observational data, not proof of effect.")
     assert all(list(d.value.columns[:3]) == ["Group", "Number (got it / compared)", "New offence"]
                for d in at.dataframe)

@@ -177,7 +177,7 @@ def test_the_gap_page_counts_the_seeded_cases_and_offers_csv_and_pdf(lang: str) 
     pmto = "PMTO / GenerationPMTO (Parent Management Training - Oregon)"
     assert (availability.loc[pmto, recommended], availability.loc[pmto, waiting]) == ("2", "2")
     mst = next(key for key in availability.index if key.startswith("Multisystemi"))
-    assert (availability.loc[mst, recommended], availability.loc[mst, not_offered]) == ("1", "1")
+    assert (availability.loc[mst, recommended], availability.loc[mst, not_offered]) == ("2", "2")
     assert availability.loc[mst, {"sv": "Väntetid medel (v)", "en": "Mean wait (wk)"}[lang]] == ""  # not "None"
     assert len(dose) == 2  # only MDFT and FFT have a recorded dose
     assert len(at.image) == 2

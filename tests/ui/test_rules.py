@@ -100,13 +100,14 @@ def test_a_form_change_is_checked_tested_and_its_impact_shown_before_saving() ->
     at.number_input(key="rules_edit_population").set_value(2000)
     at.button(key="rules_edit_impact").click().run()
     headings = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert "**Sparade ärenden: 3 (alla enheter)**" in headings
+    assert "**Sparade ärenden: 4 (alla enheter)**" in headings
     assert "**Syntetisk population: 2000 fall (syntetiskt exempel)**" in headings
     tables = [df.value for df in at.dataframe if "Får den" in df.value.columns]
     stored, synthetic = (dict(zip(df["Insats"], zip(df["Får den"], df["Förlorar den"], strict=True), strict=True))
                          for df in tables)
-    # the seeded 15-year-old loses MST and gets TF-KBT; the same counts as `matcher rules diff --synthetic 2000`
-    assert stored == {"Traumafokuserad KBT (TF-KBT)": (1, 0), "Multisystemisk terapi (MST)": (0, 1)}
+    # the two seeded cases over 14 lose MST and get another insats; the same counts as `matcher rules diff --synthetic 2000`
+    assert stored == {"Traumafokuserad KBT (TF-KBT)": (1, 0), "Multisystemisk terapi (MST)": (0, 2),
+                      "Strukturerad individuell KBT-baserad beteende- och färdighetsträning": (1, 0)}
     assert synthetic["Multisystemisk terapi (MST)"] == (0, 1)  # the population draws the history too (issue 16)
     assert sum(gained for gained, _ in synthetic.values()) == 1
     assert (RULES / "interventions" / "mst.yaml").read_text(encoding="utf-8") == MST  # nothing saved
