@@ -105,7 +105,7 @@ def test_a_form_change_is_checked_tested_and_its_impact_shown_before_saving() ->
     tables = [df.value for df in at.dataframe if "Får den" in df.value.columns]
     stored, synthetic = (dict(zip(df["Insats"], zip(df["Får den"], df["Förlorar den"], strict=True), strict=True))
                          for df in tables)
-    # the two seeded cases over 14 lose MST and get another insats; the same counts as `matcher rules diff --synthetic 2000`
+    # the two seeded cases over 14 lose MST and get another insats; as `matcher rules diff --synthetic 2000` counts
     assert stored == {"Traumafokuserad KBT (TF-KBT)": (1, 0), "Multisystemisk terapi (MST)": (0, 2),
                       "Strukturerad individuell KBT-baserad beteende- och färdighetsträning": (1, 0)}
     assert synthetic["Multisystemisk terapi (MST)"] == (0, 1)  # the population draws the history too (issue 16)
