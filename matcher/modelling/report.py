@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import roc_curve
 
+from matcher.i18n import number
+
 FAIRNESS_COLUMNS = ("n", "flagged", "fpr", "fnr", "ppv", "mean_predicted", "observed")
 
 
@@ -41,11 +43,12 @@ def write_plots(y: np.ndarray, score: np.ndarray, report: dict[str, Any], out: P
     return files
 
 
-def cell(value: Any) -> str:
+def cell(value: Any, lang: str = "en") -> str:
+    """A figure with three decimals as a reader of ``lang`` writes it; an interval as low–high."""
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return number(lang, value, 3)
     if isinstance(value, list):  # an interval; [None, None] when there was nothing to resample
-        return "" if None in value else "–".join(f"{v:.3f}" for v in value)
+        return "" if None in value else "–".join(number(lang, v, 3) for v in value)
     return "" if value is None else str(value)
 
 

@@ -80,7 +80,8 @@ with st.form("train-form"):
     target = st.selectbox(ctx.t("ui.train.target"), columns, index=columns.index(TARGET) if TARGET in columns
                           else len(columns) - 1, key="train-target", help=ctx.t("ui.train.target_help"))
     instrument = st.selectbox(ctx.t("ui.train.instrument"), ["", *ctx.rules.instruments], key="train-instrument",
-                              format_func=lambda i: i or ctx.t("ui.train.factor_columns"))
+                              format_func=lambda i: ctx.rules.instruments[i].model.name.split(" (")[0] if i
+                              else ctx.t("ui.train.factor_columns"))
     groups = st.multiselect(ctx.t("ui.train.groups"), columns, key="train-groups",
                             default=[g for g in SYNTHETIC_GROUPS if g in columns and source == "synthetic"],
                             help=ctx.t("ui.train.groups_help"))

@@ -3,6 +3,7 @@ plots, the fairness table, the points table; and the figures of two models side 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from matcher.modelling.registry import gate_failures, plots_of
 from matcher.modelling.report import FAIRNESS_COLUMNS, cell
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.policy_schema import ModelGates
-from ui.shared.context import Page
+from ui.shared.context import Page, swedish_time
 
 
 def synthetic_label(ctx: Page, synthetic: bool) -> str:
@@ -23,8 +24,8 @@ def synthetic_label(ctx: Page, synthetic: bool) -> str:
 
 
 def when(iso: str) -> str:
-    """A registry or card timestamp (ISO 8601, UTC) as people read it."""
-    return iso[:16].replace("T", " ") + " UTC"
+    """A registry or card timestamp (ISO 8601, UTC) as a Swedish reader's clock shows it."""
+    return swedish_time(dt.datetime.fromisoformat(iso))
 
 
 def gates_text(ctx: Page, gates: ModelGates) -> str:
@@ -36,18 +37,20 @@ def gates_text(ctx: Page, gates: ModelGates) -> str:
                  fnr=n(gates.max_fnr_ratio), moderate=n(gates.levels["moderate"]), high=n(gates.levels["high"]))
 
 
-def _interval(values: dict[str, Any], key: str) -> str:
-    return cell(values.get(key)) + (f" ({cell(values[key + '_ci95'])})" if key + "_ci95" in values else "")
-
-
-def _spread(values: dict[str, Any], key: str) -> str:
-    return cell(values.get(key)) + (f" ({cell(values[key + '_repeats'])})" if key + "_repeats" in values else "")
+def _with(values: dict[str, Any], key: str, beside: str, lang: str) -> str:
+    """A figure and, in brackets, its interval or spread (``beside``: '_ci95' or '_repeats') when the card has it."""
+    extra = f" ({cell(values[key + beside], lang)})" if key + beside in values else ""
+    return cell(values.get(key), lang) + extra
 
 
 def _figures(ctx: Page, cv: dict[str, Any]) -> dict[str, str]:
-    return {ctx.t("ui.models.auc"): _interval(cv, "auc"), ctx.t("ui.models.spread") + ", AUC": _spread(cv, "auc"),
-            ctx.t("ui.models.brier"): _spread(cv, "brier"), ctx.t("ui.models.slope"): cell(cv["calibration_slope"]),
-            ctx.t("ui.models.intercept"): cell(cv["calibration_intercept"]), ctx.t("ui.models.ece"): _spread(cv, "ece")}
+    lang = ctx.lang
+    return {ctx.t("ui.models.auc"): _with(cv, "auc", "_ci95", lang),
+            ctx.t("ui.models.spread") + ", AUC": _with(cv, "auc", "_repeats", lang),
+            ctx.t("ui.models.brier"): _with(cv, "brier", "_repeats", lang),
+            ctx.t("ui.models.slope"): cell(cv["calibration_slope"], lang),
+            ctx.t("ui.models.intercept"): cell(cv["calibration_intercept"], lang),
+            ctx.t("ui.models.ece"): _with(cv, "ece", "_repeats", lang)}
 
 
 def _rating(rules: RuleBase, factor: str, english: str, lang: str) -> tuple[str, str]:
@@ -68,10 +71,12 @@ def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any
     st.subheader(ctx.t("ui.models.card_title", id=card["id"]) + synthetic_label(ctx, card["synthetic"]))
     st.caption(ctx.t("ui.models.card_meta", kind=ctx.t(f"ui.models.kind.{card['model']}"),
                      status=ctx.t(f"ui.models.status.{item['status']}"), created=when(card["created"]),
-                     by=card["trained_by"], source=data["source"], rows=data["rows"], base_rate=data["base_rate"],
+                     by=card["trained_by"], source=data["source"], rows=data["rows"],
+                     base_rate=number(ctx.lang, data["base_rate"], 3),
                      target=card["target"]) + synthetic_label(ctx, data["synthetic"]))
-    if card["note"]:
-        st.markdown(card["note"])
+    if card["note"]:  # written by the evaluator who trained the model, in their words
+        with st.expander(ctx.t("ui.models.note"), expanded=True, key=f"card-note-{card['id']}"):
+            st.markdown(card["note"])
     failures = gate_failures(card, ctx.rules.policy.model_gates, ctx.lang)
     if failures:
         st.warning(ctx.t("ui.models.fails_gates") + "\n" + "".join(f"\n- {f}" for f in failures))
@@ -89,9 +94,10 @@ def show_card(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any
     else:
         st.info(ctx.t("ui.models.no_plots", id=card["id"]))
     st.markdown(f"**{ctx.t('ui.models.levels')}** — "
-                + ctx.t("ui.models.cut_points", moderate=card["levels"]["moderate"], high=card["levels"]["high"]))
+                + ctx.t("ui.models.cut_points", moderate=number(ctx.lang, card["levels"]["moderate"]),
+                        high=number(ctx.lang, card["levels"]["high"])))
     st.dataframe(pd.DataFrame([{ctx.t("ui.models.level"): ctx.t(f"risk.{r['level']}"), "n": r["n"],
-                                ctx.t("ui.models.observed"): cell(r["observed"])} for r in cv["levels"]]),
+                                ctx.t("ui.models.observed"): cell(r["observed"], ctx.lang)} for r in cv["levels"]]),
                  hide_index=True, key=f"levels-{card['id']}")
     _fairness(ctx, card)
     _shapes(ctx, models, item, card)
@@ -104,21 +110,23 @@ def _fairness(ctx: Page, card: dict[str, Any]) -> None:
         st.warning(ctx.t("ui.models.no_fairness"))
     for column, table in fairness.items():
         st.markdown(f"**{ctx.t('ui.models.fairness_by', column=column)}** — "
-                    + ctx.t("ui.models.fairness_note", gap=cell(table["fpr_gap"]), reference=table["reference"]))
+                    + ctx.t("ui.models.fairness_note", gap=cell(table["fpr_gap"], ctx.lang),
+                            reference=table["reference"]))
         rows = [{ctx.t("ui.models.group"): group,
-                 **{ctx.t(f"ui.models.col.{key}"): _interval(values, key) for key in FAIRNESS_COLUMNS if key in values},
-                 ctx.t("ui.models.fpr_ratio", reference=table["reference"]): _ratio(table, "fpr", group),
-                 ctx.t("ui.models.fnr_ratio", reference=table["reference"]): _ratio(table, "fnr", group),
+                 **{ctx.t(f"ui.models.col.{key}"): _with(values, key, "_ci95", ctx.lang)
+                    for key in FAIRNESS_COLUMNS if key in values},
+                 ctx.t("ui.models.fpr_ratio", reference=table["reference"]): _ratio(table, "fpr", group, ctx.lang),
+                 ctx.t("ui.models.fnr_ratio", reference=table["reference"]): _ratio(table, "fnr", group, ctx.lang),
                  ctx.t("ui.models.gating"): ctx.t("ui.yes") if values.get("gating", True)
                  else ctx.t("ui.models.too_small", n=table.get("min_group", ""))}
                 for group, values in table["groups"].items()]
         st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"fairness-{card['id']}-{column}")
 
 
-def _ratio(table: dict[str, Any], rate: str, group: str) -> str:
+def _ratio(table: dict[str, Any], rate: str, group: str, lang: str) -> str:
     value = table.get(f"{rate}_ratio", {}).get(group)
     ci = table.get(f"{rate}_ratio_ci95", {}).get(group)
-    return cell(value) + (f" ({cell(ci)})" if ci and None not in ci else "")
+    return cell(value, lang) + (f" ({cell(ci, lang)})" if ci and None not in ci else "")
 
 
 def _shapes(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any]) -> None:
@@ -136,12 +144,13 @@ def _shapes(ctx: Page, models: Path, item: dict[str, Any], card: dict[str, Any])
 
 def _points(ctx: Page, card: dict[str, Any]) -> None:
     st.markdown(f"**{ctx.t('ui.models.points')}** — "
-                + ctx.t("ui.models.points_note", intercept=card["intercept"], probability=card["probability"]))
+                + ctx.t("ui.models.points_note", intercept=number(ctx.lang, card["intercept"]),
+                        probability=card["probability"]))
     rows = []
     for p in card["points"]:
         name, rating = _rating(ctx.rules, p["factor"], p["rating"], ctx.lang)
         rows.append({ctx.t("ui.models.factor"): name, ctx.t("ui.models.rating"): rating,
-                     ctx.t("ui.models.points_col"): p["points"]})
+                     ctx.t("ui.models.points_col"): number(ctx.lang, p["points"])})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"points-{card['id']}")
 
 
@@ -164,9 +173,11 @@ def _column(ctx: Page, item: dict[str, Any], card: dict[str, Any]) -> dict[str, 
             ctx.t("ui.models.status_col"): ctx.t(f"ui.models.status.{item['status']}"),
             ctx.t("ui.models.kind_col"): ctx.t(f"ui.models.kind.{card['model']}"),
             ctx.t("ui.models.data"): f"{data['source']}, {data['rows']}" + synthetic_label(ctx, data["synthetic"]),
-            ctx.t("ui.models.base_rate"): cell(data["base_rate"]), **_figures(ctx, cv),
-            **{ctx.t("ui.models.gap_by", column=c): cell(table["fpr_gap"]) for c, table in cv["fairness"].items()},
-            ctx.t("ui.models.cut_points_col"): f"{card['levels']['moderate']} / {card['levels']['high']}",
+            ctx.t("ui.models.base_rate"): cell(data["base_rate"], ctx.lang), **_figures(ctx, cv),
+            **{ctx.t("ui.models.gap_by", column=c): cell(table["fpr_gap"], ctx.lang)
+               for c, table in cv["fairness"].items()},
+            ctx.t("ui.models.cut_points_col"): f"{number(ctx.lang, card['levels']['moderate'])} / "
+                                               f"{number(ctx.lang, card['levels']['high'])}",
             ctx.t("ui.models.gates_col"): ctx.t("ui.models.gates_failed", n=len(failures)) if failures
             else ctx.t("ui.models.gates_passed")}
 
@@ -177,8 +188,9 @@ def _baseline_column(ctx: Page, other: dict[str, Any], baseline: Scorecard) -> d
     moderate, high = baseline.cut_points
     same = other["cross_validation"].get("baseline")  # the baseline on the same rows, figured when the card was made
     shown = ({ctx.t("ui.models.data"): f"{other['data']['source']}, {other['data']['rows']}",
-              ctx.t("ui.models.auc"): _interval(same, "auc"),
-              **{ctx.t("ui.models.gap_by", column=c): cell(t["fpr_gap"]) for c, t in same["fairness"].items()}}
+              ctx.t("ui.models.auc"): _with(same, "auc", "_ci95", ctx.lang),
+              **{ctx.t("ui.models.gap_by", column=c): cell(t["fpr_gap"], ctx.lang)
+                 for c, t in same["fairness"].items()}}
              if same else {})
     return {ctx.t("ui.models.model"): baseline.id, ctx.t("ui.models.status_col"): ctx.t("ui.models.status.baseline"),
             ctx.t("ui.models.kind_col"): ctx.t("ui.models.kind.baseline"),
