@@ -25,7 +25,7 @@ history = ctx.store.assessments(ctx.user, code)
 latest: dict[str, Any] = history[-1]["data"] if history else {}
 if history:
     st.caption(ctx.t("ui.assess.latest", version=history[-1]["version"], date=history[-1]["assessed_on"],
-                     instrument=history[-1]["instrument"]))
+                     instrument=ctx.t(f"ui.assess.instrument.{history[-1]['instrument']}")))
 
 
 def save(case: dict[str, Any], instrument: str, assessed_on: dt.date, form: str) -> None:
