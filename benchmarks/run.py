@@ -34,7 +34,8 @@ def modules() -> list[str]:
 
 
 def run_all(quick: bool, only: Sequence[str] = (), out: Path = HERE) -> dict[str, Any]:
-    """Run the selected modules (all by default), write results.json and results.md into ``out``."""
+    """Run the selected modules (all by default), write results.json and results.md into ``out``; a run of some
+    modules (``only``) updates their results and keeps the rest, with the partial run's date and load noted."""
     results: dict[str, Any] = {"_meta": {
         "date": dt.datetime.now().isoformat(timespec="seconds"), "quick": quick, "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {_cpu()}", "threads": os.environ["OMP_NUM_THREADS"],
@@ -48,6 +49,12 @@ def run_all(quick: bool, only: Sequence[str] = (), out: Path = HERE) -> dict[str
         results["_meta"][f"{name}_seconds"] = round(time.perf_counter() - start, 1)
         print(f"{name}: done in {results['_meta'][f'{name}_seconds']} s", file=sys.stderr)
     results["_meta"]["load_average_at_end"] = _load()
+    earlier = out / "results.json"
+    if only and earlier.is_file():  # a partial run replaces its modules' results and keeps the others'
+        kept = json.loads(earlier.read_text(encoding="utf-8"))
+        meta = {**kept.get("_meta", {}), **{k: v for k, v in results["_meta"].items() if k.endswith("_seconds")},
+                f"{'+'.join(only)}_run": {k: v for k, v in results["_meta"].items() if not k.endswith("_seconds")}}
+        results = {**kept, **{k: v for k, v in results.items() if k != "_meta"}, "_meta": meta}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "results.md").write_text(markdown(results), encoding="utf-8")
@@ -87,6 +94,11 @@ def markdown(results: dict[str, Any]) -> str:
              f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}. Load average (1, 5, 15 min) "
              f"at the start {meta['load_average_at_start']}, at the end {meta['load_average_at_end']}: "
              f"{meta['shared']}.", ""]
+    for key, rerun in meta.items():
+        if key.endswith("_run"):
+            sizes = ", quick sizes" if rerun["quick"] else ""
+            lines += [f"Re-run alone: {key.removesuffix('_run')}, {rerun['date']}{sizes}, load average at the start "
+                      f"{rerun['load_average_at_start']}, at the end {rerun['load_average_at_end']}.", ""]
     for name, figures in results.items():
         if name == "_meta":
             continue
