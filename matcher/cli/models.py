@@ -36,27 +36,8 @@ from matcher.textfiles import DIALECTS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _register_data(sub)
     acting = acting_parser()
-    synth = sub.add_parser("synth", help="write synthetic data (labelled synthetic): training rows with outcomes "
-                                         "(--n) or a population of cases to recommend for (--cases)")
-    what = synth.add_mutually_exclusive_group(required=True)
-    what.add_argument("--n", type=int, help="training rows in the training format, with the outcome "
-                                            "reoffended_12m (docs/training-format.md): for matcher train")
-    what.add_argument("--cases", type=int, help="cases in the case CSV format, without outcomes "
-                                                "(docs/case-format.md): for matcher recommend FILE.csv")
-    synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--out", type=Path, required=True, help="a .csv file (--n: also .parquet)")
-    synth.add_argument("--rules", type=Path, default=None)
-    _dialect_argument(synth, "standard")
-    synth.set_defaults(run=_synth)
-
-    convert = sub.add_parser("convert", help="turn a public SAVRY data set into the training format")
-    convert.add_argument("source", choices=SOURCES)
-    convert.add_argument("file", type=Path)
-    convert.add_argument("--out", type=Path, required=True, help="write it outside the repository")
-    _dialect_argument(convert, "standard")
-    convert.set_defaults(run=_convert)
-
     tr = sub.add_parser("train", parents=[acting], help="train, cross-validate and register a candidate model "
                                                         "(an evaluator, logged in with --as)")
     _data_arguments(tr)
@@ -97,6 +78,29 @@ def register(sub: argparse._SubParsersAction) -> None:
             cmd.add_argument("--rules", type=Path, default=None)
             cmd.add_argument("--force", action="store_true", help="promote despite failed gates (recorded)")
         cmd.set_defaults(run=run)
+
+
+def _register_data(sub: argparse._SubParsersAction) -> None:
+    """The commands that write data files: synthetic data and public data in the training format."""
+    synth = sub.add_parser("synth", help="write synthetic data (labelled synthetic): training rows with outcomes "
+                                         "(--n) or a population of cases to recommend for (--cases)")
+    what = synth.add_mutually_exclusive_group(required=True)
+    what.add_argument("--n", type=int, help="training rows in the training format, with the outcome "
+                                            "reoffended_12m (docs/training-format.md): for matcher train")
+    what.add_argument("--cases", type=int, help="cases in the case CSV format, without outcomes "
+                                                "(docs/case-format.md): for matcher recommend FILE.csv")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--out", type=Path, required=True, help="a .csv file (--n: also .parquet)")
+    synth.add_argument("--rules", type=Path, default=None)
+    _dialect_argument(synth, "standard")
+    synth.set_defaults(run=_synth)
+
+    convert = sub.add_parser("convert", help="turn a public SAVRY data set into the training format")
+    convert.add_argument("source", choices=SOURCES)
+    convert.add_argument("file", type=Path)
+    convert.add_argument("--out", type=Path, required=True, help="write it outside the repository")
+    _dialect_argument(convert, "standard")
+    convert.set_defaults(run=_convert)
 
 
 def _dialect_argument(parser: argparse.ArgumentParser, default: str | None) -> None:

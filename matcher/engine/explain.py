@@ -17,7 +17,7 @@ from matcher.engine.risk import shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
 from matcher.rulebase.conditions import failed_parts, holds, met_parts
-from matcher.rulebase.factors import HISTORY, RISK_LEVELS, UNRATED
+from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
 SHOWN_NEEDS = 3
@@ -218,7 +218,8 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[
     leaf_row = case.leaf_row
     out = []
     # the registered criminal history is numbers, often not known: it is no rating to warn about
-    unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED and f.domain != HISTORY]
+    rated = cat.rated()
+    unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED and rated[j]]
     if unrated:
         out.append(("unrated_factors", t(lang, "warning.unrated_factors", factors=", ".join(unrated))))
     if level == "low":

@@ -255,7 +255,7 @@ def warning_flags(result: MatchResult, leaves: np.ndarray) -> list[tuple[np.ndar
     age = values[:, cat.context_index["age"]]
     missing = (values[:, cat.context_index["consent_youth"]] == 0) | (
         (age < rules.policy.multi_agency_consent_age) & (values[:, cat.context_index["consent_guardian"]] == 0))
-    groups = [_flags([("unrated_factors", (values[:, : len(cat.factors)] == UNRATED).any(axis=1)),
+    groups = [_flags([("unrated_factors", (values[:, : len(cat.factors)][:, cat.rated()] == UNRATED).any(axis=1)),
                       ("low_risk_intensive", low & held_back), ("consent_missing", other & missing),
                       ("sip", has.get("region", np.zeros(n, dtype=bool)))])]
     high = level == RISK_LEVELS.index("high")

@@ -159,6 +159,8 @@ def _binary(column: pd.Series, source: str, name: str) -> np.ndarray:
         raise InputError(f"{source}: target column '{name}': expected 0/1 (or yes/no) in every row; "
                          f"found {_found(column, bad)}")
     y = words.isin(TRUE_WORDS).to_numpy()
+    if not len(y):
+        raise InputError(f"{source}: the file has a header but no rows; a model is trained on rows of cases")
     if y.all() or not y.any():
         raise InputError(f"{source}: target column '{name}' is {int(y[0])} in every row; a model needs both outcomes")
     return y

@@ -49,6 +49,11 @@ class FactorCatalogue:
     def fact(self, fact_id: str) -> ContextFact:
         return self.context[self.context_index[fact_id] - len(self.factors)]
 
+    def rated(self) -> np.ndarray:
+        """Which factor columns are ratings that should be rated (the registered history is counts and ages,
+        blank when not known, and is never warned about as unrated)."""
+        return np.array([f.domain != HISTORY for f in self.factors])
+
     def mask(self, *, kind: str | None = None, dynamic: bool | None = None) -> np.ndarray:
         return np.array([(kind is None or f.kind == kind) and (dynamic is None or f.dynamic == dynamic)
                          for f in self.factors])

@@ -169,7 +169,7 @@ def test_a_half_filled_assessment_survives_a_reload(page) -> None:
     expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
     page.get_by_role("button", name="Öppna", exact=True).click()
     expect(page.get_by_role("heading", name="Bedömning")).to_be_visible(timeout=60_000)
-    age = page.get_by_role("tabpanel", name="Formulär").get_by_role("spinbutton", name="Ålder")
+    age = page.get_by_role("tabpanel", name="Formulär").get_by_role("spinbutton", name="Ålder", exact=True)
     age.fill("13")
     age.press("Enter")
     page.wait_for_timeout(1500)  # the rerun that keeps the draft starts after the key press
@@ -178,7 +178,8 @@ def test_a_half_filled_assessment_survives_a_reload(page) -> None:
     page.wait_for_selector(IDLE, timeout=60_000)
     expect(page.get_by_text("Formuläret är ifyllt med ditt utkast som inte är sparat", exact=False)).to_be_visible(
         timeout=60_000)
-    expect(page.get_by_role("tabpanel", name="Formulär").get_by_role("spinbutton", name="Ålder")).to_have_value("13")
+    form = page.get_by_role("tabpanel", name="Formulär")
+    expect(form.get_by_role("spinbutton", name="Ålder", exact=True)).to_have_value("13")
     _shot(page, "11-draft-after-reload")
 
 

@@ -46,9 +46,9 @@ def test_every_evaluator_page_renders_in_both_languages(page: str, lang: str) ->
 def test_the_card_shows_figures_with_intervals_fairness_and_named_points() -> None:
     at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
     assert not at.exception
-    registry = _frame(at, "Last event")
+    registry = _frame(at, "Last event")  # times as the Swedish clock shows them, in either language
     assert registry.to_dict("records") == [{"Model": SHIPPED, "Status": "candidate", "Synthetic data": "",
-                                            "Last event": "registered 2026-12-03 22:15 UTC by evaluator: trained"}]
+                                            "Last event": "registered 2026-12-03 23:15 by evaluator: trained"}]
     figures = dict(_frame(at, "Figure").values)
     assert figures["AUC (95% interval)"] == "0.630 (0.589–0.668)"
     assert figures["Expected calibration error (ECE)"] == "0.037"
@@ -56,7 +56,7 @@ def test_the_card_shows_figures_with_intervals_fairness_and_named_points() -> No
     assert by_nationality.loc["foreign", "False-positive rate (95%)"] == "0.095 (0.052–0.136)"
     assert by_nationality.loc["foreign", "False-positive ratio to spanish"] == "1.097"
     points = _frame(at, "Points")
-    assert points.iloc[0].to_dict() == {"Factor": "History of violence", "Rating": "moderate", "Points": 0.0538}
+    assert points.iloc[0].to_dict() == {"Factor": "History of violence", "Rating": "moderate", "Points": "0.0538"}
     # the shipped card predates issue 16: one 5-fold split, not the policy's repeated cross-validation
     assert at.warning[0].value == ("The model fails the gates in rules/policy.yaml:\n\n"
                                    "- the figures do not come from the policy's cross-validation (5 folds, 5 "
@@ -68,7 +68,7 @@ def test_the_points_table_names_factors_in_swedish() -> None:
     at = app_as(Role.EVALUATOR, "ui/models/registry.py")
     assert not at.exception
     points = _frame(at, "Poäng")
-    assert points.iloc[1].to_dict() == {"Faktor": "Tidigare våld", "Bedömning": "hög", "Poäng": 0.0543}
+    assert points.iloc[1].to_dict() == {"Faktor": "Tidigare våld", "Bedömning": "hög", "Poäng": "0,0543"}
 
 
 def test_without_an_active_model_the_candidate_is_compared_with_the_baseline() -> None:
@@ -120,7 +120,7 @@ def test_training_on_synthetic_data_shows_progress_and_the_new_candidates_card(m
     at = app_as(Role.EVALUATOR, "ui/models/train.py", "en")
     at.number_input(key="train-rows").set_value(600).run()
     assert at.multiselect(key="train-groups").value == ["sex", "born_abroad"]
-    assert at.main.caption[1].value.endswith("outcome reoffended_12m. (synthetic data)")
+    assert at.main.caption[1].value.endswith("outcome `reoffended_12m`. (synthetic data)")
     at.button(key="train-submit").click().run()
     assert not at.exception
     assert not at.error
