@@ -264,3 +264,12 @@ def test_the_registered_history_is_asked_for_in_its_own_section_and_saved_with_t
     assert {k: saved[k] for k in ("prior_records", "age_at_offence", "violent_main_offence")} == \
         {"prior_records": 3, "age_at_offence": 14, "violent_main_offence": 1}
     assert "age_first_offence" not in saved and "offences_in_matter" not in saved
+
+
+def test_what_if_takes_a_number_for_the_registered_history() -> None:
+    at = _with_case("ui/case_work/recommend.py")
+    at.multiselect(key="whatif-items").set_value([("factors", "prior_records")]).run()
+    at.number_input(key="whatif-factors-prior_records").set_value(4).run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.markdown if m.value.startswith("**Med ")] == ["**Med bedömningen som den är**",
+                                                                             "**Med ändringarna**"]

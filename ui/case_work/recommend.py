@@ -41,6 +41,10 @@ def _value_input(ctx: Page, kind: str, item_id: str, current: Any) -> Any:
         factor = cat.factor(item_id)
         scale = cat.scale(factor)
         now = cat.factor_label(factor, -1 if current is None else current, ctx.lang)
+        if scale.numeric:  # a count or an age of the registered history
+            low, high = scale.values[0], scale.values[-1]
+            return int(st.number_input(ctx.t("ui.whatif.value", name=factor.name.get(ctx.lang), current=now), low,
+                                       high, current if isinstance(current, int) else low, step=1, key=key))
         return st.radio(ctx.t("ui.whatif.value", name=factor.name.get(ctx.lang), current=now), scale.values,
                         format_func=lambda v: scale.label(v, ctx.lang), horizontal=True, key=key)
     fact = cat.fact(item_id)
