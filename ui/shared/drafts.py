@@ -66,6 +66,9 @@ def pending(ctx: Page, code: str, form: str) -> bool:
 def restored(ctx: Page, code: str, form: str, widget_prefix: str | tuple[str, ...]) -> Any | None:
     """The draft to fill the form with in a new browser session (after a reload or a new login), with a note
     and a button to discard it; None when there is none or this session's widgets already hold the values."""
+    baseline = st.session_state.get(f"draft-baseline-{form}-{code}")
+    if baseline is not None and baseline != RESTORED:  # this session's own form: its widgets hold the values
+        return None
     lock, drafts = _drafts()
     with lock:
         now = dt.datetime.now(dt.UTC)
