@@ -33,8 +33,7 @@ from matcher.documents.sig_text import (
     short_stamp,
     warning_text,
 )
-from matcher.i18n import t
-from matcher.local.gaps import SWEDEN
+from matcher.i18n import in_sweden, t
 from matcher.rulebase.loading import RuleBase
 from matcher.store.homecoming import homecoming_warnings
 from matcher.store.sig import MeetingView
@@ -97,7 +96,7 @@ def _date(day: dt.date | None) -> str:
 
 def _swedish_day(at: dt.datetime) -> str:
     """A stored timestamp (UTC; SQLite returns it without its zone) as the day in Sweden."""
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SWEDEN).date().isoformat()
+    return in_sweden(at).date().isoformat()
 
 
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -20,6 +20,11 @@ def swedish_today() -> dt.date:
     return dt.datetime.now(SWEDEN).date()
 
 
+def in_sweden(at: dt.datetime) -> dt.datetime:
+    """A stored timestamp (written in UTC; SQLite returns it without its zone) on the Swedish clock."""
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SWEDEN)
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     if lang not in LANGS:

@@ -29,6 +29,7 @@ from matcher.engine.cases import encode_cases
 from matcher.engine.explain import explain
 from matcher.engine.matching import match
 from matcher.engine.risk import RiskModel
+from matcher.local.effects import FollowUpPoint
 from matcher.modelling.synth import synthetic_cases, true_logit
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
@@ -44,13 +45,9 @@ AGES = (12, 20)  # the unit's young people; SIG and most youth care work with th
 
 
 @dataclass(frozen=True)
-class DemoFollowUp:
-    on: dt.date
-    new_offences: int
-    school_work_status: str
-    substance_use_level: str
-    placement: str
-    youth_rating: int | None
+class DemoFollowUp(FollowUpPoint):
+    """A follow-up as the effects report reads it, with each plan item's result as the store records it."""
+
     item_results: list[dict[str, Any]] = field(default_factory=list)
 
 

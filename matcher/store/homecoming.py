@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from matcher.auth import AGENCIES, Action, Principal, authorize
 from matcher.errors import InputError
+from matcher.i18n import swedish_today
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
 from matcher.store.free_text import refuse_personnummer
@@ -91,7 +92,7 @@ class HomecomingRecords(StoreCore):
         seen: set[str] = set()
         for part in parts:
             _check_part(where, part, seen)
-            if part.held_up is not None and dt.date.today() < discharge_on:
+            if part.held_up is not None and swedish_today() < discharge_on:
                 raise InputError(f"{where}, {part.part}: how the part held up is recorded after the homecoming "
                                  f"({discharge_on}), not before", key="error.homecoming.held_early",
                                  date=discharge_on.isoformat())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from matcher.auth import AGENCIES, OWN_AGENCY, Action, Principal, Role, authorize
 from matcher.errors import InputError
+from matcher.i18n import swedish_today
 from matcher.store.consents import CATEGORIES, Coverage
 from matcher.store.core import DETAIL, HiddenCase
 from matcher.store.free_text import refuse_personnummer
@@ -90,7 +91,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
 
     def partner_cases(self, who: Principal, on: dt.date | None = None) -> list[dict[str, Any]]:
         """The cases of the partner's unit that a valid consent naming its agency opens today (audited)."""
-        on = on or dt.date.today()
+        on = on or swedish_today()
         with self._tx(who, "sig.partner_cases", detail=f"{who.agency} on {on}") as session:
             authorize(who, Action.SIG_MEETING)
             if who.role is not Role.PARTNER:
@@ -104,7 +105,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
     def meeting(self, who: Principal, code: str, on: dt.date | None = None) -> MeetingView:
         """The SIG meeting view of a case for ``who``: the whole case for social services, the categories a
         valid consent covers for a partner (nothing at all, as an unknown case, without one)."""
-        on = on or dt.date.today()
+        on = on or swedish_today()
         if who.role is Role.PARTNER:
             with self._tx(who, "sig.partner_view", code) as session:
                 case, scope = self._partner_case(session, who, code, on)
@@ -202,7 +203,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
                        notes: str = "") -> int:
         """A SIG meeting held on ``held_on`` (the coordinator), and when the next one is."""
         where = f"SIG meeting of case {code}"
-        today = dt.date.today()
+        today = swedish_today()
         if held_on > today:
             raise InputError(f"{where}: the meeting date {held_on} is in the future (today is {today}); record a "
                              f"meeting once it has been held", key="error.sig.meeting_future", date=str(held_on))
@@ -223,7 +224,7 @@ class SigRecords(PlanRecords, HomecomingRecords):
                     on: dt.date | None = None) -> None:
         """An agency's report on its task; a partner reports only on its own agency's tasks, within consent. Not
         done needs a reason."""
-        on = on or dt.date.today()
+        on = on or swedish_today()
         where = f"report on {intervention} ({actor}) in case {code}"
         if not done and not why.strip():
             raise InputError(f"{where}: say why it was not done", key="error.sig.why_required")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.local.gaps import SWEDEN
+from matcher.i18n import in_sweden
 from matcher.store.tables import Assessment, Case, Decision, FollowUp, Plan, TaskReport
 
 
@@ -62,4 +62,4 @@ def changes_since(session: Session, case: Case, since: dt.date | None, names: di
 
 def _day(at: dt.datetime) -> dt.date:
     """A stored timestamp's day in Sweden (SQLite returns it without its zone; it was written in UTC)."""
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SWEDEN).date()
+    return in_sweden(at).date()

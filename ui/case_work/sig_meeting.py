@@ -22,7 +22,7 @@ from matcher.documents.sig_text import (
     short_stamp,
     warning_text,
 )
-from matcher.local.gaps import SWEDEN
+from matcher.i18n import swedish_today
 from matcher.store.consents import CATEGORIES
 from matcher.store.homecoming import HELD_UP, PARTS, HomecomingPartInput, homecoming_warnings
 from matcher.store.sig import MeetingView
@@ -34,7 +34,7 @@ def choose_case(ctx: Page) -> str:
     """The coordinator's chosen case; a partner chooses among the cases consent shares with its agency."""
     if ctx.user.role is not Role.PARTNER:
         return current_case(ctx)
-    cases = ctx.store.partner_cases(ctx.user, today())
+    cases = ctx.store.partner_cases(ctx.user, swedish_today())
     if not cases:
         st.info(ctx.t("ui.sig.no_cases", agency=ctx.t(f"actor.{ctx.user.agency}")))
         st.stop()
@@ -42,9 +42,6 @@ def choose_case(ctx: Page) -> str:
     return str(st.selectbox(ctx.t("ui.sig.case"), list(synthetic), key="sig-case",
                             format_func=lambda c: c + (f" {ctx.t('text.synthetic')}" if synthetic[c] else "")))
 
-
-def today() -> dt.date:
-    return dt.datetime.now(SWEDEN).date()
 
 
 def overview(ctx: Page, view: MeetingView) -> None:
@@ -120,7 +117,7 @@ def report_form(ctx: Page, code: str, view: MeetingView) -> None:
         if st.form_submit_button(ctx.t("ui.sig.report_save")):
             item = own[chosen].shared.item
             try:
-                ctx.store.report_task(ctx.user, code, item.intervention, item.actor, done, why, today())
+                ctx.store.report_task(ctx.user, code, item.intervention, item.actor, done, why, swedish_today())
                 st.rerun()
             except (InputError, AccessDenied) as exc:
                 report(ctx, exc)
@@ -134,7 +131,7 @@ def homecoming(ctx: Page, view: MeetingView) -> None:
     st.caption(ctx.t("sig.homecoming.summary", home=plan.youth_home, discharge=plan.discharge_on.isoformat()))
     weeks = ctx.rules.policy.homecoming_start_weeks
     if view.audience is None:
-        for warning in homecoming_warnings(plan, today(), weeks):
+        for warning in homecoming_warnings(plan, swedish_today(), weeks):
             st.warning(warning_text(warning, ctx.lang))
     st.dataframe(pd.DataFrame([{ctx.t("sig.homecoming.column.part"): ctx.t(f"sig.homecoming.part.{p.part}"),
                                 ctx.t("sig.homecoming.column.agency"): ctx.t(f"actor.{p.agency}"),
@@ -149,7 +146,7 @@ def homecoming_form(ctx: Page, code: str, view: MeetingView) -> None:
     """The coordinator records the discharge and the four parts; a part left without a goal is not saved."""
     plan = view.homecoming
     parts = {p.part: p for p in plan.parts} if plan else {}
-    home_by_now = plan is not None and today() >= plan.discharge_on  # how each part held up, from then on
+    home_by_now = plan is not None and swedish_today() >= plan.discharge_on  # how each part held up, from then on
     with st.expander(ctx.t("ui.sig.homecoming_edit")), st.form("sig-homecoming-form"):
         home = st.text_input(ctx.t("ui.sig.youth_home"), plan.youth_home if plan else "", key="sig-home")
         discharge = st.date_input(ctx.t("ui.sig.discharge"), plan.discharge_on if plan else None,
@@ -201,10 +198,10 @@ def meeting_form(ctx: Page, code: str) -> None:
     with st.form("sig-meeting-form"):
         st.markdown(f"**{ctx.t('ui.sig.meeting_title')}**")
         left, right = st.columns(2)
-        held = left.date_input(ctx.t("ui.sig.held_on"), today(), max_value=today(), format="YYYY-MM-DD",
+        held = left.date_input(ctx.t("ui.sig.held_on"), swedish_today(), max_value=swedish_today(), format="YYYY-MM-DD",
                                key="sig-held")
-        after = right.date_input(ctx.t("sip.next_meeting"), today() + dt.timedelta(weeks=4), format="YYYY-MM-DD",
-                                 key="sig-next")
+        after = right.date_input(ctx.t("sip.next_meeting"), swedish_today() + dt.timedelta(weeks=4),
+                                 format="YYYY-MM-DD", key="sig-next")
         notes = st.text_area(ctx.t("ui.sig.notes"), key="sig-notes")
         if st.form_submit_button(ctx.t("ui.sig.meeting_save")):
             try:
@@ -215,7 +212,7 @@ def meeting_form(ctx: Page, code: str) -> None:
 
 
 def downloads(ctx: Page, view: MeetingView) -> None:
-    lines = sip_lines(view, ctx.rules, today())
+    lines = sip_lines(view, ctx.rules, swedish_today())
     name = f"sip-{view.code}" + (f"-{view.audience}" if view.audience else "")
     left, right = st.columns(2)
     left.download_button(ctx.t("ui.plan.export_md"), plan_markdown(lines), file_name=f"{name}.md",
@@ -228,7 +225,7 @@ ctx = page()
 st.title(ctx.t("ui.page.sig_meeting"))
 code = choose_case(ctx)
 try:
-    view = ctx.store.meeting(ctx.user, code, today())
+    view = ctx.store.meeting(ctx.user, code, swedish_today())
 except InputError as exc:
     if ctx.user.role is Role.PARTNER:  # the consent ended since the list was read: the case is no longer shared
         st.warning(ctx.t("ui.sig.no_longer_shared", code=code))

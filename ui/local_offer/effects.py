@@ -20,8 +20,8 @@ from matcher.documents.effects_report import (
     insats_intro,
     table_rows,
 )
+from matcher.i18n import swedish_today
 from matcher.local.effects import HORIZONS, EffectsReport
-from matcher.local.gaps import SWEDEN
 from ui.shared.context import Page, page, report
 
 READ = "effects-report"  # the report last read in this session: (unit, start, end) and the report
@@ -51,7 +51,7 @@ if not units:
     st.info(ctx.t("ui.catalogue.no_units"))
     st.stop()
 unit = units[0] if len(units) == 1 else str(st.selectbox(ctx.t("ui.catalogue.unit"), units, key="effects-unit"))
-today = dt.datetime.now(SWEDEN).date()
+today = swedish_today()
 left, middle, right = st.columns(3)
 start = left.date_input(ctx.t("ui.effects.from"), dt.date(today.year - 4, 1, 1), max_value=today,
                         format="YYYY-MM-DD", key="effects-from")

@@ -10,7 +10,7 @@ import streamlit as st
 from matcher import InputError
 from matcher.auth import AccessDenied
 from matcher.documents.effects_report import context_line
-from matcher.local.gaps import SWEDEN
+from matcher.i18n import swedish_today
 from ui.shared.context import Page, report
 
 YEARS = 4
@@ -25,7 +25,7 @@ def local_context(ctx: Page, iid: str) -> None:
         st.info(ctx.t("ui.catalogue.no_units"))
         return
     unit = str(st.selectbox(ctx.t("ui.effects.context_unit"), units, key=f"local-context-unit-{iid}"))
-    today = dt.datetime.now(SWEDEN).date()
+    today = swedish_today()
     try:
         effects = ctx.store.effects_report(ctx.user, unit, dt.date(today.year - YEARS, 1, 1), today,
                                            interventions=[iid])

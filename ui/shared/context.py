@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from matcher import InputError, RiskModel, RuleBase, RuleBaseError
 from matcher.auth import AccessDenied, Principal
 from matcher.errors import ConflictError
-from matcher.i18n import SWEDEN, t
+from matcher.i18n import in_sweden, t
 from matcher.keys import OutsideKeyError
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import demo_enabled, remember_passwords, seed
@@ -107,7 +107,7 @@ def report(ctx: Page, exc: Exception) -> None:
 
 def swedish_time(at: dt.datetime, seconds: bool = False) -> str:
     """A stored timestamp (UTC; SQLite returns it without its zone) as a Swedish reader's clock shows it."""
-    local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(SWEDEN)
+    local = in_sweden(at)
     return f"{local:%Y-%m-%d %H:%M:%S}" if seconds else f"{local:%Y-%m-%d %H:%M}"
 
 
