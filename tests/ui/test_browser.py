@@ -162,6 +162,29 @@ def test_a_deep_link_to_another_roles_page_says_so_in_swedish(page, server: str)
     _shot(page, "10-not-your-page")
 
 
+def test_an_unknown_address_and_the_first_pages_own_address_open_in_swedish(page, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/arenden")  # a typo, before login
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_text("Det finns ingen sida med adressen /arenden. Logga in för att komma till dina sidor."))\
+        .to_be_visible()
+    expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
+    _login(page)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    page.goto(f"{server}/cases")  # the social worker's first page by its own address, as a bookmark keeps it
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.goto(f"{server}/arenden")
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_text("Det finns ingen sida med adressen /arenden. Här är din första sida", exact=False))\
+        .to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Ärenden")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    _shot(page, "11-unknown-address")
+
+
 def test_a_half_filled_assessment_survives_a_reload(page) -> None:
     from playwright.sync_api import expect
 

@@ -2,7 +2,9 @@
 
 Every page's address is known to the router for everyone: a page the reader may not open (or any page before
 login) answers its address with a page of our own that says so in the reader's language, never Streamlit's
-English "Page not found", and never the page itself."""
+English "Page not found", and never the page itself. An address that is no page at all (a typo, an old bookmark)
+opens the reader's first page with a Swedish note, and the first page's own address simply opens it (Streamlit
+knows the default page only as the bare root)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from matcher.auth import PERMISSIONS, Action, Principal, Role
 from matcher.i18n import t
@@ -36,6 +39,9 @@ PAGES: tuple[tuple[str, str, str, Action | tuple[Action, ...]], ...] = (
     ("ui/admin/audit.py", "ui.page.audit", ":material/verified_user:", Action.AUDIT_READ),
     ("ui/local_offer/catalogue.py", "ui.page.catalogue", ":material/storefront:", Action.CATALOGUE_READ),
 )
+
+
+LOGIN = "login"  # the login page's address
 
 
 def pages_for(role: Role) -> list[tuple[str, str, str]]:
@@ -64,7 +70,7 @@ def _closed(lang: str, title: str, first: StreamlitPage | None, login: Callable[
 def navigation(lang: str, user: Principal | None, login: Callable[[], None]) -> StreamlitPage:
     """The router: the reader's own pages in the menu, every other page's address answered by ``_closed``."""
     if user is None:
-        opened = [st.Page(login, title=t(lang, "ui.login.title"), icon=":material/login:", url_path="login",
+        opened = [st.Page(login, title=t(lang, "ui.login.title"), icon=":material/login:", url_path=LOGIN,
                           default=True)]
         first = None
     else:
@@ -73,4 +79,28 @@ def navigation(lang: str, user: Principal | None, login: Callable[[], None]) -> 
     own = {script for script, _, _ in pages_for(user.role)} if user else set()
     closed = [st.Page(_closed(lang, t(lang, title), first, login), title=t(lang, title), url_path=_address(script),
                       visibility="hidden") for script, title, _, _ in PAGES if script not in own]
-    return st.navigation(opened + closed)
+    asked = _asked_address()
+    default = _address(pages_for(user.role)[0][0]) if user else LOGIN
+    unknown = asked is not None and asked not in {LOGIN, *(_address(script) for script, *_ in PAGES)}
+    if asked in (default, LOGIN) or unknown:
+        _open_default_page()
+    page = st.navigation(opened + closed)
+    if unknown:
+        st.warning(t(lang, "ui.page.unknown" if user else "ui.page.unknown_login", address=f"/{asked}"))
+    return page
+
+
+def _asked_address() -> str | None:
+    """The address the browser asked for by name (a typed address, a bookmark, a reload), else None: later runs
+    name their page by its hash."""
+    run = get_script_run_ctx()
+    if run is None or run.pages_manager.intended_page_script_hash:
+        return None
+    return run.pages_manager.intended_page_name or None
+
+
+def _open_default_page() -> None:
+    """Let the router open the default page without sending the browser its English "Page not found"."""
+    run = get_script_run_ctx()
+    if run is not None:
+        run.pages_manager.set_script_intent("", "")
