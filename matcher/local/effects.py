@@ -12,10 +12,12 @@ How it counts, for a unit and a period (dates inclusive):
   follow-up nearest the 6- or 12-month horizon within ``WINDOW_DAYS`` (not observed without one): a new offence
   recorded since the assessment up to that follow-up; in school or work; harmful use or dependence; placed
   outside the home; the young person's own rating (1-10);
-- for each insats: a propensity score (the chance of getting it given the profile; scikit-learn's logistic
-  regression on the standardised profile), the overlap check (episodes outside the range of scores both groups
-  share, or outside ``PROPENSITY_LIMITS``, are left out and their share reported), and inverse-probability
-  weights for the effect on those who got it (weight 1 for them, p / (1 - p) for the comparison group);
+- for each insats: a propensity score (the chance of getting it given the profile: logistic regression on the
+  standardised profile with the penalty |w|^2 / 2 on the weights, the fit scikit-learn's LogisticRegression makes
+  with C = 1, solved here by Newton's method because the bootstrap refits it hundreds of times), the overlap
+  check (episodes outside the range of scores both groups share, or outside ``PROPENSITY_LIMITS``, are left out
+  and their share reported), and inverse-probability weights for the effect on those who got it (weight 1 for
+  them, p / (1 - p) for the comparison group);
 - intervals: ``bootstrap`` resamples of the episodes within each group (got it, did not), the propensity model
   refitted on each, the 2.5th and 97.5th percentiles of the difference;
 - a cell (an insats in a profile group) is shown only when both the young people who got it and the comparison
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from scipy.special import expit, log_expit
 from sklearn.preprocessing import StandardScaler
 
 OUTCOMES = ("reoffended", "school_or_work", "substance_use", "placed", "youth_rating")
@@ -188,9 +190,10 @@ class _Data:
 
     @classmethod
     def of(cls, episodes: Sequence[Episode]) -> _Data:
-        """The profile standardised once over all episodes (the bootstrap refits the model, not the scale)."""
+        """The profile standardised once over all episodes (the bootstrap refits the model, not the scale); a column
+        that never varies is left out (its weight in the model would be 0)."""
         raw = np.array([e.profile for e in episodes], dtype=float).reshape(len(episodes), -1)
-        x = StandardScaler().fit_transform(raw) if len(episodes) else raw
+        x = StandardScaler().fit_transform(raw[:, raw.std(axis=0) > 0]) if len(episodes) else raw
         names = sorted({g for e in episodes for g in e.groups()}, key=_group_order)
         groups = {g: np.array([g in e.groups() for e in episodes], dtype=bool) for g in names}
         outcomes = {(name, months): np.array([_nan(outcome(e, name, months)) for e in episodes], dtype=float)
@@ -215,14 +218,43 @@ def _nan(value: float | None) -> float:
     return np.nan if value is None else value
 
 
-def _propensity(x: np.ndarray, treated: np.ndarray, model: LogisticRegression) -> np.ndarray:
-    """The chance of getting the insats given the (standardised) profile; ``model`` starts from its last fit."""
-    model.fit(x, treated)
-    return np.asarray(model.predict_proba(x)[:, 1])
+NEWTON_STEPS = 50  # a penalised logistic fit converges in 3-8 Newton steps; the cap only guards the loop
+NEWTON_TOLERANCE = 1e-5  # largest change of a coefficient at which the fit counts as converged
 
 
-def _model() -> LogisticRegression:
-    return LogisticRegression(solver="newton-cholesky", max_iter=100, warm_start=True)
+def _propensity(x: np.ndarray, treated: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chance of getting the insats given the (standardised) profile, and the fit (weights, then the
+    intercept): the penalised log loss (|w|^2 / 2, the intercept free) minimised by Newton's method with step
+    halving, from ``start`` (the fit on all episodes, which saves most of the steps in the bootstrap)."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    penalty = np.ones(design.shape[1])
+    penalty[-1] = 0.0
+    y = treated.astype(float)
+
+    def loss(z: np.ndarray, beta: np.ndarray) -> float:
+        return float(-(y * log_expit(z) + (1 - y) * log_expit(-z)).sum() + 0.5 * (penalty * beta * beta).sum())
+
+    beta = start
+    z = design @ beta
+    current = loss(z, beta)
+    for _ in range(NEWTON_STEPS):
+        p = expit(z)
+        gradient = design.T @ (p - y) + penalty * beta
+        hessian = (design.T * (p * (1 - p))) @ design
+        hessian.flat[::len(penalty) + 1] += penalty
+        step = np.linalg.solve(hessian, gradient)
+        scale = 1.0
+        while True:  # halve the step until the loss does not grow (rarely needed from a warm start)
+            candidate = beta - scale * step
+            z = design @ candidate
+            value = loss(z, candidate)
+            if value <= current or scale < 1e-6:
+                break
+            scale /= 2
+        beta, current = candidate, value
+        if np.abs(scale * step).max() < NEWTON_TOLERANCE:
+            break
+    return expit(z), beta
 
 
 def _weights(p: np.ndarray, treated: np.ndarray) -> np.ndarray:
@@ -233,28 +265,22 @@ def _weights(p: np.ndarray, treated: np.ndarray) -> np.ndarray:
     return np.where(inside, np.where(treated, 1.0, p / (1 - p)), 0.0)
 
 
-Means = dict[tuple[str, tuple[str, int]], tuple[float, float]]
-
-
-def _means(data: _Data, treated: np.ndarray, weights: np.ndarray, rows: np.ndarray | None = None) -> Means:
-    """(treated mean, weighted comparison mean) per group and outcome; NaN where a side has no weight.
-    ``treated`` and ``weights`` belong to ``rows`` of the episodes (a bootstrap sample), or to all of them."""
+def _means(data: _Data, treated: np.ndarray, weights: np.ndarray,
+           rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The treated means and the weighted comparison means, each groups x outcomes; NaN where a side has no
+    weight. ``treated`` and ``weights`` belong to ``rows`` of the episodes (a bootstrap sample), or to all."""
     pick = slice(None) if rows is None else rows
     groups = data.group_matrix[:, pick]
     values = data.outcome_matrix[:, pick]
     seen = ~np.isnan(values)
     filled = np.where(seen, values, 0.0)
-    out: Means = {}
     sides = []
     for side in (treated, ~treated):
         w = weights * side
         sides.append((groups @ (filled * w).T, groups @ (seen * w).T))  # groups x outcomes
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_t, mean_c = (np.where(d > 0, s / d, np.nan) for s, d in sides)
-    for g, group in enumerate(data.groups):
-        for o, key in enumerate(data.outcomes):
-            out[(group, key)] = (float(mean_t[g, o]), float(mean_c[g, o]))
-    return out
+    return mean_t, mean_c
 
 
 def _insats(data: _Data, iid: str, n_treated: int, min_group: int, bootstrap: int,
@@ -262,37 +288,39 @@ def _insats(data: _Data, iid: str, n_treated: int, min_group: int, bootstrap: in
     treated = np.array([iid in r for r in data.received], dtype=bool)
     if n_treated < min_group or (~treated).sum() < min_group:
         return InsatsEffects(iid, n_treated, None, ())
-    model = _model()
-    weights = _weights(_propensity(data.x, treated, model), treated)
-    point = _means(data, treated, weights)
-    replicates = _bootstrap(data, treated, bootstrap, rng, model)
+    p, fit = _propensity(data.x, treated, np.zeros(data.x.shape[1] + 1))
+    weights = _weights(p, treated)
+    point_t, point_c = _means(data, treated, weights)
+    differences = _bootstrap(data, treated, bootstrap, rng, fit)
     cells = []
-    for group, members in data.groups.items():
+    for g, (group, members) in enumerate(data.groups.items()):
         inside = members & (weights > 0)
         n_t, n_c = int((inside & treated).sum()), int((inside & ~treated).sum())
         suppressed = n_t < min_group or n_c < min_group
         estimates: dict[tuple[str, int], Estimate | None] = {}
-        for key, values in data.outcomes.items():
+        for o, (key, values) in enumerate(data.outcomes.items()):
             seen = inside & ~np.isnan(values)
             o_t, o_c = int((seen & treated).sum()), int((seen & ~treated).sum())
             if suppressed or o_t < min_group or o_c < min_group:
                 estimates[key] = None
                 continue
-            diffs = np.array([a - b for a, b in (r[(group, key)] for r in replicates)])
+            diffs = differences[:, g, o]
             low, high = np.nanpercentile(diffs, [2.5, 97.5]) if np.isfinite(diffs).any() else (np.nan, np.nan)
-            estimates[key] = Estimate(*point[(group, key)], float(low), float(high), o_t, o_c)
+            estimates[key] = Estimate(float(point_t[g, o]), float(point_c[g, o]), float(low), float(high), o_t, o_c)
         cells.append(Cell(iid, group, n_t, n_c, suppressed, estimates))
     return InsatsEffects(iid, n_treated, float(np.mean(weights == 0)), tuple(cells))
 
 
 def _bootstrap(data: _Data, treated: np.ndarray, times: int, rng: np.random.Generator,
-               model: LogisticRegression) -> list[Means]:
-    """Resamples within each group (got it, did not), the propensity model refitted on each (starting from the
-    fit on all episodes, which saves most of the solver's steps)."""
+               fit: np.ndarray) -> np.ndarray:
+    """The differences (treated minus comparison mean; resamples x groups x outcomes) over resamples within each
+    group (got it, did not), the propensity model refitted on each (starting from ``fit``, the fit on all
+    episodes)."""
     arms = [np.flatnonzero(treated), np.flatnonzero(~treated)]
-    replicates = []
+    differences = []
     for _ in range(times):
         rows = np.concatenate([rng.choice(arm, size=len(arm), replace=True) for arm in arms])
         t = treated[rows]
-        replicates.append(_means(data, t, _weights(_propensity(data.x[rows], t, model), t), rows))
-    return replicates
+        mean_t, mean_c = _means(data, t, _weights(_propensity(data.x[rows], t, fit)[0], t), rows)
+        differences.append(mean_t - mean_c)
+    return np.array(differences).reshape(times, len(data.groups), len(data.outcomes))
