@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.i18n import Message, catalogue, message
 
 SHOWN_CHARACTERS = 80
 
@@ -30,13 +33,19 @@ class InputError(Exception):
     """Bad input from a user: a case file, a command-line argument, an unknown id.
 
     The command line prints the message and exits with code 2; the app shows it, in the reader's language when
-    ``key`` names a message of ``matcher.i18n`` (filled in with ``values``).
+    ``key`` names a message of ``matcher.i18n`` (filled in with ``values``) or its lines are ``details``.
     """
 
-    def __init__(self, message: str, *, key: str | None = None, **values: str):
+    def __init__(self, message: str, *, key: str | None = None, details: tuple[Message, ...] = (), **values: str):
         super().__init__(message)
         self.key = key
         self.values = values
+        self.details = details  # the message line by line, for the reader's language (``message`` in English)
+
+    @classmethod
+    def worded(cls, *lines: Message) -> InputError:
+        """An error of one or more lines, each a message of the catalogue."""
+        return cls("\n".join(map(str, lines)), details=lines)
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,11 @@ class Problem:
     file: str
     line: int | None
     path: str
-    message: str
+    message: str  # in English, as the command line shows it
+    said: Message | None = field(default=None, compare=False)  # the message for the app, in the reader's language
+
+    def text(self, lang: str) -> str:
+        return self.said.text(lang) if self.said else self.message
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -65,3 +78,29 @@ class RuleBaseError(Exception):
         count = len(problems)
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the rule base:\n{lines}")
+
+
+class CheckFailed(ValueError):
+    """A check of our own inside a pydantic model failed; carries its message for the reader's language."""
+
+    def __init__(self, said: Message):
+        self.said = said
+        super().__init__(str(said))
+
+
+def validation_message(err: Any) -> Message:
+    """One pydantic error (an item of ``ValidationError.errors()``) in words: in English pydantic's own message,
+    in Swedish the catalogue's ``pydantic.<type>`` (with pydantic's context: limits, the values expected), or our
+    own check's message; a type the catalogue lacks keeps pydantic's words inside a Swedish sentence."""
+    context = err.get("ctx") or {}
+    if isinstance(context.get("error"), CheckFailed):
+        return context["error"].said
+    text = err["msg"].removeprefix("Value error, ")
+    key = f"pydantic.{err['type']}"
+    if key not in catalogue("sv"):
+        return message("pydantic.other", msg=text)
+    values = {k: v for k, v in context.items() if k != "error"}
+    if "expected" in values:
+        values["expected"] = {"en": values["expected"], "sv": str(values["expected"]).replace(" or ", " eller ")}
+    return message(key, msg=text, **values)
+

@@ -27,6 +27,7 @@ from matcher.auth import Action, Principal, authorize
 from matcher.authoring.json_schema import HEADER
 from matcher.authoring.lint import Finding, lint
 from matcher.errors import ConflictError, InputError, Problem, RuleBaseError
+from matcher.i18n import message
 from matcher.rulebase.loading import RuleBase, load_rule_base
 from matcher.rulebase.schema import Intervention
 from matcher.rulebase.yamlsource import did_you_mean
@@ -91,8 +92,8 @@ def candidate(root: Path, intervention_id: str, text: str) -> Candidate:
     display = f"rules/interventions/{intervention_id}.yaml"
     problems = []
     if text.split("\n", 1)[0] != HEADER:
-        problems.append(Problem(display, 1, "", f"the first line must be the schema header '{HEADER}' (editors "
-                                                f"check the file against the rule format with it)"))
+        said = message("problem.header", header=HEADER)
+        problems.append(Problem(display, 1, "", str(said), said))
     try:
         rules = load_rule_base(copy)
     except RuleBaseError as exc:

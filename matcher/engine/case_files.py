@@ -15,8 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from matcher.engine.cases import CaseBatch, Place, encode_cases
+from matcher.engine.cases import JSON_KINDS, CaseBatch, Place, encode_cases
 from matcher.errors import InputError, listed, shown
+from matcher.i18n import Message, message
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.yamlsource import did_you_mean, format_path
 from matcher.textfiles import MAX_BYTES, decode, read_csv, read_text
@@ -59,12 +60,24 @@ def read_cases(path: Path, rules: RuleBase) -> CaseBatch:
 def case_from_bytes(data: bytes, name: str) -> dict[str, Any]:
     """One case object from an uploaded file's bytes, read with the same checks as a case file."""
     if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: {len(data):,} bytes; the limit is {MAX_BYTES:,} bytes")
+        raise InputError.worded(message("case.file_too_big", file=name, size=f"{len(data):,}", limit=f"{MAX_BYTES:,}"))
     case, _ = parse_json(decode(data, name)[0], name)
     if not isinstance(case, dict):
-        raise InputError(f"{name}: expected one case object with context, factors and instruments "
-                         f"(docs/case-format.md); found {type(case).__name__}")
+        kind = message(f"case.json_kind.{JSON_KINDS.get(type(case), 'other')}")
+        raise InputError.worded(message("case.located_file", where=name, problem=message("case.not_an_object",
+                                                                                          kind=kind, value="")))
     return case
+
+
+JSON_REASONS_SV = {  # the json module's commonest complaints, as a Swedish reader needs them
+    "Expecting value": "ett värde saknas",
+    "Expecting ',' delimiter": "ett kommatecken saknas",
+    "Expecting ':' delimiter": "ett kolon saknas",
+    "Expecting property name enclosed in double quotes": "en nyckel inom dubbla citattecken saknas",
+    "Unterminated string starting at": "en text saknar sitt avslutande citattecken",
+    "Extra data": "det står mer efter ärendets sista klammer",
+    "Invalid control character at": "ett styrtecken som JSON inte tillåter",
+}
 
 
 def parse_json(text: str, file: str, first: int = 1) -> tuple[Any, Mapping[tuple[str | int, ...], int]]:
@@ -76,13 +89,14 @@ def parse_json(text: str, file: str, first: int = 1) -> tuple[Any, Mapping[tuple
     try:
         data = json.loads(text, object_pairs_hook=_unique, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        reason = {"en": exc.msg, "sv": JSON_REASONS_SV.get(exc.msg, exc.msg)}
+        raise InputError.worded(message("case.not_json", where=where, reason=reason, line=exc.lineno,
+                                        column=exc.colno)) from None
     except _Duplicate:
-        raise InputError("\n".join(_duplicates(text, file, first))) from None
+        raise InputError.worded(*_duplicates(text, file, first)) from None
     except _Constant as exc:
         line = first + text.count("\n", 0, max(text.find(exc.args[0]), 0))
-        raise InputError(f"{file}:{line}: {exc.args[0]} is not a number JSON allows; give a number or leave the "
-                         f"field out") from None
+        raise InputError.worded(message("case.json_constant", where=f"{file}:{line}", value=exc.args[0])) from None
     except ValueError:  # an integer longer than Python converts (4,300 digits)
         match = LONG_NUMBER.search(text)
         line = first + (text.count("\n", 0, match.start()) if match else 0)
@@ -146,9 +160,9 @@ def _depth(text: str, file: str, first: int) -> None:
             depth -= 1
 
 
-def _duplicates(text: str, file: str, first: int) -> list[str]:
-    return [f"{file}:{first - 1 + again}: {format_path(path)}: the key {shown(str(path[-1]))} is given twice (also "
-            f"on line {first - 1 + line}); give it once, so that no value silently replaces another"
+def _duplicates(text: str, file: str, first: int) -> list[Message]:
+    return [message("case.located", where=f"{file}:{first - 1 + again}", path=format_path(path),
+                    problem=message("case.key_twice", key=shown(str(path[-1])), line=first - 1 + line))
             for path, line, again in _lines(text)[1]]
 
 

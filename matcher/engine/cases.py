@@ -18,7 +18,8 @@ import numpy as np
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from matcher.engine.identifiers import personnummer_in
-from matcher.errors import InputError, shown
+from matcher.errors import CheckFailed, InputError, shown, validation_message
+from matcher.i18n import LANGS, Message, message, t
 from matcher.rulebase.factors import UNRATED
 from matcher.rulebase.loading import RuleBase
 from matcher.rulebase.schema import Scale
@@ -28,14 +29,13 @@ FORBID = ConfigDict(extra="forbid")
 MAX_CASE_ID = 64
 NAME_LIKE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)+")  # two or more words of letters only: "Anna Svensson"
 SHOWN_PROBLEMS = 20
-JSON_KINDS = {int: "a number", float: "a number", str: "a text", bool: "true/false", list: "a list",
-              type(None): "null"}
+JSON_KINDS = {int: "number", float: "number", str: "text", bool: "yes_no", list: "list", type(None): "null"}
 
 
 def _no_yes_no(value: Any) -> Any:
     """A rating or an age is a number; true/false would silently become 1/0."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, not {str(value).lower()}")
+        raise CheckFailed(message("case.not_yes_no", value=str(value).lower()))
     return value
 
 
@@ -44,16 +44,13 @@ def _case_code(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     if not value.isprintable():
-        raise ValueError("a case code may not hold control or escape characters (tabs, line breaks, terminal "
-                         "codes); use letters, digits and dashes, such as EX-02")
+        raise CheckFailed(message("case.code_control"))
     if len(value) > MAX_CASE_ID:
-        raise ValueError(f"a case code is at most {MAX_CASE_ID} characters, such as EX-02")
+        raise CheckFailed(message("case.code_long", limit=MAX_CASE_ID))
     if personnummer_in(value):
-        raise ValueError("this holds a personnummer; a case code must never identify the young person. Use a "
-                         "code such as EX-02")
+        raise CheckFailed(message("case.code_personnummer"))
     if NAME_LIKE.fullmatch(value.strip()):
-        raise ValueError("this looks like a name (two or more words of letters only); a case code must never "
-                         "identify the young person. Use a code such as EX-02")
+        raise CheckFailed(message("case.code_name"))
     return value
 
 
@@ -92,11 +89,11 @@ class CaseBatch:
         return len(self.ids)
 
 
-def scale_words(scale: Scale) -> str:
+def scale_words(scale: Scale, lang: str = "en") -> str:
     """The values of a scale in words: '0 = low, 1 = moderate, 2 = high', or 'a whole number from 0 to 60'."""
     if scale.numeric:
-        return f"a whole number from {scale.values[0]} to {scale.values[-1]}, blank when not known"
-    return ", ".join(f"{v} = {lbl}" for v, lbl in zip(scale.values, scale.labels["en"], strict=True))
+        return t(lang, "case.scale_numeric", min=scale.values[0], max=scale.values[-1])
+    return ", ".join(f"{v} = {label}" for v, label in zip(scale.values, scale.labels[lang], strict=True))  # type: ignore[index]
 
 
 @cache
@@ -158,10 +155,9 @@ def encode_cases(raw_cases: Iterable[tuple[str | Place, Any]], rules: RuleBase) 
     for n, (where, raw) in enumerate(raw_cases, start=1):
         place = where if isinstance(where, Place) else Place(where)
         if not isinstance(raw, dict):
-            kind = JSON_KINDS.get(type(raw), type(raw).__name__)
-            errors.append(_located(place, (), "expected a case object with context, factors and instruments "
-                                              f"(docs/case-format.md); found {kind}"
-                                              + ("" if raw is None else f" {shown(raw, 40)}")))
+            kind = message(f"case.json_kind.{JSON_KINDS.get(type(raw), 'other')}")
+            errors.append(_located(place, (), message("case.not_an_object", kind=kind,
+                                                      value="" if raw is None else f" {shown(raw, 40)}")))
             continue
         try:
             case: Any = model.model_validate(raw)
@@ -189,17 +185,18 @@ def encode_cases(raw_cases: Iterable[tuple[str | Place, Any]], rules: RuleBase) 
         synthetic.append(case.synthetic)
     if errors:
         more = len(errors) - SHOWN_PROBLEMS
-        raise InputError("\n".join(errors[:SHOWN_PROBLEMS] + ([f"... and {more} more problems"] if more > 0 else [])))
+        raise InputError.worded(*errors[:SHOWN_PROBLEMS], *([message("case.more", count=more)] if more > 0 else []))
     values = np.asfortranarray(np.vstack(rows)) if rows else np.empty((0, cat.n_columns), np.int16, order="F")
     return CaseBatch(tuple(ids), np.array(synthetic, dtype=bool), values)
 
 
-def _located(place: Place, loc: tuple[str | int, ...], message: str) -> str:
+def _located(place: Place, loc: tuple[str | int, ...], said: Message) -> Message:
     where, path = place.at(loc)
-    return f"{where}: {path}: {message}" if path else f"{where}: {message}"
+    return message("case.located", where=where, path=path, problem=said) if path else \
+        message("case.located_file", where=where, problem=said)
 
 
-def _age_misfits(context: Any, rules: RuleBase) -> list[tuple[str, str]]:
+def _age_misfits(context: Any, rules: RuleBase) -> list[tuple[str, Message]]:
     """Enum values that do not fit the age (factors.yaml ``value_ages``), e.g. 'out of school' at 19."""
     age = context.age
     out = []
@@ -207,20 +204,20 @@ def _age_misfits(context: Any, rules: RuleBase) -> list[tuple[str, str]]:
         value = getattr(context, fact.id)
         limit = fact.value_ages.get(value) if fact.value_ages else None
         if limit is not None and not limit.min <= age <= limit.max:
-            label = (fact.labels or {}).get("en", fact.values or [])[(fact.values or []).index(value)]
-            out.append((fact.id, f"'{value}' ({label}) applies from {limit.min} to {limit.max} years; "
-                                 f"the case is {age}. Choose the value that fits the age"))
+            position = (fact.values or []).index(value)
+            label = {lang: names[position] for lang, names in (fact.labels or {}).items()}  # an enum has labels
+            out.append((fact.id, message("case.age_misfit", value=value, label=label, min=limit.min, max=limit.max,
+                                         age=age)))
     return out
 
 
-def _message(err: Any, rules: RuleBase) -> str:
+def _message(err: Any, rules: RuleBase) -> Message:
     """A pydantic error in words, without its place (``_located`` adds it)."""
     loc = tuple(err["loc"])
     cat = rules.catalogue
     if err["type"] == "missing":
         name = cat.fact(loc[-1]).name if loc[0] == "context" and loc[-1] in cat.context_index else None
-        what = f" ({name.sv} / {name.en})" if name else ""
-        return f"missing; this value is required{what}"
+        return message("case.missing", name={"en": f" ({name.sv} / {name.en})", "sv": f" ({name.sv})"} if name else "")
     if err["type"] == "extra_forbidden":
         section = loc[0] if len(loc) > 1 else ""
         candidates: Iterable[str] = {
@@ -230,15 +227,18 @@ def _message(err: Any, rules: RuleBase) -> str:
             else list(rules.instruments[str(loc[1])].item_keys) if len(loc) > 2 and loc[1] in rules.instruments
             else [],
         }.get(str(section), ["case_id", "synthetic", "context", "factors", "instruments"])
-        kind = {"context": "context fact", "factors": "factor", "instruments": "instrument"
+        kind = {"context": "fact", "factors": "factor", "instruments": "instrument"
                 if len(loc) == 2 else "item"}.get(str(section), "key")
-        return f"unknown {kind} {shown(str(loc[-1]))}{did_you_mean(str(loc[-1])[:100], candidates)}"
-    scale, suggestion = "", ""
+        return message("case.unknown", unknown=message(f"case.unknown_kind.{kind}"), name=shown(str(loc[-1])),
+                       suggestion=did_you_mean(str(loc[-1])[:100], candidates))
+    scale: dict[str, str] | str = ""
+    suggestion: Message | str = ""
     if loc[0] == "context" and len(loc) == 2 and loc[1] in cat.context_index:
         fact = cat.fact(str(loc[1]))
         if fact.type == "enum":
             suggestion = did_you_mean(str(err["input"])[:100], fact.values or [])
     if loc[0] == "factors" and len(loc) == 2 and loc[1] in cat.factor_index:
         s = cat.scale(cat.factor(str(loc[1])))
-        scale = f" ({scale_words(s)})"
-    return f"{err['msg'].removeprefix('Value error, ')}{scale}; found {shown(err['input'])}{suggestion}"
+        scale = {lang: f" ({scale_words(s, lang)})" for lang in LANGS}
+    return message("case.value", problem=validation_message(err), scale=scale, value=shown(err["input"]),
+                   suggestion=suggestion)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,33 @@ def catalogue(lang: str) -> dict[str, str]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def t(lang: str, key: str, **values: Any) -> str:
+def t(lang: str, key: str, /, **values: Any) -> str:
     """The message ``key`` in ``lang`` with its placeholders filled in."""
     return catalogue(lang)[key].format(**values)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message of the catalogue with its values, put into words in the reader's language when shown; as ``str``
+    (and in f-strings) in English, the command line's language. A value that is itself a ``Message`` is put into
+    words in the same language, and a value given as ``{"sv": ..., "en": ...}`` takes the reader's."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, lang: str) -> str:
+        return t(lang, self.key, **{k: v.text(lang) if isinstance(v, Message) else v[lang] if isinstance(v, dict)
+                                    else v for k, v in self.values})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def message(key: str, /, **values: Any) -> Message:
+    return Message(key, tuple(values.items()))
 
 
 def number(lang: str, value: float, decimals: int | None = None, sign: bool = False) -> str:

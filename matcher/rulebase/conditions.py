@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.i18n import t
+from matcher.i18n import Message, message, t
 from matcher.rulebase.factors import FactorCatalogue
 from matcher.rulebase.schema import AllOf, AnyOf, Condition, ContextLeaf, FactorLeaf, NotOf
 from matcher.rulebase.yamlsource import did_you_mean
@@ -203,9 +203,10 @@ def in_words(node: Node, table: LeafTable, lang: str) -> str:
 class ConditionError(ValueError):
     """A condition that does not fit the catalogue; ``path`` is relative to the condition."""
 
-    def __init__(self, path: tuple[str | int, ...], message: str):
+    def __init__(self, path: tuple[str | int, ...], said: Message):
         self.path = path
-        super().__init__(message)
+        self.said = said
+        super().__init__(str(said))
 
 
 def compile_condition(cond: Condition, table: LeafTable) -> Node:
@@ -218,13 +219,13 @@ def compile_condition(cond: Condition, table: LeafTable) -> Node:
             try:
                 children.append(compile_condition(child, table))
             except ConditionError as exc:
-                raise ConditionError((key, i, *exc.path), str(exc)) from None
+                raise ConditionError((key, i, *exc.path), exc.said) from None
         return Node(key, tuple(children))
     if isinstance(cond, NotOf):
         try:
             return Node("not", (compile_condition(cond.not_, table),))
         except ConditionError as exc:
-            raise ConditionError(("not", *exc.path), str(exc)) from None
+            raise ConditionError(("not", *exc.path), exc.said) from None
     if isinstance(cond, FactorLeaf):
         return Node("leaf", leaf=table.add(_factor_leaf(cond, table.catalogue)))
     return Node("leaf", leaf=table.add(_context_leaf(cond, table.catalogue)))
@@ -233,48 +234,48 @@ def compile_condition(cond: Condition, table: LeafTable) -> Node:
 def _values(op: str, value: Any, key: str) -> list[Any]:
     if op in SET_OPS:
         if not isinstance(value, list) or not value:
-            raise ConditionError(("value",), f"op '{op}' needs a non-empty list, found {value!r}")
+            raise ConditionError(("value",), message("condition.needs_list", op=op, value=repr(value)))
         return value
     if isinstance(value, list):
-        raise ConditionError(("value",), f"op '{op}' compares with one value, found the list {value!r}; "
-                                         f"use 'in' for a list")
+        raise ConditionError(("value",), message("condition.one_value", op=op, value=repr(value)))
     return [value]
 
 
 def _factor_leaf(cond: FactorLeaf, cat: FactorCatalogue) -> Leaf:
     if cond.factor not in cat.factor_index:
-        raise ConditionError(("factor",), f"unknown factor '{cond.factor}'"
-                                          f"{did_you_mean(cond.factor, cat.factor_index)}")
+        raise ConditionError(("factor",), message("condition.unknown_factor", name=cond.factor,
+                                                  suggestion=did_you_mean(cond.factor, cat.factor_index)))
     factor = cat.factor(cond.factor)
     scale = cat.scale(factor)
     values = _values(cond.op, cond.value, "factor")
     for v in values:
         if isinstance(v, bool) or v not in scale.values:
-            allowed = ", ".join(f"{x} ({lbl})" for x, lbl in zip(scale.values, scale.labels["en"], strict=True))
-            raise ConditionError(("value",), f"{v!r} is not on the scale of '{factor.id}'; expected {allowed}")
+            allowed = {lang: ", ".join(f"{x} ({label})" for x, label in zip(scale.values, labels, strict=True))
+                       for lang, labels in scale.labels.items()}
+            raise ConditionError(("value",), message("condition.not_on_scale", value=repr(v), factor=factor.id,
+                                                     allowed=allowed))
     return Leaf(cat.factor_index[factor.id], cond.op, tuple(values))
 
 
 def _context_leaf(cond: ContextLeaf, cat: FactorCatalogue) -> Leaf:
     if cond.context not in cat.context_index:
-        raise ConditionError(("context",), f"unknown context fact '{cond.context}'"
-                                           f"{did_you_mean(cond.context, cat.context_index)}")
+        raise ConditionError(("context",), message("condition.unknown_fact", name=cond.context,
+                                                   suggestion=did_you_mean(cond.context, cat.context_index)))
     fact = cat.fact(cond.context)
     if not fact.matching:
-        raise ConditionError(("context",), f"'{fact.id}' is recorded for the evaluators' fairness audit only and "
-                                           f"may not be used in a rule; remove the condition")
+        raise ConditionError(("context",), message("condition.audit_only", fact=fact.id))
     values = _values(cond.op, cond.value, "context")
     if fact.type in ("bool", "enum") and cond.op in (">=", ">", "<=", "<"):
-        raise ConditionError(("op",), f"op '{cond.op}' cannot order '{fact.id}' ({fact.type}); "
-                                      f"use '==', '!=', 'in' or 'not_in'")
+        raise ConditionError(("op",), message("condition.cannot_order", op=cond.op, fact=fact.id, type=fact.type))
     for v in values:
         if fact.type == "bool" and not isinstance(v, bool):
-            raise ConditionError(("value",), f"'{fact.id}' is yes/no; expected true or false, found {v!r}")
+            raise ConditionError(("value",), message("condition.yes_no", fact=fact.id, value=repr(v)))
         if fact.type == "int" and (isinstance(v, bool) or not isinstance(v, int)
                                    or not fact.min <= v <= fact.max):  # type: ignore[operator]
-            raise ConditionError(("value",), f"'{fact.id}' is a whole number from {fact.min} to {fact.max}, "
-                                             f"found {v!r}")
+            raise ConditionError(("value",), message("condition.whole_number", fact=fact.id, min=fact.min,
+                                                     max=fact.max, value=repr(v)))
         if fact.type == "enum" and v not in fact.values:  # type: ignore[operator]
-            raise ConditionError(("value",), f"{v!r} is not a value of '{fact.id}'; expected one of "
-                                             f"{', '.join(fact.values)}{did_you_mean(str(v), fact.values)}")  # type: ignore[arg-type]
+            raise ConditionError(("value",), message("condition.not_a_value", value=repr(v), fact=fact.id,
+                                                     expected=", ".join(fact.values),  # type: ignore[arg-type]
+                                                     suggestion=did_you_mean(str(v), fact.values)))  # type: ignore[arg-type]
     return Leaf(cat.context_index[fact.id], cond.op, tuple(cat.encode_context(fact, v) for v in values))

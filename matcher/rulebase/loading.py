@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from matcher.errors import Problem, RuleBaseError, shown
-from matcher.i18n import LANGS, catalogue
+from matcher.errors import Problem, RuleBaseError, shown, validation_message
+from matcher.i18n import LANGS, Message, catalogue, message
 from matcher.rulebase import schema
 from matcher.rulebase.conditions import ConditionError, Leaf, LeafTable, Node, compile_condition
 from matcher.rulebase.factors import FactorCatalogue, InstrumentAdapter
@@ -169,7 +169,7 @@ def _act_first(root: Path, table: LeafTable, problems: list[Problem]) -> tuple[C
         try:
             actions.append(CompiledAction(action, compile_condition(action.when, table)))
         except ConditionError as exc:
-            problems.append(doc.problem(("actions", i, "when", *exc.path), str(exc)))
+            problems.append(doc.problem(("actions", i, "when", *exc.path), exc.said))
     return tuple(actions)
 
 
@@ -249,15 +249,16 @@ def validation_problems(doc: YamlDoc, exc: ValidationError, known_keys: Collecti
                 node = node[part]
                 path.append(part)
         kind = err["type"]
+        said: Message
         if kind == "missing":
-            message = f"missing required key '{err['loc'][-1]}'"
+            said = message("problem.missing_key", key=err["loc"][-1])
         elif kind == "extra_forbidden":
-            message = f"unknown key '{path[-1]}'{did_you_mean(str(path[-1]), known_keys)}"
+            said = message("problem.unknown_key", key=path[-1], suggestion=did_you_mean(str(path[-1]), known_keys))
         else:
-            text = err["msg"].removeprefix("Value error, ")
-            single = not isinstance(err["input"], dict | list)
-            message = f"{text}; found {shown(err['input'])}" if single else text
-        out.append(doc.problem(path, message))
+            said = validation_message(err)
+            if not isinstance(err["input"], dict | list):
+                said = message("problem.found", problem=said, value=shown(err["input"]))
+        out.append(doc.problem(path, said))
     return out
 
 
@@ -305,7 +306,7 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
              table: LeafTable) -> CompiledIntervention | list[Problem]:
     problems = []
     if iv.id != stem:
-        problems.append(doc.problem(("id",), f"the id '{iv.id}' must equal the file name '{stem}'"))
+        problems.append(doc.problem(("id",), message("problem.id_not_file_name", id=iv.id, stem=stem)))
 
     def compiled(cond: schema.Condition | None, where: tuple[str | int, ...]) -> Node | None:
         if cond is None:
@@ -313,7 +314,7 @@ def _compile(doc: YamlDoc, stem: str, iv: Intervention, cat: FactorCatalogue, po
         try:
             return compile_condition(cond, table)
         except ConditionError as exc:
-            problems.append(doc.problem((*where, *exc.path), str(exc)))
+            problems.append(doc.problem((*where, *exc.path), exc.said))
             return None
 
     age = cat.context_index["age"]
@@ -351,15 +352,14 @@ def _factor_problems(doc: YamlDoc, iv: Intervention, cat: FactorCatalogue) -> li
     for field, kind in (("targets", "risk"), ("leverages", "protective")):
         for name in getattr(iv, field):
             if name not in cat.factor_index:
-                problems.append(doc.problem((field, name), f"unknown factor '{name}'"
-                                                           f"{did_you_mean(name, cat.factor_index)}"))
+                problems.append(doc.problem((field, name), message("condition.unknown_factor", name=name,
+                                                                   suggestion=did_you_mean(name, cat.factor_index))))
                 continue
             factor = cat.factor(name)
             if factor.kind != kind or (kind == "risk" and not factor.dynamic):
-                expected = "a dynamic risk factor (a need an insats can change)" if kind == "risk" \
-                    else "a protective factor"
-                problems.append(doc.problem((field, name), f"'{name}' is a {'dynamic' if factor.dynamic else 'static'}"
-                                                           f" {factor.kind} factor; {field} takes {expected}"))
+                problems.append(doc.problem((field, name), message(
+                    f"problem.{field}_kind", name=name, kind=message(f"problem.factor_kind.{factor.kind}"),
+                    dynamic=message(f"problem.factor_dynamic.{factor.dynamic}".lower()))))
     return problems
 
 
@@ -370,15 +370,13 @@ def _best_evidence(doc: YamlDoc, iv: Intervention, policy: Policy,
     for i, entry in enumerate(iv.evidence):
         ratings = policy.evidence_ratings.get(entry.clearinghouse)
         if ratings is None:
-            problems.append(doc.problem(("evidence", i, "clearinghouse"),
-                                        f"unknown clearinghouse '{entry.clearinghouse}'"
-                                        f"{did_you_mean(entry.clearinghouse, policy.evidence_ratings)}; "
-                                        f"add it to evidence_ratings in policy.yaml"))
+            problems.append(doc.problem(("evidence", i, "clearinghouse"), message(
+                "problem.unknown_clearinghouse", name=entry.clearinghouse,
+                suggestion=did_you_mean(entry.clearinghouse, policy.evidence_ratings))))
         elif entry.rating not in ratings:
-            problems.append(doc.problem(("evidence", i, "rating"),
-                                        f"'{entry.rating}' is not a rating of {entry.clearinghouse}; expected "
-                                        f"one of {', '.join(repr(r) for r in ratings)}"
-                                        f"{did_you_mean(entry.rating, ratings)}"))
+            problems.append(doc.problem(("evidence", i, "rating"), message(
+                "problem.unknown_rating", rating=entry.rating, clearinghouse=entry.clearinghouse,
+                expected=", ".join(repr(r) for r in ratings), suggestion=did_you_mean(entry.rating, ratings))))
         elif entry.confidence in policy.counted_confidence:
             strength = policy.evidence_strength[ratings[entry.rating]]
             if strength > (best[0] if best else 0.0):

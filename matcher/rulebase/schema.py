@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from matcher.errors import CheckFailed
+from matcher.i18n import message
+
 Lang = Literal["sv", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "en")
 
@@ -103,7 +106,7 @@ class AgeLimit(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> AgeLimit:
         if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+            raise CheckFailed(message("problem.min_over_max", min=self.min, max=self.max))
         return self
 
 
@@ -280,7 +283,7 @@ class Dose(Strict):
     @model_validator(mode="after")
     def _one_duration(self) -> Dose:
         if self.months is not None and self.weeks is not None:
-            raise ValueError("give the duration in months or in weeks, not both")
+            raise CheckFailed(message("problem.months_or_weeks"))
         return self
 
 
@@ -363,7 +366,7 @@ class Intervention(Strict):
     @model_validator(mode="after")
     def _do_not_offer_says_why(self) -> Intervention:
         if self.do_not_offer and not self.warnings:
-            raise ValueError("a do-not-offer entry needs a warning that says why")
+            raise CheckFailed(message("problem.do_not_offer_why"))
         return self
 
 

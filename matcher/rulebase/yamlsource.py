@@ -11,6 +11,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from matcher.errors import Problem, shown
+from matcher.i18n import Message, message
 
 YamlPath = tuple[str | int, ...]
 MAX_BYTES = 1024 * 1024  # a rule or catalogue file; the largest shipped one is 34 KB
@@ -30,12 +31,13 @@ class YamlDoc:
         self.data = data
         self.lines = lines
 
-    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+    def problem(self, path: Sequence[str | int], message: str | Message) -> Problem:
         path = tuple(path)
         probe = path
         while probe and probe not in self.lines:
             probe = probe[:-1]
-        return Problem(self.file, self.lines.get(probe), format_path(path), message)
+        return Problem(self.file, self.lines.get(probe), format_path(path), str(message),
+                       message if isinstance(message, Message) else None)
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -50,9 +52,21 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+YAML_REASONS_SV = {  # the YAML parser's commonest complaints, as a Swedish reader needs them
+    "mapping values are not allowed here": "ett kolon står där det inte får stå (saknas ett mellanslag efter "
+                                           "kolonet, eller citattecken runt en text med kolon?)",
+    "could not find expected ':'": "ett kolon saknas efter en nyckel",
+    "did not find expected key": "indraget stämmer inte: här borde en nyckel stå",
+    "did not find expected '-' indicator": "indraget stämmer inte: här borde en listrad (-) stå",
+    "found character '\\t' that cannot start any token": "ett tabbtecken; dra in med mellanslag",
+    "found unexpected end of stream": "filen tar slut mitt i ett värde (ett citattecken som inte stängs?)",
+    "found undefined alias": "ett alias (*namn) som inte är definierat",
+}
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> Message | str:
     close = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return message("problem.did_you_mean", name=close[0]) if close else ""
 
 
 def load_yaml(path: Path, display: str) -> YamlDoc:
@@ -74,9 +88,8 @@ def load_yaml(path: Path, display: str) -> YamlDoc:
         loader = yaml.SafeLoader(text)
     except yaml.YAMLError as exc:  # a character YAML does not allow (a control character, NUL)
         position = getattr(exc, "position", 0) or 0
-        raise YamlSyntaxError(Problem(display, text.count("\n", 0, position) + 1, "",
-                                      f"not valid YAML: {getattr(exc, 'reason', exc)} (character "
-                                      f"{position + 1} of the file)")) from None
+        said = message("problem.yaml_character", reason=getattr(exc, "reason", exc), position=position + 1)
+        raise YamlSyntaxError(Problem(display, text.count("\n", 0, position) + 1, "", str(said), said)) from None
     try:
         builder = _Builder(loader, display)
         root = loader.get_single_node()
@@ -88,7 +101,8 @@ def load_yaml(path: Path, display: str) -> YamlDoc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        raise YamlSyntaxError(Problem(display, line, "", f"not valid YAML: {reason}")) from None
+        said = message("problem.yaml_syntax", reason={"en": reason, "sv": YAML_REASONS_SV.get(reason, reason)})
+        raise YamlSyntaxError(Problem(display, line, "", str(said), said)) from None
     finally:
         loader.dispose()
     if builder.problems:
@@ -117,9 +131,10 @@ class _Builder:
         except _Limit:
             return None
 
-    def _stop(self, node: Node, where: YamlPath, message: str) -> _Limit:
+    def _stop(self, node: Node, where: YamlPath, said: str | Message) -> _Limit:
         path = format_path(where[:SHOWN_PATH]) + (" ..." if len(where) > SHOWN_PATH else "")
-        self.problems.append(Problem(self.display, node.start_mark.line + 1, path, message))
+        self.problems.append(Problem(self.display, node.start_mark.line + 1, path, str(said),
+                                     said if isinstance(said, Message) else None))
         return _Limit()
 
     def _build(self, node: Node, where: YamlPath, depth: int) -> Any:
@@ -153,12 +168,13 @@ class _Builder:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise self._stop(key_node, where, "a key must be a single word or number; found a "
-                                                  f"{'list' if isinstance(key_node, SequenceNode) else 'mapping'}")
+                raise self._stop(key_node, where, message("problem.key_is_list" if isinstance(key_node, SequenceNode)
+                                                          else "problem.key_is_mapping"))
             key = self._build(key_node, where, depth + 1)
             if key in out:
+                said = message("problem.duplicate_key")
                 self.problems.append(Problem(self.display, key_node.start_mark.line + 1, format_path((*where, key)),
-                                             "duplicate key"))
+                                             str(said), said))
             self.lines[(*where, key)] = key_node.start_mark.line + 1
             out[key] = self._build(value_node, (*where, key), depth + 1)
         return out

@@ -197,8 +197,22 @@ def test_an_uploaded_case_with_a_key_given_twice_is_refused_at_its_line() -> Non
     at.button(key="save-upload").click().run()
     assert not at.exception
     assert at.error[0].value == ("Uppgifterna kunde inte sparas eller visas. Rätta och försök igen:\n\nfall.json:2: "
-                                 "context.age: the key 'age' is given twice (also on line 1); give it once, so that "
-                                 "no value silently replaces another")
+                                 "context.age: nyckeln 'age' står två gånger (också på rad 1); skriv den en gång, så "
+                                 "att inget värde tyst ersätter ett annat")
+
+
+def test_an_uploaded_case_with_wrong_values_is_refused_in_swedish_field_by_field() -> None:
+    at = _with_case("ui/case_work/assess.py")
+    at.file_uploader(key="case-file").upload(
+        "fall.json", b'{"context": {"age": 15, "placement": "hemma", "caregiver": "takes_part"},\n'
+                     b' "factors": {"family_conflict": 3, "school_achievment": 1}}', "application/json").run()
+    at.button(key="save-upload").click().run()
+    assert not at.exception
+    lines = [line.split(": ", 1)[1] for line in at.error[0].value.split("\n\n", 1)[1].split("  \n")]  # after "case C-…"
+    assert lines[0].startswith("context.placement: värdet ska vara 'home', ")
+    assert lines[0].endswith(" eller 'independent'; fann 'hemma'")
+    assert lines[1].startswith("factors.family_conflict: värdet ska vara 0, 1 eller 2 (0 = ")
+    assert lines[2].startswith("factors.school_achievment: okänd faktor 'school_achievment'; menade du '")
 
 
 def test_after_saving_the_plan_its_version_caption_is_the_new_version() -> None:

@@ -120,13 +120,15 @@ def test_a_broken_edit_shows_where_and_cannot_be_saved_and_the_page_keeps_workin
     at.selectbox(key="rules_edit_pick").set_value("mst").run()
     at.text_area(key="rules_edit_text_mst").input(MST.replace("intensity: high", "intensity: extreme")).run()
     assert at.error[0].value == "Regelbasen med din ändring har 1 fel och kan inte sparas:"
-    assert "- **fel** · rules/interventions/mst.yaml, rad 12 · `intensity`: Input should be 'low', 'moderate', " \
-           "'high' or 'very_high'; found 'extreme'" in [m.value for m in at.markdown]
+    assert "- **fel** · rules/interventions/mst.yaml, rad 12 · `intensity`: värdet ska vara 'low', 'moderate', " \
+           "'high' eller 'very_high'; fann 'extreme'" in [m.value for m in at.markdown]  # in Swedish, as the page
     assert at.info[0].value.startswith("Formuläret kan visas när filen är giltig.")
     at.text_input(key="rules_edit_reason").input("testing a broken change").run()
     assert at.button(key="rules_edit_save").disabled
     assert "Det går att spara när felen ovan (1) är rättade." in [c.value for c in at.caption]
     assert content_hash(RULES) == before
+    at.text_area(key="rules_edit_text_mst").input(MST.replace("factor: ", "factor: family_", 1)).run()
+    assert any(": okänd faktor 'family_" in m.value for m in at.markdown)  # a condition's error, in Swedish too
     at.button(key="rules_edit_reload").click().run()
     assert at.text_area(key="rules_edit_text_mst").value == MST
     assert not at.error

@@ -96,13 +96,13 @@ def table_problem(ctx: Page, problem: Problem) -> str:
     """A problem of the table by its row and column as the page shows them (the file format's path is offers[n])."""
     place = re.match(r"offers\[(\d+)\]\.?(\w*)\.?(\w*)", problem.path)
     if place is None:
-        return problem.message
+        return problem.text(ctx.lang)
     row, key, sub = place.groups()
     column = f"{key}_{sub}" if key == "licence" and sub else key
     where = ctx.t("ui.catalogue.row", row=int(row) + 1)
     if column in FIELDS:
         where += f", {ctx.t(f'ui.catalogue.column.{column}')}"
-    return f"{where}: {problem.message}"
+    return f"{where}: {problem.text(ctx.lang)}"
 
 
 def stale(ctx: Page, catalogue: LocalCatalogue) -> None:

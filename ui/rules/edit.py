@@ -105,7 +105,7 @@ def _form(ctx: Page, intervention: str, text: str, rev: str) -> None:
 
 def _problems(ctx: Page, checked: Candidate) -> None:
     """What is wrong with the edited rule base, as it stands: file, line, YAML path, message."""
-    rows = [{"severity": "error", "problem": p, "message": p.message} for p in checked.problems] + \
+    rows = [{"severity": "error", "problem": p, "message": p.text(ctx.lang)} for p in checked.problems] + \
         [{"severity": f.severity, "problem": f.problem, "message": f.text(ctx.lang)} for f in checked.findings]
     errors = len(checked.errors)
     if errors:

@@ -97,7 +97,9 @@ def report(ctx: Page, exc: Exception) -> None:
     among its values is shown by name); the page keeps working."""
     key = {InputError: "ui.error.input", AccessDenied: "ui.error.access", ConflictError: "ui.error.conflict"}
     text = str(exc)
-    if isinstance(exc, InputError) and exc.key:
+    if isinstance(exc, InputError) and exc.details:
+        text = "  \n".join(line.text(ctx.lang) for line in exc.details)
+    elif isinstance(exc, InputError) and exc.key:
         values = dict(exc.values)
         if "insats" in values and values["insats"] in ctx.rules.ids:
             values["insats"] = ctx.rules.interventions[ctx.rules.index(values["insats"])].model.name.get(ctx.lang)
