@@ -205,14 +205,10 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     risk_score = np.empty(n, dtype=np.float64)
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
-    top_score = np.empty((n if scores else min(chunk, n), k), dtype=np.float64)
+    top_score = np.empty((n if scores else 0, k), dtype=np.float64)
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
-        card = scorecard_arrays(rules, model)
-        for start in range(0, n, chunk):
-            part = slice(start, start + chunk)
-            scratch = top_score[part] if scores else top_score[: len(values[part])]
-            match_scored(tables, card, values[part], risk_score[part], level[part], top[part], scratch, leaf_bits[part])
+        match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score, leaf_bits)
         return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
                        top_score if scores else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
@@ -223,12 +219,12 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         ratings = ratings_buffer[: len(rows) * n_factors].reshape(len(rows), n_factors)
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
-        match_cases(tables, rows, need_points(rules, ratings, risk.points), gate_levels(rules, rows, risk.level),
-                    top[part], top_score[part] if scores else top_score[: len(rows)], leaf_bits[part])
+        match_cases(tables, values, start, start + len(rows), need_points(rules, ratings, risk.points),
+                    gate_levels(rules, rows, risk.level), top[part], top_score[part], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
     return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
-                    top_score if scores else None)
+                   top_score if scores else None)
 
 
 def _result(rules: RuleBase, model: RiskModel, values: np.ndarray, ids: tuple[str, ...] | None,
