@@ -170,7 +170,7 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
     registers = np.empty(n_registers, dtype=np.uint64)
     case_words = np.empty(BLOCK, dtype=np.uint64)
     level_planes = np.empty(n_levels, dtype=np.uint64)
-    case_level = np.zeros(BLOCK, dtype=np.int64)
+    case_level = np.zeros(BLOCK, dtype=np.uint64)
     risk = np.empty(BLOCK, dtype=np.float64)
     need_total = np.empty(BLOCK, dtype=np.float32)
     need_points = np.zeros((n_factors, BLOCK), dtype=np.float32)  # the positive points the need reads, per case
@@ -221,7 +221,7 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
             else:
                 lv = level[row + c]
             lv = min(max(np.int64(lv), 0), n_levels - 1)  # np.take(..., mode="clip")
-            case_level[c] = lv
+            case_level[c] = np.uint64(lv)
             level_planes[lv] |= np.uint64(1) << c
             best_key[c, :] = 0
         for j in range(n_leaves):  # no branch on a case's values: leaf outcomes are unpredictable
@@ -258,7 +258,7 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
             if not ok:
                 continue
             first = registers[priority[i]] & ok
-            # the terms of every case of the block side by side (the eligible ones are kept)
+            # the need fit and leverage of every case of the block side by side (the eligible ones are read)
             need_sum[:] = zero
             for w in range(target_start[i], target_start[i + 1]):
                 f, weight = target_factor[w], target_weight[w]
@@ -269,18 +269,19 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
                 f, weight = leverage_factor[w], leverage_weight[w]
                 for c in range(BLOCK):
                     lever_sum[c] += np.float32(block[f, c] > 0) * weight
+            divisor = leverage_divisor[i]
             for c in range(BLOCK):
-                need_fit = need_sum[c] / need_total[c] * need_weight
-                leverage = lever_sum[c] / leverage_divisor[i] * leverage_policy_weight
-                s = np.float64(need_fit) + np.float64(intensity_fit[case_level[c], i])
-                s += np.float64(evidence[i])
-                s += np.float64(leverage)
-                pair_score[i, c] = s
-            while ok:  # the eligible cases of the block, by their bits, into their top
+                need_sum[c] = need_sum[c] / need_total[c] * need_weight  # the need fit
+                lever_sum[c] = lever_sum[c] / divisor * leverage_policy_weight  # the leverage
+            item_evidence = np.float64(evidence[i])
+            while ok:  # the eligible cases of the block, by their bits: the score, then into the case's top
                 c = _lowest_set_bit(ok)
                 lowest = np.uint64(1) << c
                 ok ^= lowest
-                s = pair_score[i, c]
+                s = np.float64(need_sum[c]) + np.float64(intensity_fit[case_level[c], i])
+                s += item_evidence
+                s += np.float64(lever_sum[c])
+                pair_score[i, c] = s
                 # the pair's key: priority, then the score (+ 0.0: -0.0 ranks as 0.0); + 1 keeps 0 for empty
                 key = np.float64(s + 0.0).view(np.uint64) + np.uint64(1) + (PRIORITISED if first & lowest else np.uint64(0))
                 # its place is the number of entries ranked ahead of it (earlier items win ties), counted without
