@@ -283,7 +283,8 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
                 s += np.float64(lever_sum[c])
                 pair_score[i, c] = s
                 # the pair's key: priority, then the score (+ 0.0: -0.0 ranks as 0.0); + 1 keeps 0 for empty
-                key = np.float64(s + 0.0).view(np.uint64) + np.uint64(1) + (PRIORITISED if first & lowest else np.uint64(0))
+                key = np.float64(s + 0.0).view(np.uint64) + np.uint64(1)
+                key |= PRIORITISED if first & lowest else np.uint64(0)
                 # its place is the number of entries ranked ahead of it (earlier items win ties), counted without
                 # branching on their values; entries from the place on move one down
                 place = 0
