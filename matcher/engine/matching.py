@@ -2,9 +2,9 @@
 
 cases -> risk (points, level) -> leaf results -> eligibility -> terms -> score -> top-k.
 One case is a batch of one; the page, the command line and bulk runs all call ``match_matrix``.
-A batch is worked through in chunks: the risk model scores a chunk (numpy), then the compiled loop
-(``matcher.engine.kernel``) does the rest case by case; a points scorecard (the baseline) is scored inside the
-compiled loop itself, in the same steps as ``Scorecard.score`` (no numpy pass, no points array per chunk).
+With a points scorecard (the baseline) the compiled loop (``matcher.engine.kernel``) does everything in one call,
+the scorecard included, in the same steps as ``Scorecard.score`` (no numpy pass, no points array). Another risk
+model works through the batch in chunks: it scores a chunk (numpy), then the compiled loop does the rest.
 What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
 eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
@@ -190,7 +190,7 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
 
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
     few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
-    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are written to a chunk's scratch).
+    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written).
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
