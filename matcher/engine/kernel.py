@@ -1,13 +1,19 @@
 """The matching loop compiled (numba): leaves, eligibility, terms, score, top-k and leaf bits per case.
 
-Cases go through in blocks of 64: leaves and condition trees as bit planes (``kernel_tables``), then
-only the eligible (insats, case) pairs are scored and inserted into their case's top k. The arithmetic
-is ``scoring.match_terms`` and ``engine.evaluation`` operation by operation, in the same float32 and
-float64 steps and order (no fast-math: no reassociation, no fused multiply-add), so a case gets the
-same bits here, alone or in any batch, as in the explanation that recomputes it with numpy.
-The ranking: prioritised first, then by score, ties by rule-base order; -1 where fewer are eligible.
+Cases go through in blocks of 64, copied into a small contiguous block (a row per column). Leaves and condition
+trees work on bit planes (``kernel_tables``): a leaf's plane is one vector comparison of the column's 64 values
+per interval (``_lanes_within``: on AVX-512 a mask register, elsewhere the same bits from narrower compares), and
+the leaf bits stored per case are those planes transposed (64 x 64 bits at a time). Then only the eligible
+(insats, case) pairs are scored and inserted into their case's top k. The arithmetic is ``scoring.match_terms``
+and ``engine.evaluation`` operation by operation, in the same float32 and float64 steps and order (no
+fast-math: no reassociation, no fused multiply-add), so a case gets the same bits here, alone or in any batch,
+as in the explanation that recomputes it with numpy.
+The ranking: prioritised first, then by score, ties by rule-base order; -1 where fewer are eligible. Every term
+is at least 0 (the schema's weights and fits), so a score's float64 bits, read as an unsigned integer, order as
+the scores do, and one integer key per pair (priority bit, then the score's bits) ranks it.
 With a points scorecard (``match_scored``) the loop also computes each case's points, risk score, level and
-the points its need profile reads, step by step as ``Scorecard.score`` and ``scoring.need_points`` do.
+the points its need profile reads, step by step as ``Scorecard.score`` and ``scoring.need_points`` do, for the
+64 cases of a block side by side (each case's points still added in factor order).
 The loop is one function on purpose: a call between compiled functions that passes arrays costs
 reference counting per call, more than the work it would wrap.
 """
@@ -15,10 +21,13 @@ reference counting per call, more than the work it would wrap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 if TYPE_CHECKING:
     from matcher.engine.kernel_tables import KernelTables
@@ -27,27 +36,25 @@ if TYPE_CHECKING:
 # is renewed when this file changes, and the values are compiled in.
 COPY, AND, OR, NOT, CONST = range(5)
 BLOCK = 64  # cases per bit plane word
-PACK_BYTES = np.uint64(0x0102040810204080)  # (8 bytes of 0 or 1) * this >> 56: byte i becomes bit i
-LOWEST_BIT = np.uint64(0x03F79D71B4CB0A89)  # de Bruijn: (b & -b) * this >> 58 numbers the lowest set bit of b
-LOWEST_BIT_INDEX = np.zeros(64, dtype=np.int64)
-for _bit in range(64):
-    LOWEST_BIT_INDEX[((int(LOWEST_BIT) << _bit) % 2**64) >> 58] = _bit
+PRIORITISED = np.uint64(1 << 63)  # the key bit above a score's bits (a non-negative float64 never sets it)
 
 
-def match_cases(tables: KernelTables, values: np.ndarray, points: np.ndarray, level: np.ndarray,
-                top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
-    """Fill ``top`` (N x k), ``top_score`` (N x k, NaN where ``top`` is -1) and ``leaf_bits`` (N x ceil(L / 8),
-    ``LeafTable.pack``) for N cases, from the points the need profile reads and the gate levels (any risk model)."""
+def match_cases(tables: KernelTables, values: np.ndarray, start: int, stop: int, points: np.ndarray,
+                level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+    """Match cases ``start:stop`` of the N x (F + C) ``values``, from the points their need profile reads and their
+    gate levels (any risk model; rows from ``start``). Fills ``top`` (k per case), ``top_score`` (NaN where ``top``
+    is -1; none kept when it has no rows) and ``leaf_bits`` (``LeafTable.pack``), rows from ``start``."""
     card = ScorecardArrays.unused(points.shape[1])
-    _run(tables, card, False, values, points, level, card.risk, card.level, top, top_score, leaf_bits)
+    _run(tables, card, False, values, start, stop, points, level, card.risk, card.level, top, top_score, leaf_bits)
 
 
 def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray, risk_score: np.ndarray,
                  level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
-    """As ``match_cases``, with a points scorecard computed in the loop (``Scorecard.score`` step by step: float32
-    points, their float64 sum in factor order, the level by the cut points); fills ``risk_score`` and ``level``."""
+    """As ``match_cases`` for all of ``values``, with a points scorecard computed in the loop (``Scorecard.score``
+    step by step: float32 points, their float64 sum in factor order, the level by the cut points); fills
+    ``risk_score`` and ``level``."""
     no_points = np.empty((0, len(card.weights)), dtype=np.float32)
-    _run(tables, card, True, values, no_points, level, risk_score, level, top, top_score, leaf_bits)
+    _run(tables, card, True, values, 0, len(values), no_points, level, risk_score, level, top, top_score, leaf_bits)
 
 
 @dataclass(frozen=True)
@@ -69,108 +76,167 @@ class ScorecardArrays:
                    0, 0, 0)
 
 
-def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray, points: np.ndarray,
-         level: np.ndarray, risk_out: np.ndarray, level_out: np.ndarray, top: np.ndarray, top_score: np.ndarray,
-         leaf_bits: np.ndarray) -> None:
-    _match(values.T, points, level, fused, card.weights, card.welfare, card.welfare_points, card.intercept, card.cuts,
-           card.age_column, card.min_age, card.not_scored, risk_out, level_out, t.leaf_column, t.leaf_low,
-           t.leaf_high, t.leaf_values, t.leaf_count, t.leaf_negated, t.op, t.target, t.argument, t.n_registers,
+def _bounds(t: KernelTables, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The leaf intervals in the input's own integer type: clipped to its range, and an interval no value of the
+    type can meet (beyond the range, or empty) as (max, min), which no value meets either."""
+    info = np.iinfo(dtype)
+    low, high = np.maximum(t.interval_low, info.min), np.minimum(t.interval_high, info.max)
+    empty = low > high
+    return (np.where(empty, info.max, low).astype(dtype), np.where(empty, info.min, high).astype(dtype))
+
+
+def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray, start: int, stop: int,
+         points: np.ndarray, level: np.ndarray, risk_out: np.ndarray, level_out: np.ndarray, top: np.ndarray,
+         top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+    low, high = _bounds(t, values.dtype)
+    _match(values.T, start, stop, points, level, fused, card.weights, card.welfare, card.welfare_points,
+           card.intercept, card.cuts, card.age_column, card.min_age, card.not_scored, risk_out, level_out,
+           t.leaf_column, t.leaf_start, low, high, t.leaf_negated, t.op, t.target, t.argument, t.n_registers,
            t.eligible, t.priority, t.allowed, t.need_factors, t.target_start, t.target_factor, t.target_weight,
            t.leverage_start, t.leverage_factor, t.leverage_weight, t.leverage_divisor, t.intensity_fit, t.evidence,
            t.need_weight, t.leverage_policy_weight, top, top_score, leaf_bits)
 
 
+@intrinsic
+def _lanes_within(typingctx: Any, block: Any, row: Any, low: Any, high: Any) -> Any:
+    """Bit c: ``low <= block[row, c] <= high``, over the 64 values of a row of a C-contiguous 2-D integer array
+    (``BLOCK`` columns), as one vector comparison per bound."""
+    if not (isinstance(block, types.Array) and block.ndim == 2 and block.layout == "C"
+            and isinstance(block.dtype, types.Integer)):
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        lanes = ir.VectorType(context.get_value_type(signature.args[0].dtype), BLOCK)
+        index = context.cast(builder, args[1], signature.args[1], types.intp)
+        offset = builder.mul(index, cgutils.unpack_tuple(builder, array.strides)[0])
+        address = builder.gep(builder.bitcast(array.data, ir.IntType(8).as_pointer()), [offset])
+        row_values = builder.load(builder.bitcast(address, lanes.as_pointer()), align=1)
+        spread = ir.Constant(ir.VectorType(ir.IntType(32), BLOCK), [0] * BLOCK)
+
+        def splat(value: Any) -> Any:
+            first = builder.insert_element(ir.Constant(lanes, ir.Undefined), value, ir.Constant(ir.IntType(32), 0))
+            return builder.shuffle_vector(first, ir.Constant(lanes, ir.Undefined), spread)
+
+        compare = builder.icmp_signed if signature.args[0].dtype.signed else builder.icmp_unsigned
+        inside = builder.and_(compare(">=", row_values, splat(args[2])), compare("<=", row_values, splat(args[3])))
+        return builder.bitcast(inside, ir.IntType(BLOCK))
+
+    return types.uint64(block, row, block.dtype, block.dtype), codegen
+
+
+@intrinsic
+def _lowest_set_bit(typingctx: Any, word: Any) -> Any:
+    """The index of the lowest set bit of a nonzero 64-bit word, unsigned (an index that needs no wraparound)."""
+    if word != types.uint64:
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.uint64(word), codegen
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _transpose8(x: np.uint64) -> np.uint64:
-    """Bit 8i + j to bit 8j + i: an 8 x 8 bit matrix transposed (Hacker's Delight, transpose8)."""
-    t = (x ^ (x >> np.uint64(7))) & np.uint64(0x00AA00AA00AA00AA)
-    x = x ^ t ^ (t << np.uint64(7))
-    t = (x ^ (x >> np.uint64(14))) & np.uint64(0x0000CCCC0000CCCC)
-    x = x ^ t ^ (t << np.uint64(14))
-    t = (x ^ (x >> np.uint64(28))) & np.uint64(0x00000000F0F0F0F0)
-    return x ^ t ^ (t << np.uint64(28))
+def _transpose64(words: np.ndarray) -> None:
+    """Bit c of word j to bit j of word c, in place (the 64 x 64 bit matrix transposed by swapping ever smaller
+    blocks: 6 rounds of 32 word pairs)."""
+    width, mask = 32, np.uint64(0x00000000FFFFFFFF)
+    while width:
+        shift = np.uint64(width)
+        for first in range(0, BLOCK, 2 * width):
+            for j in range(first, first + width):
+                swapped = ((words[j] >> shift) ^ words[j + width]) & mask
+                words[j] ^= swapped << shift
+                words[j + width] ^= swapped
+        width //= 2
+        mask ^= mask << np.uint64(width)
 
 
-@njit(cache=True, nogil=True)
-def _match(columns, points, level, fused, weights, welfare, welfare_points, intercept, cuts, age_column, min_age,
-           not_scored, risk_out, level_out, leaf_column, leaf_low, leaf_high, leaf_values, leaf_count, leaf_negated,
+@njit(cache=True, nogil=True, error_model="numpy")
+def _match(columns, start, stop, points, level, fused, weights, welfare, welfare_points, intercept, cuts, age_column,
+           min_age, not_scored, risk_out, level_out, leaf_column, leaf_start, interval_low, interval_high, leaf_negated,
            op, target, argument, n_registers, eligible, priority, allowed,
            need_factors, target_start, target_factor, target_weight, leverage_start, leverage_factor,
            leverage_weight, leverage_divisor, intensity_fit, evidence, need_weight,
            leverage_policy_weight, top, top_score, leaf_bits):
-    """One numba-compiled pass over the cases (one function on purpose: a call per step would cost more than
-    the step; see the module docstring and benchmarks/README.md)."""
-    n_cases, n_leaves, n_items = columns.shape[1], len(leaf_column), len(eligible)
-    n_levels, k = allowed.shape[0], top.shape[1]
-    held = np.zeros((n_leaves, BLOCK), dtype=np.uint8)  # 0 / 1 per leaf and case of the block
-    held_words = held.view(np.uint64)  # the same bytes, eight cases a word
+    """One numba-compiled pass over cases ``start:stop`` (one function on purpose: a call per step would cost more
+    than the step; see the module docstring and benchmarks/README.md). Outputs and ``points`` / ``level`` rows
+    count from ``start``. Case indices are unsigned where they can be (numba checks a signed index for
+    wraparound), divisions follow numpy's error model (no check for a zero divisor: none is ever zero)."""
+    n_columns, n_leaves, n_items, n_factors = columns.shape[0], len(leaf_column), len(eligible), len(weights)
+    n_levels, k, n_bytes, keep_scores = allowed.shape[0], top.shape[1], leaf_bits.shape[1], top_score.shape[0] > 0
+    block = np.zeros((n_columns, BLOCK), dtype=columns.dtype)  # the block's values, a row per column
     registers = np.empty(n_registers, dtype=np.uint64)
+    case_words = np.empty(BLOCK, dtype=np.uint64)
     level_planes = np.empty(n_levels, dtype=np.uint64)
-    case_level = np.empty(BLOCK, dtype=np.int64)
-    need_divisor = np.empty(BLOCK, dtype=np.float32)
-    n_factors = len(weights)
-    need_points = np.empty((BLOCK, n_factors), dtype=np.float32)  # the positive points the need reads, per case
-    chosen = np.empty(BLOCK, dtype=np.int64)
+    case_level = np.zeros(BLOCK, dtype=np.uint64)
+    risk = np.empty(BLOCK, dtype=np.float64)
+    need_total = np.empty(BLOCK, dtype=np.float32)
+    need_points = np.zeros((n_factors, BLOCK), dtype=np.float32)  # the positive points the need reads, per case
+    need_sum = np.empty(BLOCK, dtype=np.float32)
+    lever_sum = np.empty(BLOCK, dtype=np.float32)
+    pair_score = np.empty((n_items, BLOCK), dtype=np.float64)
+    best_key = np.empty((BLOCK, k), dtype=np.uint64)  # 0: empty (a pair's key is at least 1)
     best_item = np.empty((BLOCK, k), dtype=np.int64)
-    best_score = np.empty((BLOCK, k), dtype=np.float64)
-    best_priority = np.empty((BLOCK, k), dtype=np.int64)
-    zero, one, all_ones = np.float32(0), np.float32(1), ~np.uint64(0)
-    for base in range(0, n_cases, BLOCK):
-        size = min(BLOCK, n_cases - base)
+    zero, one = np.float32(0), np.float32(1)
+    for base in range(start, stop, BLOCK):
+        size, row = np.uint64(min(BLOCK, stop - base)), np.uint64(base - start)
+        for f in range(n_columns):
+            for c in range(size):
+                block[f, c] = columns[f, np.uint64(base) + c]
+        if fused:  # Scorecard.score and need_points, operation by operation, the block's cases side by side
+            risk[:] = 0.0
+            for f in range(n_factors):
+                weight = weights[f]
+                if welfare[f]:
+                    for c in range(BLOCK):
+                        rating = np.float32(max(block[f, c], 0))
+                        risk[c] += np.float64(rating * weight)
+                        need_points[f, c] = max(rating * welfare_points, zero)
+                else:
+                    for c in range(BLOCK):
+                        p = np.float32(max(block[f, c], 0)) * weight
+                        risk[c] += np.float64(p)
+                        need_points[f, c] = max(p, zero)
+        else:
+            for f in range(n_factors):
+                for c in range(size):
+                    need_points[f, c] = np.float32(max(points[row + c, f], 0))
+        need_total[:] = zero  # added in factor order as match_terms does
+        for f in need_factors:
+            for c in range(BLOCK):
+                need_total[c] += need_points[f, c]
+        for c in range(BLOCK):
+            need_total[c] = need_total[c] if need_total[c] > 0 else one
         level_planes[:] = 0
         for c in range(size):
-            n = base + c
-            if fused:  # Scorecard.score and need_points, operation by operation
-                score = 0.0
-                for f in range(n_factors):
-                    rating = np.float32(max(columns[f, n], 0))
-                    p = rating * weights[f]
-                    score += np.float64(p)
-                    need_points[c, f] = max(rating * welfare_points if welfare[f] else p, zero)
-                score = intercept + score
+            if fused:
+                score = intercept + risk[c]
                 risk_level = 0
                 for cut in cuts:
                     risk_level += score >= cut
-                risk_out[n], level_out[n] = score, risk_level
-                lv = not_scored if columns[age_column, n] < min_age else risk_level
+                risk_out[row + c], level_out[row + c] = score, risk_level
+                lv = not_scored if block[age_column, c] < min_age else risk_level
             else:
-                for f in range(n_factors):
-                    need_points[c, f] = np.float32(max(points[n, f], 0))
-                lv = level[n]
+                lv = level[row + c]
             lv = min(max(np.int64(lv), 0), n_levels - 1)  # np.take(..., mode="clip")
-            case_level[c] = lv
-            level_planes[lv] |= np.uint64(1) << np.uint64(c)
-            total = zero  # the need total, added in factor order as match_terms does
-            for f in need_factors:
-                total += need_points[c, f]
-            need_divisor[c] = total if total > 0 else one
-            chosen[c] = 0
+            case_level[c] = np.uint64(lv)
+            level_planes[lv] |= np.uint64(1) << c
+            best_key[c, :] = 0
         for j in range(n_leaves):  # no branch on a case's values: leaf outcomes are unpredictable
-            column, low, high = leaf_column[j], leaf_low[j], leaf_high[j]
-            if leaf_count[j] == 0:
-                for c in range(size):
-                    value = columns[column, base + c]
-                    held[j, c] = (value >= low) & (value <= high)
-            else:
-                for c in range(size):
-                    found = False
-                    for v in range(leaf_count[j]):
-                        found |= columns[column, base + c] == leaf_values[j, v]
-                    held[j, c] = found
-            for c in range(size, BLOCK):
-                held[j, c] = 0
             plane = np.uint64(0)
-            for w in range(BLOCK // 8):  # eight 0/1 bytes -> eight bits
-                plane |= ((held_words[j, w] * PACK_BYTES) >> np.uint64(56)) << np.uint64(8 * w)
+            for v in range(leaf_start[j], leaf_start[j + 1]):
+                plane |= _lanes_within(block, leaf_column[j], interval_low[v], interval_high[v])
             registers[j] = ~plane if leaf_negated[j] else plane
-        for b in range(leaf_bits.shape[1]):  # per 8 leaves and 8 cases, an 8 x 8 bit transposition
-            for first in range(0, size, 8):
-                square = np.uint64(0)  # byte t: leaf 8b + t for the 8 cases
-                for j in range(8 * b, min(8 * b + 8, n_leaves)):
-                    square |= ((registers[j] >> np.uint64(first)) & np.uint64(0xFF)) << np.uint64(8 * (j & 7))
-                square = _transpose8(square)  # byte c: the 8 leaves for case first + c
-                for c in range(min(8, size - first)):
-                    leaf_bits[base + first + c, b] = np.uint8((square >> np.uint64(8 * c)) & np.uint64(0xFF))
+        for group in range(0, n_bytes, 8):  # leaf bits per case: 64 planes at a time transposed to 64 case words
+            for j in range(BLOCK):
+                leaf = 8 * group + j
+                case_words[j] = registers[leaf] if leaf < n_leaves else np.uint64(0)
+            _transpose64(case_words)
+            for c in range(size):
+                for b in range(group, min(group + 8, n_bytes)):
+                    leaf_bits[row + c, b] = np.uint8((case_words[c] >> np.uint64(8 * (b - group))) & np.uint64(0xFF))
         for p in range(len(op)):
             code, into, arg = op[p], target[p], argument[p]
             if code == COPY:
@@ -180,7 +246,7 @@ def _match(columns, points, level, fused, weights, welfare, welfare_points, inte
             elif code == NOT:
                 registers[into] = ~registers[arg]
             elif code == CONST:
-                registers[into] = all_ones if arg else np.uint64(0)
+                registers[into] = ~np.uint64(0) if arg else np.uint64(0)
             else:
                 registers[into] |= registers[arg]
         for i in range(n_items):
@@ -189,41 +255,51 @@ def _match(columns, points, level, fused, weights, welfare, welfare_points, inte
                 if allowed[lv, i]:
                     permitted |= level_planes[lv]
             ok = registers[eligible[i]] & permitted
+            if not ok:
+                continue
             first = registers[priority[i]] & ok
-            while ok:  # the eligible cases of the block, by their bits
-                lowest = ok & (~ok + np.uint64(1))
+            # the need fit and leverage of every case of the block side by side (the eligible ones are read)
+            need_sum[:] = zero
+            for w in range(target_start[i], target_start[i + 1]):
+                f, weight = target_factor[w], target_weight[w]
+                for c in range(BLOCK):
+                    need_sum[c] += need_points[f, c] * weight
+            lever_sum[:] = zero
+            for w in range(leverage_start[i], leverage_start[i + 1]):
+                f, weight = leverage_factor[w], leverage_weight[w]
+                for c in range(BLOCK):
+                    lever_sum[c] += np.float32(block[f, c] > 0) * weight
+            divisor = leverage_divisor[i]
+            for c in range(BLOCK):
+                need_sum[c] = need_sum[c] / need_total[c] * need_weight  # the need fit
+                lever_sum[c] = lever_sum[c] / divisor * leverage_policy_weight  # the leverage
+            item_evidence = np.float64(evidence[i])
+            while ok:  # the eligible cases of the block, by their bits: the score, then into the case's top
+                c = _lowest_set_bit(ok)
+                lowest = np.uint64(1) << c
                 ok ^= lowest
-                c = LOWEST_BIT_INDEX[(lowest * LOWEST_BIT) >> np.uint64(58)]
-                n = base + c
-                need_sum = zero
-                for w in range(target_start[i], target_start[i + 1]):
-                    need_sum += need_points[c, target_factor[w]] * target_weight[w]
-                lever_sum = zero
-                for w in range(leverage_start[i], leverage_start[i + 1]):
-                    lever_sum += np.float32(columns[leverage_factor[w], n] > 0) * leverage_weight[w]
-                need_fit = need_sum / need_divisor[c] * need_weight
-                leverage = lever_sum / leverage_divisor[i] * leverage_policy_weight
-                s = np.float64(need_fit) + np.float64(intensity_fit[case_level[c], i])
-                s += np.float64(evidence[i])
-                s += np.float64(leverage)
-                # into the case's top: its place is the number of entries ranked ahead of it (earlier items
-                # win ties), counted without branching on their values
-                prioritised, had, place = np.int64((first & lowest) != 0), chosen[c], 0
+                s = np.float64(need_sum[c]) + np.float64(intensity_fit[case_level[c], i])
+                s += item_evidence
+                s += np.float64(lever_sum[c])
+                pair_score[i, c] = s
+                # the pair's key: priority, then the score (+ 0.0: -0.0 ranks as 0.0); + 1 keeps 0 for empty
+                key = np.float64(s + 0.0).view(np.uint64) + np.uint64(1)
+                key |= PRIORITISED if first & lowest else np.uint64(0)
+                # its place is the number of entries ranked ahead of it (earlier items win ties), counted without
+                # branching on their values; entries from the place on move one down
+                place = 0
                 for m in range(k):
-                    ahead_priority, ahead_score = best_priority[c, m], best_score[c, m]
-                    place += (m < had) & ((ahead_priority > prioritised)
-                                          | ((ahead_priority == prioritised) & (ahead_score >= s)))
-                for m in range(k - 1, 0, -1):  # entries from the place on move one down (selects, not branches)
+                    place += best_key[c, m] >= key
+                for m in range(k - 1, 0, -1):
                     move = m > place
+                    best_key[c, m] = best_key[c, m - 1] if move else best_key[c, m]
                     best_item[c, m] = best_item[c, m - 1] if move else best_item[c, m]
-                    best_score[c, m] = best_score[c, m - 1] if move else best_score[c, m]
-                    best_priority[c, m] = best_priority[c, m - 1] if move else best_priority[c, m]
                 at, enters = min(place, k - 1), place < k
+                best_key[c, at] = key if enters else best_key[c, at]
                 best_item[c, at] = i if enters else best_item[c, at]
-                best_score[c, at] = s if enters else best_score[c, at]
-                best_priority[c, at] = prioritised if enters else best_priority[c, at]
-                chosen[c] = min(had + 1, k)
         for c in range(size):
             for m in range(k):
-                top[base + c, m] = best_item[c, m] if m < chosen[c] else -1
-                top_score[base + c, m] = best_score[c, m] if m < chosen[c] else np.nan
+                taken = best_key[c, m] != 0
+                top[row + c, m] = best_item[c, m] if taken else -1
+                if keep_scores:
+                    top_score[row + c, m] = pair_score[best_item[c, m], c] if taken else np.nan

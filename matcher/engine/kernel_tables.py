@@ -28,12 +28,11 @@ LOWEST, HIGHEST = -(2**62), 2**62  # beyond every code
 
 @dataclass(frozen=True)
 class KernelTables:
-    # leaves: value in [low, high], or in the set leaf_values[l, :leaf_count[l]] where leaf_count[l] > 0; negated
+    # leaves: the column's value in one of the leaf's intervals interval_low/high[start[l]: start[l + 1]], xor negated
     leaf_column: np.ndarray  # L int64
-    leaf_low: np.ndarray  # L int64
-    leaf_high: np.ndarray  # L int64
-    leaf_values: np.ndarray  # L x V int64
-    leaf_count: np.ndarray  # L int64
+    leaf_start: np.ndarray  # L + 1 int64
+    interval_low: np.ndarray  # int64
+    interval_high: np.ndarray  # int64
     leaf_negated: np.ndarray  # L bool
     # the program over bit planes: op (COPY, AND, OR, NOT, CONST), destination register, argument
     op: np.ndarray  # P int64
@@ -87,11 +86,21 @@ class _Program:
         return out
 
 
-def _interval(leaf: Leaf) -> tuple[int, int, bool]:
-    """An order comparison as (low, high, negated): the value holds it when low <= value <= high, xor negated."""
+def _intervals(leaf: Leaf) -> tuple[list[tuple[int, int]], bool]:
+    """A leaf as intervals and negated: the value holds it when it lies in one of the intervals [low, high], xor
+    negated (a set is one interval per run of consecutive values)."""
+    if leaf.op in SET_OPS:
+        spans: list[tuple[int, int]] = []
+        for value in sorted(set(leaf.values)):
+            if spans and spans[-1][1] == value - 1:
+                spans[-1] = (spans[-1][0], value)
+            else:
+                spans.append((value, value))
+        return spans, leaf.op == "not_in"
     value = leaf.values[0]
-    return {">=": (value, HIGHEST, False), ">": (value + 1, HIGHEST, False), "<=": (LOWEST, value, False),
-            "<": (LOWEST, value - 1, False), "==": (value, value, False), "!=": (value, value, True)}[leaf.op]
+    return {">=": ([(value, HIGHEST)], False), ">": ([(value + 1, HIGHEST)], False), "<=": ([(LOWEST, value)], False),
+            "<": ([(LOWEST, value - 1)], False), "==": ([(value, value)], False),
+            "!=": ([(value, value)], True)}[leaf.op]
 
 
 def _weights(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -107,18 +116,10 @@ def _weights(matrix: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarr
 @cache
 def kernel_tables(rules: RuleBase) -> KernelTables:
     leaves = rules.leaves.leaves
-    width = max((len(leaf.values) for leaf in leaves), default=1)
-    leaf_values = np.zeros((len(leaves), width), dtype=np.int64)
-    intervals = np.zeros((len(leaves), 2), dtype=np.int64)
-    leaf_count = np.zeros(len(leaves), dtype=np.int64)
-    negated = np.zeros(len(leaves), dtype=bool)
-    for j, leaf in enumerate(leaves):
-        if leaf.op in SET_OPS:
-            leaf_values[j, : len(leaf.values)] = leaf.values
-            leaf_count[j], negated[j] = len(leaf.values), leaf.op == "not_in"
-            intervals[j] = HIGHEST, LOWEST  # empty: only the set decides
-        else:
-            intervals[j, 0], intervals[j, 1], negated[j] = _interval(leaf)
+    parts = [_intervals(leaf) for leaf in leaves]
+    intervals = np.array([bounds for spans, _negated in parts for bounds in spans], dtype=np.int64).reshape(-1, 2)
+    leaf_start = np.zeros(len(leaves) + 1, dtype=np.int64)
+    leaf_start[1:] = np.cumsum([len(spans) for spans, _negated in parts])
     program = _Program(len(leaves))
     eligible, priority = [], []
     for iv in rules.interventions:
@@ -131,8 +132,8 @@ def kernel_tables(rules: RuleBase) -> KernelTables:
     target = _weights(tables.targets, tables.need_mask)
     leverage = _weights(tables.leverages, tables.protective_mask)
     return KernelTables(
-        np.array([leaf.column for leaf in leaves], dtype=np.int64), intervals[:, 0].copy(), intervals[:, 1].copy(),
-        leaf_values, leaf_count, negated,
+        np.array([leaf.column for leaf in leaves], dtype=np.int64), leaf_start, intervals[:, 0].copy(),
+        intervals[:, 1].copy(), np.array([negated for _spans, negated in parts], dtype=bool),
         code[:, 0].copy(), code[:, 1].copy(), code[:, 2].copy(), program.registers,
         np.array(eligible, dtype=np.int64), np.array(priority, dtype=np.int64), tables.intensity_allowed,
         np.flatnonzero(tables.need_mask).astype(np.int64), *target, *leverage,

@@ -2,9 +2,9 @@
 
 cases -> risk (points, level) -> leaf results -> eligibility -> terms -> score -> top-k.
 One case is a batch of one; the page, the command line and bulk runs all call ``match_matrix``.
-A batch is worked through in chunks: the risk model scores a chunk (numpy), then the compiled loop
-(``matcher.engine.kernel``) does the rest case by case; a points scorecard (the baseline) is scored inside the
-compiled loop itself, in the same steps as ``Scorecard.score`` (no numpy pass, no points array per chunk).
+With a points scorecard (the baseline) the compiled loop (``matcher.engine.kernel``) does everything in one call,
+the scorecard included, in the same steps as ``Scorecard.score`` (no numpy pass, no points array). Another risk
+model works through the batch in chunks: it scores a chunk (numpy), then the compiled loop does the rest.
 What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
 eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
@@ -190,7 +190,7 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
 
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
     few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
-    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are written to a chunk's scratch).
+    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written).
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -205,14 +205,10 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     risk_score = np.empty(n, dtype=np.float64)
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
-    top_score = np.empty((n if scores else min(chunk, n), k), dtype=np.float64)
+    top_score = np.empty((n if scores else 0, k), dtype=np.float64)
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
-        card = scorecard_arrays(rules, model)
-        for start in range(0, n, chunk):
-            part = slice(start, start + chunk)
-            scratch = top_score[part] if scores else top_score[: len(values[part])]
-            match_scored(tables, card, values[part], risk_score[part], level[part], top[part], scratch, leaf_bits[part])
+        match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score, leaf_bits)
         return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
                        top_score if scores else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
@@ -223,12 +219,12 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         ratings = ratings_buffer[: len(rows) * n_factors].reshape(len(rows), n_factors)
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
-        match_cases(tables, rows, need_points(rules, ratings, risk.points), gate_levels(rules, rows, risk.level),
-                    top[part], top_score[part] if scores else top_score[: len(rows)], leaf_bits[part])
+        match_cases(tables, values, start, start + len(rows), need_points(rules, ratings, risk.points),
+                    gate_levels(rules, rows, risk.level), top[part], top_score[part], leaf_bits[part])
         risk_score[part] = risk.score
         level[part] = risk.level
     return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
-                    top_score if scores else None)
+                   top_score if scores else None)
 
 
 def _result(rules: RuleBase, model: RiskModel, values: np.ndarray, ids: tuple[str, ...] | None,

@@ -7,6 +7,7 @@ import pytest
 from matcher import encode_cases, explain, match
 from matcher.engine.matching import evaluation, match_matrix
 from matcher.modelling.population import synthetic_batch
+from matcher.modelling.registry import load_model
 from matcher.modelling.synth import synthetic_cases
 
 
@@ -30,6 +31,25 @@ def test_the_compiled_ranking_is_the_sorted_numpy_evaluation(rules, model, dtype
     ev = evaluation(rules, values, risk.points, risk.level, leaf_results)
     assert np.array_equal(result.top, _brute(ev.score, ev.eligible, ev.priority, k))
     assert k != 37 or np.array_equal((result.top >= 0).sum(axis=1), ev.eligible.sum(axis=0))
+
+
+def test_a_trained_model_in_chunks_ranks_as_the_sorted_numpy_evaluation(rules, committed_models) -> None:
+    """A risk model other than the points scorecard is scored with numpy chunk by chunk (here 100 cases: full and
+    partial blocks of 64 within each chunk) before the compiled loop; the ranking and scores are those of the
+    numpy evaluation."""
+    model, _card = load_model(committed_models, "logistic-20261203-4276f2cb", rules)
+    values = np.asfortranarray(synthetic_batch(rules, 1000, 6).values.astype(np.int8))
+    result = match_matrix(values, rules, model, 9, chunk=100, scores=True)
+    risk = model.score(values[:, : len(rules.catalogue.factors)])
+    leaf_results = rules.leaves.evaluate(values)
+    assert np.array_equal(result.leaf_bits, rules.leaves.pack(leaf_results))
+    assert np.array_equal(result.risk_score, risk.score) and np.array_equal(result.level, risk.level)
+    ev = evaluation(rules, values, risk.points, risk.level, leaf_results)
+    assert np.array_equal(result.top, _brute(ev.score, ev.eligible, ev.priority, 9))
+    assert result.top_score is not None
+    taken = result.top >= 0
+    assert np.array_equal(result.top_score[taken], ev.score[result.top[taken], np.nonzero(taken)[0]])
+    assert np.isnan(result.top_score[~taken]).all()
 
 
 def test_bulk_matching_in_small_chunks_equals_one_batch(rules, model) -> None:
