@@ -103,4 +103,3 @@ def validation_message(err: Any) -> Message:
     if "expected" in values:
         values["expected"] = {"en": values["expected"], "sv": str(values["expected"]).replace(" or ", " eller ")}
     return message(key, msg=text, **values)
-
