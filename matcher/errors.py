@@ -58,8 +58,17 @@ class Problem:
     message: str  # in English, as the command line shows it
     said: Message | None = field(default=None, compare=False)  # the message for the app, in the reader's language
 
+    @classmethod
+    def of(cls, file: str, line: int | None, path: str, said: Message) -> Problem:
+        return cls(file, line, path, str(said), said)
+
     def text(self, lang: str) -> str:
         return self.said.text(lang) if self.said else self.message
+
+    def located(self, lang: str) -> str:
+        """The problem at its place, in the reader's language."""
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.text(lang)}" if self.path else f"{where}: {self.text(lang)}"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

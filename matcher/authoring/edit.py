@@ -92,8 +92,7 @@ def candidate(root: Path, intervention_id: str, text: str) -> Candidate:
     display = f"rules/interventions/{intervention_id}.yaml"
     problems = []
     if text.split("\n", 1)[0] != HEADER:
-        said = message("problem.header", header=HEADER)
-        problems.append(Problem(display, 1, "", str(said), said))
+        problems.append(Problem.of(display, 1, "", message("problem.header", header=HEADER)))
     try:
         rules = load_rule_base(copy)
     except RuleBaseError as exc:

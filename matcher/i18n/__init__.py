@@ -63,6 +63,11 @@ def message(key: str, /, **values: Any) -> Message:
     return Message(key, tuple(values.items()))
 
 
+def thousands(value: int) -> dict[str, str]:
+    """A whole number for a ``Message`` value, grouped as each language writes it: 200,000 and 200 000."""
+    return {"en": f"{value:,}", "sv": f"{value:,}".replace(",", "\u00a0")}
+
+
 def number(lang: str, value: float, decimals: int | None = None, sign: bool = False) -> str:
     """A number as a reader of ``lang`` writes it: 3,5 in Swedish, 3.5 in English; with ``decimals`` places
     (else as short as it is) and a + before a positive number when ``sign``."""

@@ -11,7 +11,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from matcher.errors import Problem, shown
-from matcher.i18n import Message, message
+from matcher.i18n import Message, message, thousands
 
 YamlPath = tuple[str | int, ...]
 MAX_BYTES = 1024 * 1024  # a rule or catalogue file; the largest shipped one is 34 KB
@@ -75,34 +75,32 @@ def load_yaml(path: Path, display: str) -> YamlDoc:
     to itself) and a text over ``MAX_STRING`` characters are refused, each naming its limit."""
     size = path.stat().st_size
     if size > MAX_BYTES:
-        raise YamlSyntaxError(Problem(display, None, "", f"{size:,} bytes; the limit for a rule or catalogue file "
-                                                         f"is {MAX_BYTES:,} bytes"))
+        raise YamlSyntaxError(Problem.of(display, None, "", message("problem.file_too_big", size=thousands(size),
+                                                                    limit=thousands(MAX_BYTES))))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(Problem(display, data.count(b"\n", 0, exc.start) + 1, "",
-                                      f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save "
-                                      f"the file as UTF-8")) from None
+        raise YamlSyntaxError(Problem.of(display, data.count(b"\n", 0, exc.start) + 1, "", message(
+            "problem.not_utf8", byte=f"0x{data[exc.start]:02x}", offset=exc.start))) from None
     try:
         loader = yaml.SafeLoader(text)
     except yaml.YAMLError as exc:  # a character YAML does not allow (a control character, NUL)
         position = getattr(exc, "position", 0) or 0
-        said = message("problem.yaml_character", reason=getattr(exc, "reason", exc), position=position + 1)
-        raise YamlSyntaxError(Problem(display, text.count("\n", 0, position) + 1, "", str(said), said)) from None
+        raise YamlSyntaxError(Problem.of(display, text.count("\n", 0, position) + 1, "", message(
+            "problem.yaml_character", reason=getattr(exc, "reason", exc), position=position + 1))) from None
     try:
         builder = _Builder(loader, display)
         root = loader.get_single_node()
         value = builder.build(root, (), 0) if root is not None else None
     except RecursionError:
-        raise YamlSyntaxError(Problem(display, None, "", f"nested more than {MAX_DEPTH} levels deep (the "
-                                                         f"limit)")) from None
+        raise YamlSyntaxError(Problem.of(display, None, "", message("problem.too_deep", limit=MAX_DEPTH))) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        said = message("problem.yaml_syntax", reason={"en": reason, "sv": YAML_REASONS_SV.get(reason, reason)})
-        raise YamlSyntaxError(Problem(display, line, "", str(said), said)) from None
+        raise YamlSyntaxError(Problem.of(display, line, "", message(
+            "problem.yaml_syntax", reason={"en": reason, "sv": YAML_REASONS_SV.get(reason, reason)}))) from None
     finally:
         loader.dispose()
     if builder.problems:
@@ -131,26 +129,23 @@ class _Builder:
         except _Limit:
             return None
 
-    def _stop(self, node: Node, where: YamlPath, said: str | Message) -> _Limit:
+    def _stop(self, node: Node, where: YamlPath, said: Message) -> _Limit:
         path = format_path(where[:SHOWN_PATH]) + (" ..." if len(where) > SHOWN_PATH else "")
-        self.problems.append(Problem(self.display, node.start_mark.line + 1, path, str(said),
-                                     said if isinstance(said, Message) else None))
+        self.problems.append(Problem.of(self.display, node.start_mark.line + 1, path, said))
         return _Limit()
 
     def _build(self, node: Node, where: YamlPath, depth: int) -> Any:
         self.values += 1
         if self.values > MAX_VALUES:
-            raise self._stop(node, where, f"more than {MAX_VALUES:,} values once aliases (*name) are expanded (the "
-                                          f"limit); an alias that refers to itself or aliases nested in aliases")
+            raise self._stop(node, where, message("problem.too_many_values", limit=thousands(MAX_VALUES)))
         if depth > MAX_DEPTH:
-            raise self._stop(node, where, f"nested more than {MAX_DEPTH} levels deep (the limit)")
+            raise self._stop(node, where, message("problem.too_deep", limit=MAX_DEPTH))
         self.lines.setdefault(where, node.start_mark.line + 1)
         if isinstance(node, MappingNode | SequenceNode):
             if node.tag not in PLAIN_TAGS:
-                raise self._stop(node, where, f"the YAML tag {shown(node.tag)} is not allowed; write plain values")
+                raise self._stop(node, where, message("problem.yaml_tag", tag=shown(node.tag)))
             if id(node) in self.open:
-                raise self._stop(node, where, "an alias (*name) refers to the value it is part of, so the value "
-                                              "would contain itself without end")
+                raise self._stop(node, where, message("problem.alias_loop"))
             self.open.add(id(node))
             try:
                 return self._mapping(node, where, depth) if isinstance(node, MappingNode) else \
@@ -158,7 +153,8 @@ class _Builder:
             finally:
                 self.open.discard(id(node))
         if isinstance(node.value, str) and len(node.value) > MAX_STRING:
-            raise self._stop(node, where, f"a text of {len(node.value):,} characters; the limit is {MAX_STRING:,}")
+            raise self._stop(node, where, message("problem.text_too_long", length=thousands(len(node.value)),
+                                                  limit=thousands(MAX_STRING)))
         try:
             return self.loader.construct_object(node, deep=True)
         except ValueError:  # a scalar YAML cannot read (a date like 2026-13-01): validation names it
@@ -172,9 +168,8 @@ class _Builder:
                                                           else "problem.key_is_mapping"))
             key = self._build(key_node, where, depth + 1)
             if key in out:
-                said = message("problem.duplicate_key")
-                self.problems.append(Problem(self.display, key_node.start_mark.line + 1, format_path((*where, key)),
-                                             str(said), said))
+                self.problems.append(Problem.of(self.display, key_node.start_mark.line + 1,
+                                                format_path((*where, key)), message("problem.duplicate_key")))
             self.lines[(*where, key)] = key_node.start_mark.line + 1
             out[key] = self._build(value_node, (*where, key), depth + 1)
         return out

@@ -46,12 +46,19 @@ def test_a_rule_base_broken_on_disk_is_reported_and_the_last_good_one_serves(rul
         policy.write_bytes(policy.read_bytes().replace(b"top_k: 5\n", b"top_k: 5 # \xe5\n"))
     rules, _, problem = loading.served()
     assert rules is good
-    assert problem == ("1 problem in the rule base:\nrules/policy.yaml:7: top_k[0]: an alias (*name) refers to the "
-                       "value it is part of, so the value would contain itself without end" if broken == CYCLIC else
-                       "1 problem in the rule base:\nrules/policy.yaml:7: not UTF-8 text (byte 0xe5 at offset 404); "
-                       "save the file as UTF-8")
+    assert problem is not None
+    assert str(problem) == (
+        "1 problem in the rule base:\nrules/policy.yaml:7: top_k[0]: an alias (*name) refers to the value it is part "
+        "of, so the value would contain itself without end" if broken == CYCLIC else
+        "1 problem in the rule base:\nrules/policy.yaml:7: not UTF-8 text (byte 0xe5 at offset 404); save the file as "
+        "UTF-8")  # as the command line prints it
     assert loading.notice("en", Role.METHODOLOGIST, rules, problem) == (
-        "A change to the rule base could not be read; the last working rule base is still in use:\n\n" + problem)
+        "A change to the rule base could not be read; the last working rule base is still in use:\n\n"
+        + str(problem).split("\n", 1)[1])
+    assert loading.notice("sv", Role.METHODOLOGIST, rules, problem).endswith(
+        "rules/policy.yaml:7: top_k[0]: ett alias (*namn) hänvisar till värdet det självt ingår i, så värdet skulle "
+        "innehålla sig självt utan slut" if broken == CYCLIC else
+        "rules/policy.yaml:7: inte UTF-8-text (byte 0xe5 vid position 404); spara filen som UTF-8")
     assert loading.notice("sv", Role.SOCIAL_WORKER, rules, problem) == (
         "Reglerna som gäller är versionen från 2026-01-01 00:00: en senare ändring i regelfilerna kunde inte läsas; "
         "metodstödet ser vad som är fel.")

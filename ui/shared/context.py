@@ -22,7 +22,7 @@ from matcher.keys import OutsideKeyError
 from matcher.store.db import connect, upgrade
 from matcher.store.demo import demo_enabled, remember_passwords, seed
 from matcher.store.service import CaseStore
-from ui.shared.loading import notice, served
+from ui.shared.loading import notice, served, worded
 
 USER = "user"
 
@@ -58,12 +58,12 @@ class Page:
         return t(self.lang, key, **values)
 
 
-def serving(lang: str) -> tuple[RuleBase, RiskModel, str | None]:
+def serving(lang: str) -> tuple[RuleBase, RiskModel, Exception | None]:
     """The rule base and model in use, or a message and a stop when none could ever be loaded."""
     try:
         return served()
     except (RuleBaseError, InputError) as exc:
-        st.error(t(lang, "ui.rules_broken") + "\n\n" + str(exc))
+        st.error(t(lang, "ui.rules_broken") + "\n\n" + worded(exc, lang))
         st.stop()
         raise  # not reached: st.stop ends the run
 

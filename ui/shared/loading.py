@@ -34,8 +34,8 @@ def _load(root: str, digest: str) -> tuple[RuleBase, RiskModel]:
     return rules, active_model(rules)
 
 
-def served() -> tuple[RuleBase, RiskModel, str | None]:
-    """(rules, model, problem): problem is the text of a failed reload, else None."""
+def served() -> tuple[RuleBase, RiskModel, Exception | None]:
+    """(rules, model, problem): problem is the error of a failed reload, else None."""
     root = default_rules_dir()
     try:
         pair = _load(str(root), content_hash(root) + registry_digest(default_models_dir()))
@@ -44,7 +44,7 @@ def served() -> tuple[RuleBase, RiskModel, str | None]:
         if kept is None:
             raise
         _last_good[str(root)] = kept
-        return (*kept, str(exc))
+        return (*kept, exc)
     if _last_good.get(str(root)) is not pair:
         _changed[pair[0].content_hash] = _newest(pair[0].root)
         _keep_copy(pair[0])
@@ -52,11 +52,18 @@ def served() -> tuple[RuleBase, RiskModel, str | None]:
     return (*pair, None)
 
 
-def notice(lang: str, role: Role, rules: RuleBase, problem: str) -> str:
+def worded(exc: Exception, lang: str) -> str:
+    """A rule base that could not be read, for the reader: each problem at its place, in the reader's language."""
+    if isinstance(exc, RuleBaseError):
+        return "  \n".join(p.located(lang) for p in exc.problems)
+    return str(exc)
+
+
+def notice(lang: str, role: Role, rules: RuleBase, problem: Exception) -> str:
     """What a failed reload means to a reader: the problems for those who fix rules, the version in force for
     everyone else."""
     if role in SEES_PROBLEMS:
-        return t(lang, "ui.rules_reload_failed") + "\n\n" + problem
+        return t(lang, "ui.rules_reload_failed") + "\n\n" + worded(problem, lang)
     changed = _changed.get(rules.content_hash) or _newest(rules.root)
     return t(lang, "ui.rules_in_force", date=changed.strftime("%Y-%m-%d %H:%M"))
 
