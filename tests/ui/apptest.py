@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,15 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from matcher.auth import Principal, Role
+from matcher.modelling.registry import register
 from tests.conftest import ROOT
 from ui.shared.context import current_store
 from ui.shared.login import TOKEN
 
 APP = str(ROOT / "app.py")
 PASSWORD = "demo-password-for-tests"
+SHIPPED = "logistic-20261203-4276f2cb"  # the committed candidate (models/registry.json)
+COPY = "logistic-20261204-copy0001"
 DEMO_USERS = {Role.SOCIAL_WORKER: "anna", Role.METHODOLOGIST: "mona", Role.EVALUATOR: "eva", Role.ADMIN: "admin",
               Role.MANAGER: "maja", Role.SIG_COORDINATOR: "kim", Role.PARTNER: "sara"}  # sara: the school
 
@@ -58,3 +62,13 @@ def shown(table: Any) -> pd.DataFrame:
     labels where it has them."""
     config = json.loads(table.proto.columns or "{}")
     return table.value.rename(columns=lambda c: config.get(str(c), {}).get("label") or c)
+
+
+def second_candidate(models: Path) -> None:
+    """A second trusted candidate in ``models``, listed after the shipped one (so the models page opens on it): the
+    shipped model's files under the id ``COPY``, registered as training would (signed with the current key)."""
+    shutil.copytree(models / SHIPPED, models / COPY)
+    for name in ("model.json", "card.json"):
+        path = models / COPY / name
+        path.write_text(path.read_text().replace(SHIPPED, COPY))
+    register(models, COPY, "eva")

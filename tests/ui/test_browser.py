@@ -1,6 +1,7 @@
 """A real browser (Debian chromium driven by Playwright) through the main flows: the social worker's
 login -> case -> assessment -> recommendations (with what the unit offers) -> decision -> plan export; a
-methodologist reading in a local catalogue file; a manager's service-gap report with its downloads.
+methodologist reading in a local catalogue file; a manager's service-gap report with its downloads; the evaluator's
+promotion and retirement of the model on screen.
 Screenshots go to test-artefacts/ (look at them: a page that is present but unreadable is a defect)."""
 
 import os
@@ -12,18 +13,22 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from matcher.modelling.registry import read_registry
 from tests.conftest import ROOT
-from tests.ui.apptest import PASSWORD
+from tests.ui.apptest import COPY, PASSWORD, SHIPPED, second_candidate
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 IDLE = "[data-testid=stApp][data-test-connection-state=CONNECTED][data-test-script-state=notRunning]"
 ARTEFACTS = ROOT / "test-artefacts"
+HMAC_KEY = "ef" * 32
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
 
@@ -34,13 +39,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
+@contextmanager
+def _app(folder: Path) -> Iterator[str]:
+    """The app served by Streamlit on a free local port, its demo database in ``folder``; the models folder is the
+    test's (INSATSMATCH_MODELS)."""
     port = _free_port()
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent))
-    folder = tmp_path_factory.mktemp("browser-demo")
     env = {**os.environ, "INSATSMATCH_DATA": str(folder), "INSATSMATCH_DEMO_PASSWORD": PASSWORD,
-           "INSATSMATCH_HMAC_KEY": "ef" * 32, "INSATSMATCH_CHECKPOINTS": str(folder / "audit-checkpoints.jsonl"),
+           "INSATSMATCH_HMAC_KEY": HMAC_KEY, "INSATSMATCH_CHECKPOINTS": str(folder / "audit-checkpoints.jsonl"),
            "INSATSMATCH_DEMO_HISTORIES": "0"}  # the effects report's histories take seconds; tests/ui/test_effects.py
     env.pop("DATABASE_URL", None)
     env.pop("INSATSMATCH_RULES", None)
@@ -64,8 +70,8 @@ def server(tmp_path_factory) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
-@pytest.fixture
-def page(server: str):
+@contextmanager
+def _browser(url: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     ARTEFACTS.mkdir(exist_ok=True)
@@ -73,10 +79,22 @@ def page(server: str):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 2200}, accept_downloads=True)
         page = context.new_page()
-        page.goto(server)
+        page.goto(url)
         page.wait_for_selector(IDLE, timeout=90_000)
         yield page
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    with _app(tmp_path_factory.mktemp("browser-demo")) as url:
+        yield url
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    with _browser(server) as page:
+        yield page
 
 
 def _shot(page, name: str) -> None:
@@ -314,3 +332,40 @@ def test_the_sig_meeting_for_the_schools_partner(page) -> None:
     expect(page.get_by_text("Det här ser skolan enligt samtycket:", exact=False)).to_be_visible()
     expect(page.get_by_text("Risknivå:", exact=False)).to_have_count(0)
     _shot(page, "21-sig-partner")
+
+
+def test_after_a_promotion_the_models_page_keeps_the_model_and_retires_exactly_that_one(models_copy, monkeypatch,
+                                                                                        tmp_path) -> None:
+    # Issue 16's bug, as a browser shows it: the browser sends the selector's choice back as the label it was shown.
+    # When the label carried the status, the promotion changed it ("kandidat" -> "aktiv"), the next interaction's
+    # label matched no option, and the page fell back to the default model: the retire form, the same for every
+    # model, retired that one (the other candidate) instead of the model on screen.
+    from playwright.sync_api import expect
+
+    monkeypatch.setenv("INSATSMATCH_HMAC_KEY", HMAC_KEY)  # the app's key: the copy's entry is signed with it
+    second_candidate(models_copy)
+    with _app(tmp_path / "demo") as url, _browser(url) as page:
+        _login(page, "eva")
+        page.get_by_role("link", name="Modeller").first.click()
+        expect(page.get_by_role("heading", name=f"Modellkort: {COPY}")).to_be_visible(timeout=60_000)
+        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option").filter(has_text=SHIPPED).click()
+        expect(page.get_by_role("heading", name=f"Modellkort: {SHIPPED}")).to_be_visible(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_role("tab", name="Aktivera eller avveckla").click()
+        page.get_by_role("textbox", name="Motivering").first.fill("prövas i en pilot")
+        force = page.get_by_test_id("stCheckbox").filter(has_text="Aktivera trots att kraven inte uppfylls")
+        force.locator("label").click()
+        page.get_by_role("button", name=f"Aktivera {SHIPPED}").click()
+        expect(page.get_by_text(f"{SHIPPED} är nu aktiv", exact=False)).to_be_visible(timeout=60_000)
+        page.get_by_role("tab", name="Aktivera eller avveckla").click()  # the page opens on its first tab again
+        reason = page.get_by_role("textbox", name="Motivering").last
+        reason.fill("tillbaka till grundmodellen")
+        reason.press("Enter")  # submits the retire form of the model on screen
+        page.wait_for_selector(IDLE, timeout=60_000)
+        expect(page.get_by_text(f"{SHIPPED} är avvecklad", exact=False)).to_be_visible(timeout=60_000)
+        page.get_by_role("tab", name="Modellkort").click()
+        expect(page.get_by_role("heading", name=f"Modellkort: {SHIPPED}")).to_be_visible()
+        _shot(page, "09-models-after-retire")
+    assert {e["id"]: e["status"] for e in read_registry(models_copy)["models"]} == {SHIPPED: "retired",
+                                                                                   COPY: "candidate"}

@@ -9,10 +9,9 @@ from matcher.auth import Role
 from matcher.modelling.registry import read_registry
 from matcher.store.db import connect
 from matcher.store.service import CaseStore
-from tests.ui.apptest import PASSWORD, app_as, use_demo_database
+from tests.ui.apptest import COPY, PASSWORD, SHIPPED, app_as, second_candidate, use_demo_database
 
 PAGES = ["ui/models/registry.py", "ui/models/train.py"]
-SHIPPED = "logistic-20261203-4276f2cb"
 NOT_POLICY_CV = ("the figures do not come from the policy's cross-validation (5 folds, 5 repeats, levels 0.3 and 0.5); "
                  "train the model again")
 
@@ -106,6 +105,51 @@ def test_promotion_needs_a_reason_and_forcing_past_the_gates_is_recorded(models)
     assert [(e["action"], e["detail"]) for e in audited[::-1]] == [
         ("models.promote", f"{SHIPPED} (forced): better calibrated on the Catalan data"),
         ("models.retire", f"{SHIPPED}: back to the baseline")]
+
+
+def _statuses(models) -> dict[str, str]:
+    return {e["id"]: e["status"] for e in read_registry(models)["models"]}
+
+
+def test_a_form_of_the_model_shown_before_the_selector_changed_acts_on_no_model(models) -> None:
+    # The bug of issue 16 ("retire retired a different model than the one shown"): the evaluator picks another model
+    # in the selector and, while the page is still drawing it (Streamlit keeps the previous page on screen and
+    # clickable until the new run is done), submits the retire form still on screen. The browser sends the new
+    # choice and the click in one run. When the form was the same for every model, that run retired the model just
+    # picked, whose card was never shown; the form now belongs to the model it was drawn for, so nothing happens.
+    second_candidate(models)
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
+    assert at.selectbox(key="models-chosen").value == COPY
+    at.text_input(key=f"models-retire-reason-{COPY}").input("superseded")
+    at.selectbox(key="models-chosen").select(SHIPPED)
+    at.button(key=f"models-retire-submit-{COPY}").click().run()
+    assert not at.exception
+    assert _statuses(models) == {SHIPPED: "candidate", COPY: "candidate"}
+    assert not at.success
+    assert at.selectbox(key="models-chosen").value == SHIPPED
+
+
+def test_the_chosen_model_stays_on_screen_after_an_action_on_it(models) -> None:
+    # The browser keeps the selector's choice as the label it was shown and sends that label back with its next
+    # interaction; a label that changed with the action (a status in it) matches no option then, and Streamlit falls
+    # back to the default model. AppTest derives the label from the value again, so the labels are checked directly.
+    second_candidate(models)
+    at = app_as(Role.EVALUATOR, "ui/models/registry.py", "en")
+    at.selectbox(key="models-chosen").select(SHIPPED).run()
+    labels = at.selectbox(key="models-chosen").options
+    assert labels == [SHIPPED, COPY]
+    at.text_area(key=f"models-promote-reason-{SHIPPED}").input("better calibrated")
+    at.checkbox(key=f"models-force-{SHIPPED}").check()
+    at.button(key=f"models-promote-submit-{SHIPPED}").click().run()
+    assert _statuses(models) == {SHIPPED: "active", COPY: "candidate"}
+    assert at.selectbox(key="models-chosen").value == SHIPPED
+    assert at.selectbox(key="models-chosen").options == labels
+    assert at.info[0].value == f"{SHIPPED} is the active model."
+    at.text_input(key=f"models-retire-reason-{SHIPPED}").input("back to the baseline")
+    at.button(key=f"models-retire-submit-{SHIPPED}").click().run()
+    assert _statuses(models) == {SHIPPED: "retired", COPY: "candidate"}
+    assert at.selectbox(key="models-chosen").value == SHIPPED
+    assert not at.exception
 
 
 def test_a_tampered_card_is_refused_with_a_message(models) -> None:

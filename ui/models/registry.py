@@ -61,10 +61,11 @@ if not listed:
 by_id = {e["id"]: e for e in listed}
 ids = list(by_id)
 candidates = [i for i in ids if by_id[i]["status"] == "candidate"]
+# The labels never change with an action (no status in them: the table above and the card show it): the browser
+# keeps the choice as its label, and a label that changed would match no option, so the page would fall back to
+# the default model after a promotion or a retirement.
 chosen = st.selectbox(ctx.t("ui.models.choose"), ids, index=ids.index(candidates[-1] if candidates else ids[-1]),
-                      key="models-chosen",
-                      format_func=lambda i: f"{i} ({ctx.t('ui.models.status.' + by_id[i]['status'])})"
-                      + synthetic_label(ctx, by_id[i]["synthetic"]))
+                      key="models-chosen", format_func=lambda i: i + synthetic_label(ctx, by_id[i]["synthetic"]))
 item = entry(registry, chosen, models)
 active = next((e for e in listed if e["status"] == "active" and e["id"] != chosen), None)
 try:
