@@ -152,7 +152,8 @@ def effects_chart(report: EffectsReport, rules: RuleBase, lang: str) -> bytes | 
     if report.synthetic:
         fig.text(0.5, 0.5, t(lang, "effects.chart.synthetic"), ha="center", va="center", fontsize=22,
                  color="#c8553d", alpha=0.25, rotation=20)
-        fig.text(0.01, 0.01, t(lang, "effects.chart.synthetic"), fontsize=9, color="#c8553d")
+        ax.annotate(t(lang, "effects.chart.synthetic"), xy=(0, 0), xycoords="axes fraction", xytext=(0, -36),
+                    textcoords="offset points", va="top", fontsize=9, color="#c8553d")  # under the axis label
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
