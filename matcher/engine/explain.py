@@ -13,7 +13,7 @@ import numpy as np
 
 from matcher.engine.act_first import act_first
 from matcher.engine.matching import CaseDetail, MatchResult
-from matcher.engine.risk import shown_points
+from matcher.engine.risk import Scorecard, shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
 from matcher.rulebase.conditions import failed_parts, holds, met_parts
@@ -26,35 +26,37 @@ SHOWN_NEEDS = 3
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     """The result for case ``n`` in the documented JSON shape (docs/case-format.md)."""
     rules = result.rules
+    words = _words(rules, lang)
     case = result.detail(n)
     level = RISK_LEVELS[case.level]
     top = case.top
-    risk = _risk(result, case, lang)
+    risk = _risk(result, case, words, lang)
     recommendations = []
     for rank, i in enumerate(top, start=1):
-        iv = rules.interventions[i]
         terms = {name: round(float(case.terms[name][i]), 2) for name in TERMS}
         recommendations.append({
-            "id": iv.id,
-            "name": iv.model.name.get(lang),
+            "id": rules.interventions[i].id,
+            "name": words.names[i],
             "rank": rank,
             "score": round(sum(terms.values()), 2),
             "terms": terms,
-            "reasons": _why(rules, case, i, level, lang),
-            "evidence": [evidence_entry(e, rules.policy, lang) for e in iv.model.evidence],
+            "reasons": _why(rules, case, i, level, words, lang),
+            "evidence": [dict(entry) for entry in words.evidence[i]],
         })
-    eligible_order = sorted((i for i in range(len(rules.interventions)) if case.eligible[i]),
-                            key=lambda i: (not case.priority[i], -case.score[i], i))
+    eligible, score = case.eligible.tolist(), case.score.tolist()
+    priority = case.priority.tolist()
+    eligible_order = sorted((i for i in range(len(rules.interventions)) if eligible[i]),
+                            key=lambda i: (not priority[i], -score[i], i))
     not_recommended = []
     for i, iv in enumerate(rules.interventions):
         if i in top:
             continue
-        if case.eligible[i]:
-            reasons = [t(lang, "why_not.ranked_lower", score=number(lang, float(case.score[i]), 2),
+        if eligible[i]:
+            reasons = [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
                          rank=eligible_order.index(i) + 1, k=result.top.shape[1])]
         else:
-            reasons = _why_not(rules, case, i, level, lang)
-        not_recommended.append({"id": iv.id, "name": iv.model.name.get(lang), "reasons": reasons})
+            reasons = _why_not(rules, case, i, level, words, lang)
+        not_recommended.append({"id": iv.id, "name": words.names[i], "reasons": reasons})
     return {
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
@@ -63,22 +65,70 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
         "risk": risk,
         "recommendations": recommendations,
         "not_recommended": not_recommended,
-        "warnings": _warnings(rules, case, level, lang),
+        "warnings": _warnings(rules, case, level, words, lang),
     }
 
 
-def _risk(result: MatchResult, case: CaseDetail, lang: str) -> dict[str, Any]:
+class _Words:
+    """What an explanation in one language says that does not depend on the case, or depends on few of its values:
+    made once per rule base and language, so that explaining a case mostly looks texts up."""
+
+    CACHED = 50_000  # texts kept per kind of case-dependent text, about 25 MB at most
+
+    def __init__(self, rules: RuleBase, lang: str):
+        cat = rules.catalogue
+        tables = scoring_tables(rules)
+        self.rules, self.lang = rules, lang
+        self.names = [iv.model.name.get(lang) for iv in rules.interventions]
+        self.evidence = [[evidence_entry(e, rules.policy, lang) for e in iv.model.evidence]
+                         for iv in rules.interventions]
+        self.evidence_reason = [_evidence_reason(iv, rules.policy, lang) for iv in rules.interventions]
+        self.factor_names = [f.name.get(lang) for f in cat.factors]
+        self.welfare = [j for j, f in enumerate(cat.factors) if f.need == "welfare"]
+        self.criminogenic = [f.need == "criminogenic" for f in cat.factors]
+        self.rated = np.flatnonzero(cat.rated())
+        self.leverages = [np.flatnonzero(tables.leverages[:, i]).tolist() for i in range(len(rules.interventions))]
+        self.read_columns = [_read_columns(rules, i) for i in range(len(rules.interventions))]
+        self.age = cat.context_index["age"]
+        self.labels: dict[tuple[int, int], str] = {}
+        self.intensity: dict[tuple[int, str, bool], str] = {}
+        self.met: dict[tuple[int, bytes], str] = {}  # (insats, values its conditions read) -> why.conditions
+        self.why_not: dict[tuple[int, str, bool, bytes], list[str]] = {}  # (insats, level, allowed, values) -> texts
+
+    def label(self, j: int, rating: int) -> str:
+        """Factor ``j``'s rating in words."""
+        text = self.labels.get((j, rating))
+        if text is None:
+            cat = self.rules.catalogue
+            text = self.labels[j, rating] = cat.factor_label(cat.factors[j], rating, self.lang)
+        return text
+
+    def key(self, case: CaseDetail, i: int) -> bytes:
+        """The values of case columns that insats ``i``'s conditions read."""
+        return case.values[self.read_columns[i]].tobytes()
+
+
+@cache
+def _words(rules: RuleBase, lang: str) -> _Words:
+    return _Words(rules, lang)
+
+
+def _risk(result: MatchResult, case: CaseDetail, words: _Words, lang: str) -> dict[str, Any]:
     """The risk level with its points, the need profile (criminogenic) and the welfare needs beside it."""
     rules = result.rules
     cat = rules.catalogue
     row, points, needs = case.values, case.points, case.needs
     level = RISK_LEVELS[case.level]
-    probability = result.model.score(row[None, : len(cat.factors)]).probability
-    not_scored = int(row[cat.context_index["age"]]) < rules.policy.risk_score_min_age
-    shown = [j for j in sorted(range(len(cat.factors)), key=lambda j: (-abs(points[j]), j)) if points[j] != 0]
+    # the hand-set scorecard gives no probability: only another model is asked for it
+    probability = None if isinstance(result.model, Scorecard) else \
+        result.model.score(row[None, : len(cat.factors)]).probability
+    not_scored = int(row[words.age]) < rules.policy.risk_score_min_age
+    listed = points.tolist()
+    shown = [j for j in sorted(range(len(cat.factors)), key=lambda j: (-abs(listed[j]), j)) if listed[j] != 0]
     # rounded so that the intercept and the points shown add up to the score shown (issue 16)
     intercept, rounded, score = shown_points(case.risk_score - float(points[shown].sum()),
-                                             [float(points[j]) for j in shown])
+                                             [float(listed[j]) for j in shown])
+    ratings = row.tolist()
     return {
         "level": level,
         "label": t(lang, f"risk.{level}"),
@@ -86,40 +136,49 @@ def _risk(result: MatchResult, case: CaseDetail, lang: str) -> dict[str, Any]:
         "intercept": intercept,
         **({"probability": round(float(probability[0]), 3)} if probability is not None else {}),
         "points": [
-            {"factor": cat.factors[j].id, "name": cat.factors[j].name.get(lang),
-             "rating": cat.factor_label(cat.factors[j], int(row[j]), lang), "points": value}
+            {"factor": cat.factors[j].id, "name": words.factor_names[j], "rating": words.label(j, ratings[j]),
+             "points": value}
             for j, value in zip(shown, rounded, strict=True)
         ],
-        "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable")
-                         if needs[j] > 0 and cat.factors[j].need == "criminogenic"],
-        "welfare_needs": [{"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang)}
-                          for j, f in enumerate(cat.factors) if f.need == "welfare" and row[j] > 0],
+        "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable").tolist()
+                         if needs[j] > 0 and words.criminogenic[j]],
+        "welfare_needs": [{"factor": cat.factors[j].id, "name": words.factor_names[j],
+                           "rating": words.label(j, ratings[j])} for j in words.welfare if ratings[j] > 0],
         **({"note": t(lang, "risk.not_scored_note", age=rules.policy.risk_score_min_age)} if not_scored else {}),
     }
 
 
-def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
-    cat = rules.catalogue
+def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, lang: str) -> list[str]:
     iv = rules.interventions[i]
     row = case.values
-    tables = scoring_tables(rules)
-    contribution = case.needs * tables.targets[:, i]
-    named = [f"{cat.factors[j].name.get(lang)} ({cat.factor_label(cat.factors[j], int(row[j]), lang)})"
-             for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS] if contribution[j] > 0]
+    ratings = row.tolist()
+    contribution = case.needs * scoring_tables(rules).targets[:, i]
+    named = [f"{words.factor_names[j]} ({words.label(j, ratings[j])})"
+             for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS].tolist() if contribution[j] > 0]
     weight = rules.policy.weights.need_fit
     share = round(100 * float(case.terms["need_fit"][i]) / weight) if weight else 0
     reasons = []
     if iv.priority and case.priority[i]:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
     reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
-    reasons.append(_intensity_reason(rules, case, i, level, lang))
-    reasons.append(_evidence_reason(iv, rules.policy, lang))
-    present = [cat.factors[j].name.get(lang) for j in np.flatnonzero(tables.leverages[:, i])
-               if row[j] > 0]
+    not_scored = ratings[words.age] < rules.policy.risk_score_min_age
+    intensity = words.intensity.get((i, level, not_scored))
+    if intensity is None:
+        intensity = words.intensity[i, level, not_scored] = _intensity_reason(rules, case, i, level, lang)
+    reasons.append(intensity)
+    reasons.append(words.evidence_reason[i])
+    present = [words.factor_names[j] for j in words.leverages[i] if ratings[j] > 0]
     if present:
         reasons.append(t(lang, "why.leverage", factors=", ".join(present)))
-    met = met_parts(iv.eligibility, case.leaf_row, row, rules.leaves, lang)
-    reasons.append(t(lang, "why.conditions", conditions="; ".join(met)))
+    key = (i, words.key(case, i))
+    met = words.met.get(key)
+    if met is None:  # a function of the values its conditions read: made once for the cases that share them
+        if len(words.met) >= words.CACHED:
+            words.met.clear()
+        met = words.met[key] = t(lang, "why.conditions",
+                                 conditions="; ".join(met_parts(iv.eligibility, case.leaf_row, row, rules.leaves,
+                                                                lang)))
+    reasons.append(met)
     return reasons
 
 
@@ -165,10 +224,6 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     }
 
 
-_WHY_NOT: dict[tuple[Any, ...], list[str]] = {}  # (rules, insats, level, language, allowed, values it reads) -> texts
-WHY_NOT_CACHED = 50_000  # about 25 MB at most
-
-
 @cache
 def _read_columns(rules: RuleBase, i: int) -> np.ndarray:
     """The case columns the why-not of insats ``i`` reads: those of its eligibility and contraindication leaves."""
@@ -181,15 +236,15 @@ def _leaves(node: Any) -> list[int]:
     return [node.leaf] if node.kind == "leaf" else [leaf for child in node.children for leaf in _leaves(child)]
 
 
-def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
+def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, lang: str) -> list[str]:
     """Why insats ``i`` is not eligible: a function of the values its conditions read, so computed once per
     distinct set of them (many cases share them) and looked up after that."""
-    key = (rules, i, level, lang, bool(case.intensity_allowed[i]), case.values[_read_columns(rules, i)].tobytes())
-    texts = _WHY_NOT.get(key)
+    key = (i, level, bool(case.intensity_allowed[i]), words.key(case, i))
+    texts = words.why_not.get(key)
     if texts is None:
-        if len(_WHY_NOT) >= WHY_NOT_CACHED:
-            _WHY_NOT.clear()
-        texts = _WHY_NOT[key] = _why_not_texts(rules, case, i, level, lang)
+        if len(words.why_not) >= words.CACHED:
+            words.why_not.clear()
+        texts = words.why_not[key] = _why_not_texts(rules, case, i, level, lang)
     return list(texts)
 
 
@@ -212,18 +267,17 @@ def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: 
     return reasons
 
 
-def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[dict[str, str]]:
+def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang: str) -> list[dict[str, str]]:
     cat = rules.catalogue
     row = case.values
     leaf_row = case.leaf_row
     out = []
     # the registered criminal history is numbers, often not known: it is no rating to warn about
-    rated = cat.rated()
-    unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED and rated[j]]
+    unrated = [words.factor_names[j] for j in words.rated[row[words.rated] == UNRATED].tolist()]
     if unrated:
         out.append(("unrated_factors", t(lang, "warning.unrated_factors", factors=", ".join(unrated))))
     if level == "low":
-        held_back = [iv.model.name.get(lang) for i, iv in enumerate(rules.interventions)
+        held_back = [words.names[i] for i, iv in enumerate(rules.interventions)
                      if not case.intensity_allowed[i] and not iv.model.do_not_offer
                      and holds(iv.eligibility, leaf_row)]
         if held_back:
@@ -242,8 +296,8 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[
                                              actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
     if "region" in actors:  # social services and health care together: a SIP (HSL 2017:30, 16 kap. 4 §)
         out.append(("sip", t(lang, "warning.sip", actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
-    for iv in recommended:
-        name = iv.model.name.get(lang)
+    for i, iv in zip(case.top, recommended, strict=True):
+        name = words.names[i]
         if iv.model.group_format and level == "high":
             out.append(("peer_grouping_risk", t(lang, "warning.peer_grouping_risk", name=name)))
         for node, warning in iv.warnings:
