@@ -6,6 +6,7 @@ written separately, so an explanation always agrees with the score it explains.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -25,8 +26,41 @@ SHOWN_NEEDS = 3
 
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     """The result for case ``n`` in the documented JSON shape (docs/case-format.md)."""
+    words = _words(result.rules, lang)
+    res, top, not_recommended = _explained(result, n, words, lang)
+    for rec, i in zip(res["recommendations"], top, strict=True):
+        rec["evidence"] = [dict(entry) for entry in words.evidence[i]]
+    res["not_recommended"] = [{"id": result.rules.interventions[i].id, "name": words.names[i],
+                               "reasons": list(reasons)} for i, reasons, _ in not_recommended]
+    return res
+
+
+def explain_json(result: MatchResult, n: int, lang: str = "sv") -> str:
+    """``json.dumps(explain(result, n, lang), ensure_ascii=False)``, the same text, sooner: the parts that many
+    cases share (an insats's evidence, a why-not entry) are encoded once and put in as text (bulk output)."""
+    words = _words(result.rules, lang)
+    res, top, not_recommended = _explained(result, n, words, lang)
+    encoded = {
+        "recommendations": "[" + ", ".join(f'{_json(rec)[:-1]}, "evidence": {words.evidence_json[i]}}}'
+                                           for rec, i in zip(res["recommendations"], top, strict=True)) + "]",
+        "not_recommended": "[" + ", ".join(
+            text if text is not None else _json({"id": result.rules.interventions[i].id, "name": words.names[i],
+                                                 "reasons": reasons})
+            for i, reasons, text in not_recommended) + "]",
+    }
+    return "{" + ", ".join(f"{_json(key)}: {encoded[key] if key in encoded else _json(value)}"
+                           for key, value in res.items()) + "}"
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) does
+
+
+def _explained(result: MatchResult, n: int, words: _Words,
+               lang: str) -> tuple[dict[str, Any], list[int], list[tuple[int, list[str], str | None]]]:
+    """Case ``n``'s explanation in its order of keys, without the evidence of each recommendation and with
+    ``not_recommended`` left empty; the insatser recommended; and for every other insats its reasons and, for a
+    why-not many cases share, its entry in JSON."""
     rules = result.rules
-    words = _words(rules, lang)
     case = result.detail(n)
     level = RISK_LEVELS[case.level]
     top = case.top
@@ -41,32 +75,31 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
             "score": round(sum(terms.values()), 2),
             "terms": terms,
             "reasons": _why(rules, case, i, level, words, lang),
-            "evidence": [dict(entry) for entry in words.evidence[i]],
         })
     eligible, score = case.eligible.tolist(), case.score.tolist()
     priority = case.priority.tolist()
     eligible_order = sorted((i for i in range(len(rules.interventions)) if eligible[i]),
                             key=lambda i: (not priority[i], -score[i], i))
-    not_recommended = []
-    for i, iv in enumerate(rules.interventions):
+    not_recommended: list[tuple[int, list[str], str | None]] = []
+    for i in range(len(rules.interventions)):
         if i in top:
             continue
         if eligible[i]:
-            reasons = [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
-                         rank=eligible_order.index(i) + 1, k=result.top.shape[1])]
+            not_recommended.append((i, [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
+                                              rank=eligible_order.index(i) + 1, k=result.top.shape[1])], None))
         else:
-            reasons = _why_not(rules, case, i, level, words, lang)
-        not_recommended.append({"id": iv.id, "name": words.names[i], "reasons": reasons})
-    return {
+            not_recommended.append((i, *_why_not(rules, case, i, level, words, lang)))
+    res = {
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
         "version": result.version.as_dict(),
         "act_first": act_first(rules, case.leaf_row, lang),
         "risk": risk,
         "recommendations": recommendations,
-        "not_recommended": not_recommended,
+        "not_recommended": [],
         "warnings": _warnings(rules, case, level, words, lang),
     }
+    return res, top, not_recommended
 
 
 class _Words:
@@ -82,6 +115,7 @@ class _Words:
         self.names = [iv.model.name.get(lang) for iv in rules.interventions]
         self.evidence = [[evidence_entry(e, rules.policy, lang) for e in iv.model.evidence]
                          for iv in rules.interventions]
+        self.evidence_json = [_json(entries) for entries in self.evidence]
         self.evidence_reason = [_evidence_reason(iv, rules.policy, lang) for iv in rules.interventions]
         self.factor_names = [f.name.get(lang) for f in cat.factors]
         self.welfare = [j for j, f in enumerate(cat.factors) if f.need == "welfare"]
@@ -93,7 +127,8 @@ class _Words:
         self.labels: dict[tuple[int, int], str] = {}
         self.intensity: dict[tuple[int, str, bool], str] = {}
         self.met: dict[tuple[int, bytes], str] = {}  # (insats, values its conditions read) -> why.conditions
-        self.why_not: dict[tuple[int, str, bool, bytes], list[str]] = {}  # (insats, level, allowed, values) -> texts
+        # (insats, level, allowed, values) -> the texts and the entry in JSON
+        self.why_not: dict[tuple[int, str, bool, bytes], tuple[list[str], str]] = {}
 
     def label(self, j: int, rating: int) -> str:
         """Factor ``j``'s rating in words."""
@@ -236,16 +271,19 @@ def _leaves(node: Any) -> list[int]:
     return [node.leaf] if node.kind == "leaf" else [leaf for child in node.children for leaf in _leaves(child)]
 
 
-def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, lang: str) -> list[str]:
-    """Why insats ``i`` is not eligible: a function of the values its conditions read, so computed once per
-    distinct set of them (many cases share them) and looked up after that."""
+def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words,
+             lang: str) -> tuple[list[str], str]:
+    """Why insats ``i`` is not eligible, and its ``not_recommended`` entry in JSON: a function of the values its
+    conditions read, so made once per distinct set of them (many cases share them) and looked up after that."""
     key = (i, level, bool(case.intensity_allowed[i]), words.key(case, i))
-    texts = words.why_not.get(key)
-    if texts is None:
+    known = words.why_not.get(key)
+    if known is None:
         if len(words.why_not) >= words.CACHED:
             words.why_not.clear()
-        texts = words.why_not[key] = _why_not_texts(rules, case, i, level, lang)
-    return list(texts)
+        texts = _why_not_texts(rules, case, i, level, lang)
+        known = words.why_not[key] = (texts, _json({"id": rules.interventions[i].id, "name": words.names[i],
+                                                    "reasons": texts}))
+    return known
 
 
 def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:

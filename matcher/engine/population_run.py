@@ -29,7 +29,7 @@ import pyarrow.csv as pa_csv
 
 from matcher.engine.case_columns import coded_columns, encode_rows
 from matcher.engine.case_files import check_csv_header
-from matcher.engine.explain import explain as explained
+from matcher.engine.explain import explain_json
 from matcher.engine.matching import MatchResult, Version, match_matrix
 from matcher.engine.risk import RiskModel
 from matcher.engine.scoring import gate_levels, scoring_tables
@@ -151,7 +151,7 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
             if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
                 result.evaluate_all()
                 for start in range(0, len(result), EXPLAINED_AT_ONCE):
-                    sink.write("".join(json.dumps(explained(result, n, lang), ensure_ascii=False) + "\n" for n in
+                    sink.write("".join(explain_json(result, n, lang) + "\n" for n in
                                        range(start, min(start + EXPLAINED_AT_ONCE, len(result)))).encode("utf-8"))
                 return
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
