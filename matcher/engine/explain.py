@@ -22,6 +22,7 @@ from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
 SHOWN_NEEDS = 3
+_Key = tuple[int, str, bool, bytes]  # a why-not's: (insats, risk level, intensity allowed, the values it reads)
 
 
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
@@ -43,10 +44,8 @@ def explain_json(result: MatchResult, n: int, lang: str = "sv") -> str:
     encoded = {
         "recommendations": "[" + ", ".join(f'{_json(rec)[:-1]}, "evidence": {words.evidence_json[i]}}}'
                                            for rec, i in zip(res["recommendations"], top, strict=True)) + "]",
-        "not_recommended": "[" + ", ".join(
-            text if text is not None else _json({"id": result.rules.interventions[i].id, "name": words.names[i],
-                                                 "reasons": reasons})
-            for i, reasons, text in not_recommended) + "]",
+        "not_recommended": "[" + ", ".join(words.entry_json(i, reasons, key) for i, reasons, key in not_recommended)
+                           + "]",
     }
     return "{" + ", ".join(f"{_json(key)}: {encoded[key] if key in encoded else _json(value)}"
                            for key, value in res.items()) + "}"
@@ -56,10 +55,10 @@ _json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensu
 
 
 def _explained(result: MatchResult, n: int, words: _Words,
-               lang: str) -> tuple[dict[str, Any], list[int], list[tuple[int, list[str], str | None]]]:
+               lang: str) -> tuple[dict[str, Any], list[int], list[tuple[int, list[str], _Key | None]]]:
     """Case ``n``'s explanation in its order of keys, without the evidence of each recommendation and with
     ``not_recommended`` left empty; the insatser recommended; and for every other insats its reasons and, for a
-    why-not many cases share, its entry in JSON."""
+    why-not (which many cases share), the key it is cached by."""
     rules = result.rules
     case = result.detail(n)
     level = RISK_LEVELS[case.level]
@@ -80,7 +79,7 @@ def _explained(result: MatchResult, n: int, words: _Words,
     priority = case.priority.tolist()
     eligible_order = sorted((i for i in range(len(rules.interventions)) if eligible[i]),
                             key=lambda i: (not priority[i], -score[i], i))
-    not_recommended: list[tuple[int, list[str], str | None]] = []
+    not_recommended: list[tuple[int, list[str], _Key | None]] = []
     for i in range(len(rules.interventions)):
         if i in top:
             continue
@@ -127,8 +126,8 @@ class _Words:
         self.labels: dict[tuple[int, int], str] = {}
         self.intensity: dict[tuple[int, str, bool], str] = {}
         self.met: dict[tuple[int, bytes], str] = {}  # (insats, values its conditions read) -> why.conditions
-        # (insats, level, allowed, values) -> the texts and the entry in JSON
-        self.why_not: dict[tuple[int, str, bool, bytes], tuple[list[str], str]] = {}
+        self.why_not: dict[_Key, list[str]] = {}  # (insats, level, allowed, values it reads) -> texts
+        self.entries: dict[_Key, str] = {}  # the same key -> its not_recommended entry in JSON
 
     def label(self, j: int, rating: int) -> str:
         """Factor ``j``'s rating in words."""
@@ -136,6 +135,17 @@ class _Words:
         if text is None:
             cat = self.rules.catalogue
             text = self.labels[j, rating] = cat.factor_label(cat.factors[j], rating, self.lang)
+        return text
+
+    def entry_json(self, i: int, reasons: list[str], key: _Key | None) -> str:
+        """Insats ``i``'s ``not_recommended`` entry in JSON; made once per ``key`` of a why-not."""
+        text = self.entries.get(key) if key is not None else None
+        if text is None:
+            text = _json({"id": self.rules.interventions[i].id, "name": self.names[i], "reasons": reasons})
+            if key is not None:
+                if len(self.entries) >= self.CACHED:
+                    self.entries.clear()
+                self.entries[key] = text
         return text
 
     def key(self, case: CaseDetail, i: int) -> bytes:
@@ -272,18 +282,16 @@ def _leaves(node: Any) -> list[int]:
 
 
 def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words,
-             lang: str) -> tuple[list[str], str]:
-    """Why insats ``i`` is not eligible, and its ``not_recommended`` entry in JSON: a function of the values its
-    conditions read, so made once per distinct set of them (many cases share them) and looked up after that."""
+             lang: str) -> tuple[list[str], _Key]:
+    """Why insats ``i`` is not eligible, and the key it is cached by: a function of the values its conditions
+    read, so made once per distinct set of them (many cases share them) and looked up after that."""
     key = (i, level, bool(case.intensity_allowed[i]), words.key(case, i))
-    known = words.why_not.get(key)
-    if known is None:
+    texts = words.why_not.get(key)
+    if texts is None:
         if len(words.why_not) >= words.CACHED:
             words.why_not.clear()
-        texts = _why_not_texts(rules, case, i, level, lang)
-        known = words.why_not[key] = (texts, _json({"id": rules.interventions[i].id, "name": words.names[i],
-                                                    "reasons": texts}))
-    return known
+        texts = words.why_not[key] = _why_not_texts(rules, case, i, level, lang)
+    return texts, key
 
 
 def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
