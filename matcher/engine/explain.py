@@ -7,6 +7,7 @@ written separately, so an explanation always agrees with the score it explains.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -22,7 +23,7 @@ from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
 SHOWN_NEEDS = 3
-_Key = tuple[int, str, bool, bytes]  # a why-not's: (insats, risk level, intensity allowed, the values it reads)
+_Key = tuple[int, str, bool, bytes]  # a why-not's: (insats, risk level, intensity allowed, its leaf key)
 
 
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
@@ -64,6 +65,7 @@ def _explained(result: MatchResult, n: int, words: _Words,
     level = RISK_LEVELS[case.level]
     top = case.top
     risk = _risk(result, case, words, lang)
+    met_key, why_not_key = words.met_leaves.of(case), words.why_not_leaves.of(case)
     recommendations = []
     for rank, i in enumerate(top, start=1):
         terms = {name: round(float(case.terms[name][i]), 2) for name in TERMS}
@@ -73,7 +75,7 @@ def _explained(result: MatchResult, n: int, words: _Words,
             "rank": rank,
             "score": round(sum(terms.values()), 2),
             "terms": terms,
-            "reasons": _why(rules, case, i, level, words, lang),
+            "reasons": _why(rules, case, i, level, words, met_key, lang),
         })
     eligible, score = case.eligible.tolist(), case.score.tolist()
     priority = case.priority.tolist()
@@ -87,7 +89,7 @@ def _explained(result: MatchResult, n: int, words: _Words,
             not_recommended.append((i, [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
                                               rank=eligible_order.index(i) + 1, k=result.top.shape[1])], None))
         else:
-            not_recommended.append((i, *_why_not(rules, case, i, level, words, lang)))
+            not_recommended.append((i, *_why_not(rules, case, i, level, words, why_not_key, lang)))
     res = {
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
@@ -121,12 +123,17 @@ class _Words:
         self.criminogenic = [f.need == "criminogenic" for f in cat.factors]
         self.rated = np.flatnonzero(cat.rated())
         self.leverages = [np.flatnonzero(tables.leverages[:, i]).tolist() for i in range(len(rules.interventions))]
-        self.read_columns = [_read_columns(rules, i) for i in range(len(rules.interventions))]
+        # the leaves each text can describe: a why-not those of eligibility and contraindications, the met
+        # conditions of a recommended insats those of eligibility; described when its outcome is as flagged
+        self.why_not_leaves = _LeafKeys(rules, [[(iv.eligibility, False), *((node, True) for node, _ in
+                                                                            iv.contraindications)]
+                                                for iv in rules.interventions])
+        self.met_leaves = _LeafKeys(rules, [[(iv.eligibility, True)] for iv in rules.interventions])
         self.age = cat.context_index["age"]
         self.labels: dict[tuple[int, int], str] = {}
         self.intensity: dict[tuple[int, str, bool], str] = {}
-        self.met: dict[tuple[int, bytes], str] = {}  # (insats, values its conditions read) -> why.conditions
-        self.why_not: dict[_Key, list[str]] = {}  # (insats, level, allowed, values it reads) -> texts
+        self.met: dict[tuple[int, bytes], str] = {}  # (insats, its leaf key) -> why.conditions
+        self.why_not: dict[_Key, list[str]] = {}  # see _Key -> texts
         self.entries: dict[_Key, str] = {}  # the same key -> its not_recommended entry in JSON
 
     def label(self, j: int, rating: int) -> str:
@@ -148,9 +155,6 @@ class _Words:
                 self.entries[key] = text
         return text
 
-    def key(self, case: CaseDetail, i: int) -> bytes:
-        """The values of case columns that insats ``i``'s conditions read."""
-        return case.values[self.read_columns[i]].tobytes()
 
 
 @cache
@@ -193,7 +197,8 @@ def _risk(result: MatchResult, case: CaseDetail, words: _Words, lang: str) -> di
     }
 
 
-def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, lang: str) -> list[str]:
+def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, met_key: Callable[[int], bytes],
+         lang: str) -> list[str]:
     iv = rules.interventions[i]
     row = case.values
     ratings = row.tolist()
@@ -215,7 +220,7 @@ def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, l
     present = [words.factor_names[j] for j in words.leverages[i] if ratings[j] > 0]
     if present:
         reasons.append(t(lang, "why.leverage", factors=", ".join(present)))
-    key = (i, words.key(case, i))
+    key = (i, met_key(i))
     met = words.met.get(key)
     if met is None:  # a function of the values its conditions read: made once for the cases that share them
         if len(words.met) >= words.CACHED:
@@ -269,23 +274,44 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     }
 
 
-@cache
-def _read_columns(rules: RuleBase, i: int) -> np.ndarray:
-    """The case columns the why-not of insats ``i`` reads: those of its eligibility and contraindication leaves."""
-    iv = rules.interventions[i]
-    leaves = [leaf for node in (iv.eligibility, *(n for n, _ in iv.contraindications)) for leaf in _leaves(node)]
-    return np.array(sorted({rules.leaves.leaves[leaf].column for leaf in leaves}), dtype=np.intp)
+class _LeafKeys:
+    """What a text about some condition trees of each insats depends on, as bytes to cache it by: the outcomes of
+    the trees' leaves and the recorded value of every leaf the text can describe. ``failed_parts`` describes the
+    leaves that failed, ``met_parts`` those that held, each turned round under a ``not``; a leaf is counted as
+    describable when its outcome is the one flagged for it (a superset of those described, so the key is exact).
+    Two cases with the same key get the same text; a value nothing describes (an age that met its bound) does
+    not make a new one."""
+
+    def __init__(self, rules: RuleBase, trees: list[list[tuple[Any, bool]]]):
+        per_insats = [[pair for node, described_if in nodes for pair in _flagged(node, described_if)]
+                      for nodes in trees]
+        self.leaves = np.array([leaf for pairs in per_insats for leaf, _ in pairs], dtype=np.intp)
+        self.columns = np.array([rules.leaves.leaves[leaf].column for leaf in self.leaves.tolist()], dtype=np.intp)
+        self.described_if = np.array([flag for pairs in per_insats for _, flag in pairs], dtype=bool)
+        self.bounds = np.cumsum([0, *(len(pairs) for pairs in per_insats)]).tolist()
+
+    def of(self, case: CaseDetail) -> Callable[[int], bytes]:
+        """The key of insats ``i`` for this case (one pass over every insats's leaves, then slices)."""
+        outcomes = case.leaf_row[self.leaves]
+        values = np.where(outcomes == self.described_if, case.values[self.columns], 0)
+        seen, recorded, width, bounds = outcomes.tobytes(), values.tobytes(), values.itemsize, self.bounds
+        return lambda i: seen[bounds[i]: bounds[i + 1]] + recorded[bounds[i] * width: bounds[i + 1] * width]
 
 
-def _leaves(node: Any) -> list[int]:
-    return [node.leaf] if node.kind == "leaf" else [leaf for child in node.children for leaf in _leaves(child)]
+def _flagged(node: Any, described_if: bool) -> list[tuple[int, bool]]:
+    """The leaves of a tree, each with the outcome for which its text can be shown (turned round under a not)."""
+    if node.kind == "leaf":
+        return [(node.leaf, described_if)]
+    inner = not described_if if node.kind == "not" else described_if
+    return [pair for child in node.children for pair in _flagged(child, inner)]
 
 
-def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words,
+def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, why_not_key: Callable[[int], bytes],
              lang: str) -> tuple[list[str], _Key]:
-    """Why insats ``i`` is not eligible, and the key it is cached by: a function of the values its conditions
-    read, so made once per distinct set of them (many cases share them) and looked up after that."""
-    key = (i, level, bool(case.intensity_allowed[i]), words.key(case, i))
+    """Why insats ``i`` is not eligible, and the key it is cached by: a function of its leaves' outcomes and the
+    values it can describe (``_LeafKeys``), so made once per distinct key (many cases share one) and looked up
+    after that."""
+    key = (i, level, bool(case.intensity_allowed[i]), why_not_key(i))
     texts = words.why_not.get(key)
     if texts is None:
         if len(words.why_not) >= words.CACHED:
