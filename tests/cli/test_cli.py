@@ -159,3 +159,11 @@ def test_every_command_lists_its_help_and_parses_its_own_arguments(capsys) -> No
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "--as ACTING_USER" in capsys.readouterr().out
+
+
+def test_a_database_that_does_not_answer_is_one_line_and_exit_2(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1:1/db")
+    assert main(["users", "list", "--as", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("matcher: the database postgresql+psycopg://u:***@127.0.0.1:1/db could not be reached (")
+    assert err.endswith("; check DATABASE_URL and that the server runs\n") and err.count("\n") == 1
