@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -107,7 +107,8 @@ class _Words:
     """What an explanation in one language says that does not depend on the case, or depends on few of its values:
     made once per rule base and language, so that explaining a case mostly looks texts up."""
 
-    CACHED = 50_000  # texts kept per kind of case-dependent text, about 25 MB at most
+    CACHED = 20_000  # entries kept per kind of case-dependent text: about 20 MB at most in all (20,000 explained
+    # cases made 10,456 why-nots, 3 MB of them as JSON)
 
     def __init__(self, rules: RuleBase, lang: str):
         cat = rules.catalogue
@@ -157,7 +158,7 @@ class _Words:
 
 
 
-@cache
+@lru_cache(maxsize=4)  # the rule bases in use, per language (the app's editor loads a new one per check)
 def _words(rules: RuleBase, lang: str) -> _Words:
     return _Words(rules, lang)
 
