@@ -128,7 +128,8 @@ def explain_on_demand(result: MatchResult, count: int) -> dict[str, float]:
 
 
 def single_case(rules: RuleBase, model: Any, count: int) -> dict[str, Any]:
-    """The public path for one case dict: encode_cases + match + explain, each timed."""
+    """The public path for one case dict: encode_cases + match + explain, each timed; p50, p95 and p99 (the goal
+    names p50 and p99: with 1,000 cases the p99 is the 10th slowest)."""
     cases = synthetic_cases(rules, count + 10, seed=5)
     for where, case in cases[:10]:  # warm
         explain(match(encode_cases([(where, case)], rules), rules, model), 0, "sv")
@@ -143,10 +144,10 @@ def single_case(rules: RuleBase, model: Any, count: int) -> dict[str, Any]:
         t3 = time.perf_counter()
         for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
             stages[name].append(seconds)
-    out: dict[str, Any] = {"cases": count}
+    out: dict[str, Any] = {"cases": count, "target": "total p50 < 0.5 ms, p99 < 2 ms"}
     for name, times in stages.items():
-        out[f"{name}_p50_ms"] = round(1000 * float(np.percentile(times, 50)), 3)
-        out[f"{name}_p95_ms"] = round(1000 * float(np.percentile(times, 95)), 3)
+        for q in (50, 95, 99):
+            out[f"{name}_p{q}_ms"] = round(1000 * float(np.percentile(times, q)), 3)
     return out
 
 
@@ -184,7 +185,7 @@ def run(quick: bool) -> dict[str, Any]:
     engine_rate = out[f"batch_{sizes[-1]}"]["cases_per_s"]
     out["explain_on_demand"] = explain_on_demand(result, 10 if quick else EXPLAINED)
     del result
-    out["single_case"] = single_case(rules, model, 20 if quick else 300)
+    out["single_case"] = single_case(rules, model, 20 if quick else 1000)
     loop_n = 200 if quick else 1000
     out["python_loop"] = per_case(small[:loop_n], small_top, engine_rate,
                                   "plain Python loop over the compiled rule objects",

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from matcher.cli import effects as cli_effects
-from matcher.cli.rules import emit
+from matcher.cli.output import emit
 from matcher.cli.store import acting_parser, guarded, login, store
 from matcher.documents.gap_report import gap_csv, gap_pdf, gap_text
 from matcher.errors import InputError
@@ -18,10 +18,12 @@ from matcher.rulebase.loading import load_rule_base
 from matcher.textfiles import DIALECTS
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(name: str, parser: argparse.ArgumentParser) -> None:
     acting = acting_parser()
-    cat = sub.add_parser("catalogue", help="a unit's local service catalogue (methodologist, admin)") \
-        .add_subparsers(required=True, metavar="ACTION")
+    if name == "report":
+        _register_report(parser, acting)
+        return
+    cat = parser.add_subparsers(required=True, metavar="ACTION")
     check = cat.add_parser("check", help="validate a catalogue file against the rule base; exit 2 on any problem")
     check.add_argument("file", type=Path)
     check.add_argument("--rules", type=Path, default=None, help="rule base folder (default: rules/)")
@@ -39,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.add_argument("--unit", required=True)
     log.set_defaults(run=_log)
 
-    report = sub.add_parser("report", help="reports for managers and evaluators").add_subparsers(required=True,
-                                                                                                 metavar="WHAT")
+
+def _register_report(parser: argparse.ArgumentParser, acting: argparse.ArgumentParser) -> None:
+    report = parser.add_subparsers(required=True, metavar="WHAT")
     gaps = report.add_parser("gaps", parents=[acting], help="the service-gap report of a unit for a period")
     gaps.add_argument("--unit", required=True)
     gaps.add_argument("--from", dest="start", type=_date, required=True, help="first day, YYYY-MM-DD")

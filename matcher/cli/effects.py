@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from matcher.cli.rules import emit
+from matcher.cli.output import emit
 from matcher.cli.store import guarded, login, store
 from matcher.documents.effects_report import effects_html, effects_json, effects_markdown
 from matcher.i18n import DEFAULT_LANG, LANGS

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.auth import Action, Principal, authorize
-from matcher.cli.store import acting_parser, guarded, login, store
+from matcher.cli.store import acting_parser, add_acting, guarded, login, store
 from matcher.engine.risk import RiskModel, load_scorecard
 from matcher.errors import InputError
 from matcher.modelling.evaluate import evaluate_model
@@ -35,11 +35,39 @@ from matcher.store.service import CaseStore
 from matcher.textfiles import DIALECTS
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    _register_data(sub)
-    acting = acting_parser()
-    tr = sub.add_parser("train", parents=[acting], help="train, cross-validate and register a candidate model "
-                                                        "(an evaluator, logged in with --as)")
+def register(name: str, parser: argparse.ArgumentParser) -> None:
+    if name == "synth":
+        what = parser.add_mutually_exclusive_group(required=True)
+        what.add_argument("--n", type=int, help="training rows in the training format, with the outcome "
+                                                "reoffended_12m (docs/training-format.md): for matcher train")
+        what.add_argument("--cases", type=int, help="cases in the case CSV format, without outcomes "
+                                                    "(docs/case-format.md): for matcher recommend FILE.csv")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--out", type=Path, required=True, help="a .csv file (--n: also .parquet)")
+        parser.add_argument("--rules", type=Path, default=None)
+        _dialect_argument(parser, "standard")
+        parser.set_defaults(run=_synth)
+    elif name == "convert":
+        parser.add_argument("source", choices=SOURCES)
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--out", type=Path, required=True, help="write it outside the repository")
+        _dialect_argument(parser, "standard")
+        parser.set_defaults(run=_convert)
+    elif name == "train":
+        _register_train(parser)
+    elif name == "evaluate":
+        parser.add_argument("model", help="a registered model id, or baseline-scorecard-1")
+        _data_arguments(parser)
+        parser.add_argument("--format", choices=("json", "md", "html"), default="md")
+        parser.add_argument("--out", type=Path, default=None, help="folder for the report and its ROC/calibration PNGs")
+        parser.add_argument("--models", type=Path, default=None)
+        parser.set_defaults(run=_evaluate)
+    else:
+        _register_registry(parser)
+
+
+def _register_train(tr: argparse.ArgumentParser) -> None:
+    add_acting(tr)
     _data_arguments(tr)
     tr.add_argument("--features", nargs="+", default=None, help="factor ids to use (default: every rated one)")
     tr.add_argument("--model", choices=MODEL_KINDS, default="binned",
@@ -52,15 +80,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--out", type=Path, default=None, help="models folder (default: models/)")
     tr.set_defaults(run=_train)
 
-    ev = sub.add_parser("evaluate", help="the card's figures for a registered model on any data")
-    ev.add_argument("model", help="a registered model id, or baseline-scorecard-1")
-    _data_arguments(ev)
-    ev.add_argument("--format", choices=("json", "md", "html"), default="md")
-    ev.add_argument("--out", type=Path, default=None, help="folder for the report and its ROC/calibration PNGs")
-    ev.add_argument("--models", type=Path, default=None)
-    ev.set_defaults(run=_evaluate)
 
-    models = sub.add_parser("models", help="the model registry").add_subparsers(required=True, metavar="ACTION")
+def _register_registry(parser: argparse.ArgumentParser) -> None:
+    acting = acting_parser()
+    models = parser.add_subparsers(required=True, metavar="ACTION")
     ls = models.add_parser("list", help="every registered version with its status")
     ls.add_argument("--models", type=Path, default=None)
     ls.set_defaults(run=_list)
@@ -78,29 +101,6 @@ def register(sub: argparse._SubParsersAction) -> None:
             cmd.add_argument("--rules", type=Path, default=None)
             cmd.add_argument("--force", action="store_true", help="promote despite failed gates (recorded)")
         cmd.set_defaults(run=run)
-
-
-def _register_data(sub: argparse._SubParsersAction) -> None:
-    """The commands that write data files: synthetic data and public data in the training format."""
-    synth = sub.add_parser("synth", help="write synthetic data (labelled synthetic): training rows with outcomes "
-                                         "(--n) or a population of cases to recommend for (--cases)")
-    what = synth.add_mutually_exclusive_group(required=True)
-    what.add_argument("--n", type=int, help="training rows in the training format, with the outcome "
-                                            "reoffended_12m (docs/training-format.md): for matcher train")
-    what.add_argument("--cases", type=int, help="cases in the case CSV format, without outcomes "
-                                                "(docs/case-format.md): for matcher recommend FILE.csv")
-    synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--out", type=Path, required=True, help="a .csv file (--n: also .parquet)")
-    synth.add_argument("--rules", type=Path, default=None)
-    _dialect_argument(synth, "standard")
-    synth.set_defaults(run=_synth)
-
-    convert = sub.add_parser("convert", help="turn a public SAVRY data set into the training format")
-    convert.add_argument("source", choices=SOURCES)
-    convert.add_argument("file", type=Path)
-    convert.add_argument("--out", type=Path, required=True, help="write it outside the repository")
-    _dialect_argument(convert, "standard")
-    convert.set_defaults(run=_convert)
 
 
 def _dialect_argument(parser: argparse.ArgumentParser, default: str | None) -> None:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from matcher.engine.population_run import CHUNK, run_population
+from matcher.engine.population_run import CHUNK, EXPLAINED_CHUNK, run_population
 from matcher.errors import InputError
 from matcher.modelling.registry import active_model
 from matcher.rulebase.loading import load_rule_base
@@ -28,8 +28,9 @@ def register_recommend(rec: argparse.ArgumentParser) -> None:
     rec.add_argument("--strict", action="store_true",
                      help="csv/jsonl: stop at the first row with a problem and write nothing (default: report it "
                           "with its line, leave it out, go on, exit 2 at the end)")
-    rec.add_argument("--chunk", type=int, default=CHUNK, help="csv/jsonl: cases read and matched at a time "
-                                                             "(default: %(default)s; memory grows with it)")
+    rec.add_argument("--chunk", type=int, default=None,
+                     help=f"csv/jsonl: cases read and matched at a time (default: {CHUNK}, with --explain "
+                          f"{EXPLAINED_CHUNK}; memory grows with it)")
     rec.add_argument("--csv-dialect", choices=DIALECTS, default=None,
                      help="csv: excel-sv (semicolons, byte-order mark, decimal comma) or standard (commas, decimal "
                           "point); default: excel-sv with --lang sv, else standard")
@@ -37,7 +38,7 @@ def register_recommend(rec: argparse.ArgumentParser) -> None:
 
 def refuse_population_options(args: argparse.Namespace) -> None:
     given = [name for name, on in (("--out", args.out is not None), ("--explain", args.explain),
-                                   ("--strict", args.strict), ("--chunk", args.chunk != CHUNK),
+                                   ("--strict", args.strict), ("--chunk", args.chunk is not None),
                                    ("--csv-dialect", args.csv_dialect is not None)) if on]
     if given:
         raise InputError(f"{', '.join(given)}: only for a population run (--format csv or jsonl); --format "
@@ -48,7 +49,7 @@ def recommend_population(args: argparse.Namespace) -> int:
     if args.catalogue is not None:
         raise InputError("--catalogue: not for a population run; availability is shown case by case "
                          "(--format text or json)")
-    if args.chunk < 1:
+    if args.chunk is not None and args.chunk < 1:
         raise InputError(f"--chunk: expected a number of cases of at least 1; found {args.chunk}")
     rules = load_rule_base(args.rules)
     summary = run_population(

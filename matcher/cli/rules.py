@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from matcher.authoring.diff import as_html, as_text, impact, load_pair, translate
 from matcher.authoring.json_schema import rule_json_schema
 from matcher.authoring.lint import lint
 from matcher.authoring.rule_tests import run_rule_tests
+from matcher.cli.output import emit
 from matcher.cli.store import acting_parser, guarded, login, store
 from matcher.engine.case_files import read_cases
 from matcher.errors import InputError, RuleBaseError
@@ -21,8 +21,8 @@ from matcher.rulebase.loading import default_rules_dir, load_rule_base
 REPO = Path(__file__).resolve().parents[2]
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    rules = sub.add_parser("rules", help="work with the rule base").add_subparsers(required=True, metavar="ACTION")
+def register(name: str, parser: argparse.ArgumentParser) -> None:
+    rules = parser.add_subparsers(required=True, metavar="ACTION")
     check = rules.add_parser("check", help="validate a rule base and lint it; exit 1 on any error")
     check.add_argument("dir", type=Path, nargs="?", default=None)
     check.set_defaults(run=_check)
@@ -88,15 +88,6 @@ def _test(args: argparse.Namespace) -> int:
     report = run_rule_tests(rules, active_model(rules))
     print(report)
     return 0 if report.ok else 1
-
-
-def emit(text: str, out: Path | None) -> int:
-    """Write a command's output to ``out``, or to standard output without one."""
-    if out:
-        out.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -17,6 +17,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
+
 from matcher import keys
 from matcher.auth import AccessDenied, Principal, Role
 from matcher.errors import ConflictError, InputError
@@ -27,63 +30,65 @@ from matcher.textfiles import DIALECTS
 
 
 def acting_parser() -> argparse.ArgumentParser:
-    """The --as option of every command that acts for a logged-in user."""
+    """A parent parser with the --as option of every command that acts for a logged-in user."""
     acting = argparse.ArgumentParser(add_help=False)
-    acting.add_argument("--as", dest="acting_user", default=os.environ.get("INSATSMATCH_USER"),
-                        help="log in as this user (default: INSATSMATCH_USER)")
+    add_acting(acting)
     return acting
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def add_acting(parser: argparse.ArgumentParser) -> None:
+    """The --as option: log in as this user."""
+    parser.add_argument("--as", dest="acting_user", default=os.environ.get("INSATSMATCH_USER"),
+                        help="log in as this user (default: INSATSMATCH_USER)")
+
+
+def register(name: str, parser: argparse.ArgumentParser) -> None:
     acting = acting_parser()
-
-    db = sub.add_parser("db", help="the case store's database").add_subparsers(required=True, metavar="ACTION")
-    db.add_parser("upgrade", help="create or migrate the database (DATABASE_URL) to the newest schema") \
-        .set_defaults(run=_db_upgrade)
-
-    users = sub.add_parser("users", help="manage users (admin)").add_subparsers(required=True, metavar="ACTION")
-    add = users.add_parser("add", parents=[acting], help="add a user; the password comes from standard input "
-                                                         "or a prompt")
-    add.add_argument("username")
-    add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--unit", help="the unit code (required for social workers, SIG coordinators, managers and "
-                                    "partners)")
-    add.add_argument("--agency", help="a partner's agency: school, police, bup, sis, frivard, leisure, other (or "
-                                      "skola, polis, region, kriminalvarden, fritid, annan); docs/sig.md")
-    add.set_defaults(run=_users_add)
-    users.add_parser("list", parents=[acting], help="list users").set_defaults(run=_users_list)
-    disable = users.add_parser("disable", parents=[acting], help="disable a user's login")
-    disable.add_argument("username")
-    disable.set_defaults(run=_users_disable)
-    set_role = users.add_parser("set-role", parents=[acting], help="change a user's role (and unit)")
-    set_role.add_argument("username")
-    set_role.add_argument("role", choices=[r.value for r in Role])
-    set_role.add_argument("--unit")
-    set_role.add_argument("--agency", help="a partner's agency, as for add")
-    set_role.set_defaults(run=_users_set_role)
-
-    aud = sub.add_parser("audit", help="the audit log (admin)").add_subparsers(required=True, metavar="ACTION")
-    aud.add_parser("verify", parents=[acting], help="check the hash chain, the newest checkpoint and the seals of "
-                                                    "the case rows; exit 1 and name every problem") \
-        .set_defaults(run=_audit_verify)
-    aud.add_parser("checkpoint", parents=[acting], help="write a signed checkpoint of the log's head and the case "
-                                                        "tables to the checkpoint file now") \
-        .set_defaults(run=_audit_checkpoint)
-    aud.add_parser("seal", parents=[acting], help="seal the case rows written before seals existed (once, after "
-                                                  "'db upgrade' to revision 0004)") \
-        .set_defaults(run=_audit_seal)
-
-    exp = sub.add_parser("export", help="pseudonymised exports (evaluator)")
-    outcomes = exp.add_subparsers(required=True, metavar="WHAT").add_parser(
-        "outcomes", parents=[acting], help="follow-up outcomes in the training format")
-    outcomes.add_argument("--out", type=Path, required=True)
-    outcomes.add_argument("--min-group", type=int, default=None,
-                          help="the fewest young people per combination of month, sex, born abroad, age band, "
-                               "placement and sanction (default and minimum: export_min_group in rules/policy.yaml)")
-    outcomes.add_argument("--csv-dialect", choices=DIALECTS, default="standard",
-                          help="standard: commas, UTF-8 (the training format, default); excel-sv: semicolons, "
-                               "byte-order mark, decimal comma (Swedish Excel)")
-    outcomes.set_defaults(run=_export_outcomes)
+    actions = parser.add_subparsers(required=True, metavar="WHAT" if name == "export" else "ACTION")
+    if name == "db":
+        actions.add_parser("upgrade", help="create or migrate the database (DATABASE_URL) to the newest schema") \
+            .set_defaults(run=_db_upgrade)
+    elif name == "users":
+        add = actions.add_parser("add", parents=[acting], help="add a user; the password comes from standard input "
+                                                               "or a prompt")
+        add.add_argument("username")
+        add.add_argument("--role", required=True, choices=[r.value for r in Role])
+        add.add_argument("--unit", help="the unit code (required for social workers, SIG coordinators, managers and "
+                                        "partners)")
+        add.add_argument("--agency", help="a partner's agency: school, police, bup, sis, frivard, leisure, other (or "
+                                          "skola, polis, region, kriminalvarden, fritid, annan); docs/sig.md")
+        add.set_defaults(run=_users_add)
+        actions.add_parser("list", parents=[acting], help="list users").set_defaults(run=_users_list)
+        disable = actions.add_parser("disable", parents=[acting], help="disable a user's login")
+        disable.add_argument("username")
+        disable.set_defaults(run=_users_disable)
+        set_role = actions.add_parser("set-role", parents=[acting], help="change a user's role (and unit)")
+        set_role.add_argument("username")
+        set_role.add_argument("role", choices=[r.value for r in Role])
+        set_role.add_argument("--unit")
+        set_role.add_argument("--agency", help="a partner's agency, as for add")
+        set_role.set_defaults(run=_users_set_role)
+    elif name == "audit":
+        actions.add_parser("verify", parents=[acting], help="check the hash chain, the newest checkpoint and the "
+                                                            "seals of the case rows; exit 1 and name every problem") \
+            .set_defaults(run=_audit_verify)
+        actions.add_parser("checkpoint", parents=[acting], help="write a signed checkpoint of the log's head and the "
+                                                                "case tables to the checkpoint file now") \
+            .set_defaults(run=_audit_checkpoint)
+        actions.add_parser("seal", parents=[acting], help="seal the case rows written before seals existed (once, "
+                                                          "after 'db upgrade' to revision 0004)") \
+            .set_defaults(run=_audit_seal)
+    else:
+        outcomes = actions.add_parser("outcomes", parents=[acting], help="follow-up outcomes in the training format")
+        outcomes.add_argument("--out", type=Path, required=True)
+        outcomes.add_argument("--min-group", type=int, default=None,
+                              help="the fewest young people per combination of month, sex, born abroad, age band, "
+                                   "placement and sanction (default and minimum: export_min_group in "
+                                   "rules/policy.yaml)")
+        outcomes.add_argument("--csv-dialect", choices=DIALECTS, default="standard",
+                              help="standard: commas, UTF-8 (the training format, default); excel-sv: semicolons, "
+                                   "byte-order mark, decimal comma (Swedish Excel)")
+        outcomes.set_defaults(run=_export_outcomes)
 
 
 def store() -> CaseStore:
@@ -134,13 +139,20 @@ def _new_password(username: str) -> str:
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Access and conflict errors are user errors here: a message and exit 2."""
+    """A command that uses the store: access and conflict errors are user errors (a message and exit 2), so is a
+    database that does not answer (one line, not the driver's page); the logins it made end with it."""
 
     def wrapped(args: argparse.Namespace) -> int:
         try:
             return int(run(args))
         except (AccessDenied, ConflictError, ValueError) as exc:
             raise InputError(str(exc)) from None
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+            raise InputError(f"the database {make_url(database_url()).render_as_string(hide_password=True)} could "
+                             f"not be reached ({reason}); check DATABASE_URL and that the server runs") from None
+        finally:
+            sign_out()
 
     return wrapped
 

@@ -6,14 +6,16 @@ written separately, so an explanation always agrees with the score it explains.
 
 from __future__ import annotations
 
-from functools import cache
+import json
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from matcher.engine.act_first import act_first
 from matcher.engine.matching import CaseDetail, MatchResult
-from matcher.engine.risk import shown_points
+from matcher.engine.risk import Scorecard, shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
 from matcher.rulebase.conditions import failed_parts, holds, met_parts
@@ -21,64 +23,162 @@ from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
 SHOWN_NEEDS = 3
+_Key = tuple[int, str, bool, bytes]  # a why-not's: (insats, risk level, intensity allowed, its leaf key)
 
 
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     """The result for case ``n`` in the documented JSON shape (docs/case-format.md)."""
+    words = _words(result.rules, lang)
+    res, top, not_recommended = _explained(result, n, words, lang)
+    for rec, i in zip(res["recommendations"], top, strict=True):
+        rec["evidence"] = [dict(entry) for entry in words.evidence[i]]
+    res["not_recommended"] = [{"id": result.rules.interventions[i].id, "name": words.names[i],
+                               "reasons": list(reasons)} for i, reasons, _ in not_recommended]
+    return res
+
+
+def explain_json(result: MatchResult, n: int, lang: str = "sv") -> str:
+    """``json.dumps(explain(result, n, lang), ensure_ascii=False)``, the same text, sooner: the parts that many
+    cases share (an insats's evidence, a why-not entry) are encoded once and put in as text (bulk output)."""
+    words = _words(result.rules, lang)
+    res, top, not_recommended = _explained(result, n, words, lang)
+    encoded = {
+        "recommendations": "[" + ", ".join(f'{_json(rec)[:-1]}, "evidence": {words.evidence_json[i]}}}'
+                                           for rec, i in zip(res["recommendations"], top, strict=True)) + "]",
+        "not_recommended": "[" + ", ".join(words.entry_json(i, reasons, key) for i, reasons, key in not_recommended)
+                           + "]",
+    }
+    return "{" + ", ".join(f"{_json(key)}: {encoded[key] if key in encoded else _json(value)}"
+                           for key, value in res.items()) + "}"
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) does
+
+
+def _explained(result: MatchResult, n: int, words: _Words,
+               lang: str) -> tuple[dict[str, Any], list[int], list[tuple[int, list[str], _Key | None]]]:
+    """Case ``n``'s explanation in its order of keys, without the evidence of each recommendation and with
+    ``not_recommended`` left empty; the insatser recommended; and for every other insats its reasons and, for a
+    why-not (which many cases share), the key it is cached by."""
     rules = result.rules
     case = result.detail(n)
     level = RISK_LEVELS[case.level]
     top = case.top
-    risk = _risk(result, case, lang)
+    risk = _risk(result, case, words, lang)
+    met_key, why_not_key = words.met_leaves.of(case), words.why_not_leaves.of(case)
     recommendations = []
     for rank, i in enumerate(top, start=1):
-        iv = rules.interventions[i]
         terms = {name: round(float(case.terms[name][i]), 2) for name in TERMS}
         recommendations.append({
-            "id": iv.id,
-            "name": iv.model.name.get(lang),
+            "id": rules.interventions[i].id,
+            "name": words.names[i],
             "rank": rank,
             "score": round(sum(terms.values()), 2),
             "terms": terms,
-            "reasons": _why(rules, case, i, level, lang),
-            "evidence": [evidence_entry(e, rules.policy, lang) for e in iv.model.evidence],
+            "reasons": _why(rules, case, i, level, words, met_key, lang),
         })
-    eligible_order = sorted((i for i in range(len(rules.interventions)) if case.eligible[i]),
-                            key=lambda i: (not case.priority[i], -case.score[i], i))
-    not_recommended = []
-    for i, iv in enumerate(rules.interventions):
+    eligible, score = case.eligible.tolist(), case.score.tolist()
+    priority = case.priority.tolist()
+    eligible_order = sorted((i for i in range(len(rules.interventions)) if eligible[i]),
+                            key=lambda i: (not priority[i], -score[i], i))
+    not_recommended: list[tuple[int, list[str], _Key | None]] = []
+    for i in range(len(rules.interventions)):
         if i in top:
             continue
-        if case.eligible[i]:
-            reasons = [t(lang, "why_not.ranked_lower", score=number(lang, float(case.score[i]), 2),
-                         rank=eligible_order.index(i) + 1, k=result.top.shape[1])]
+        if eligible[i]:
+            not_recommended.append((i, [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
+                                              rank=eligible_order.index(i) + 1, k=result.top.shape[1])], None))
         else:
-            reasons = _why_not(rules, case, i, level, lang)
-        not_recommended.append({"id": iv.id, "name": iv.model.name.get(lang), "reasons": reasons})
-    return {
+            not_recommended.append((i, *_why_not(rules, case, i, level, words, why_not_key, lang)))
+    res = {
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
         "version": result.version.as_dict(),
         "act_first": act_first(rules, case.leaf_row, lang),
         "risk": risk,
         "recommendations": recommendations,
-        "not_recommended": not_recommended,
-        "warnings": _warnings(rules, case, level, lang),
+        "not_recommended": [],
+        "warnings": _warnings(rules, case, level, words, lang),
     }
+    return res, top, not_recommended
 
 
-def _risk(result: MatchResult, case: CaseDetail, lang: str) -> dict[str, Any]:
+class _Words:
+    """What an explanation in one language says that does not depend on the case, or depends on few of its values:
+    made once per rule base and language, so that explaining a case mostly looks texts up."""
+
+    CACHED = 20_000  # entries kept per kind of case-dependent text: about 20 MB at most in all (20,000 explained
+    # cases made 10,456 why-nots, 3 MB of them as JSON)
+
+    def __init__(self, rules: RuleBase, lang: str):
+        cat = rules.catalogue
+        tables = scoring_tables(rules)
+        self.rules, self.lang = rules, lang
+        self.names = [iv.model.name.get(lang) for iv in rules.interventions]
+        self.evidence = [[evidence_entry(e, rules.policy, lang) for e in iv.model.evidence]
+                         for iv in rules.interventions]
+        self.evidence_json = [_json(entries) for entries in self.evidence]
+        self.evidence_reason = [_evidence_reason(iv, rules.policy, lang) for iv in rules.interventions]
+        self.factor_names = [f.name.get(lang) for f in cat.factors]
+        self.welfare = [j for j, f in enumerate(cat.factors) if f.need == "welfare"]
+        self.criminogenic = [f.need == "criminogenic" for f in cat.factors]
+        self.rated = np.flatnonzero(cat.rated())
+        self.leverages = [np.flatnonzero(tables.leverages[:, i]).tolist() for i in range(len(rules.interventions))]
+        # the leaves each text can describe: a why-not those of eligibility and contraindications, the met
+        # conditions of a recommended insats those of eligibility; described when its outcome is as flagged
+        self.why_not_leaves = _LeafKeys(rules, [[(iv.eligibility, False), *((node, True) for node, _ in
+                                                                            iv.contraindications)]
+                                                for iv in rules.interventions])
+        self.met_leaves = _LeafKeys(rules, [[(iv.eligibility, True)] for iv in rules.interventions])
+        self.age = cat.context_index["age"]
+        self.labels: dict[tuple[int, int], str] = {}
+        self.intensity: dict[tuple[int, str, bool], str] = {}
+        self.met: dict[tuple[int, bytes], str] = {}  # (insats, its leaf key) -> why.conditions
+        self.why_not: dict[_Key, list[str]] = {}  # see _Key -> texts
+        self.entries: dict[_Key, str] = {}  # the same key -> its not_recommended entry in JSON
+
+    def label(self, j: int, rating: int) -> str:
+        """Factor ``j``'s rating in words."""
+        text = self.labels.get((j, rating))
+        if text is None:
+            cat = self.rules.catalogue
+            text = self.labels[j, rating] = cat.factor_label(cat.factors[j], rating, self.lang)
+        return text
+
+    def entry_json(self, i: int, reasons: list[str], key: _Key | None) -> str:
+        """Insats ``i``'s ``not_recommended`` entry in JSON; made once per ``key`` of a why-not."""
+        text = self.entries.get(key) if key is not None else None
+        if text is None:
+            text = _json({"id": self.rules.interventions[i].id, "name": self.names[i], "reasons": reasons})
+            if key is not None:
+                if len(self.entries) >= self.CACHED:
+                    self.entries.clear()
+                self.entries[key] = text
+        return text
+
+
+
+@lru_cache(maxsize=4)  # the rule bases in use, per language (the app's editor loads a new one per check)
+def _words(rules: RuleBase, lang: str) -> _Words:
+    return _Words(rules, lang)
+
+
+def _risk(result: MatchResult, case: CaseDetail, words: _Words, lang: str) -> dict[str, Any]:
     """The risk level with its points, the need profile (criminogenic) and the welfare needs beside it."""
     rules = result.rules
     cat = rules.catalogue
     row, points, needs = case.values, case.points, case.needs
     level = RISK_LEVELS[case.level]
-    probability = result.model.score(row[None, : len(cat.factors)]).probability
-    not_scored = int(row[cat.context_index["age"]]) < rules.policy.risk_score_min_age
-    shown = [j for j in sorted(range(len(cat.factors)), key=lambda j: (-abs(points[j]), j)) if points[j] != 0]
+    # the hand-set scorecard gives no probability: only another model is asked for it
+    probability = None if isinstance(result.model, Scorecard) else \
+        result.model.score(row[None, : len(cat.factors)]).probability
+    not_scored = int(row[words.age]) < rules.policy.risk_score_min_age
+    listed = points.tolist()
+    shown = [j for j in sorted(range(len(cat.factors)), key=lambda j: (-abs(listed[j]), j)) if listed[j] != 0]
     # rounded so that the intercept and the points shown add up to the score shown (issue 16)
     intercept, rounded, score = shown_points(case.risk_score - float(points[shown].sum()),
-                                             [float(points[j]) for j in shown])
+                                             [float(listed[j]) for j in shown])
+    ratings = row.tolist()
     return {
         "level": level,
         "label": t(lang, f"risk.{level}"),
@@ -86,40 +186,50 @@ def _risk(result: MatchResult, case: CaseDetail, lang: str) -> dict[str, Any]:
         "intercept": intercept,
         **({"probability": round(float(probability[0]), 3)} if probability is not None else {}),
         "points": [
-            {"factor": cat.factors[j].id, "name": cat.factors[j].name.get(lang),
-             "rating": cat.factor_label(cat.factors[j], int(row[j]), lang), "points": value}
+            {"factor": cat.factors[j].id, "name": words.factor_names[j], "rating": words.label(j, ratings[j]),
+             "points": value}
             for j, value in zip(shown, rounded, strict=True)
         ],
-        "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable")
-                         if needs[j] > 0 and cat.factors[j].need == "criminogenic"],
-        "welfare_needs": [{"factor": f.id, "name": f.name.get(lang), "rating": cat.factor_label(f, int(row[j]), lang)}
-                          for j, f in enumerate(cat.factors) if f.need == "welfare" and row[j] > 0],
+        "need_profile": [cat.factors[j].id for j in np.argsort(-needs, kind="stable").tolist()
+                         if needs[j] > 0 and words.criminogenic[j]],
+        "welfare_needs": [{"factor": cat.factors[j].id, "name": words.factor_names[j],
+                           "rating": words.label(j, ratings[j])} for j in words.welfare if ratings[j] > 0],
         **({"note": t(lang, "risk.not_scored_note", age=rules.policy.risk_score_min_age)} if not_scored else {}),
     }
 
 
-def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
-    cat = rules.catalogue
+def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, met_key: Callable[[int], bytes],
+         lang: str) -> list[str]:
     iv = rules.interventions[i]
     row = case.values
-    tables = scoring_tables(rules)
-    contribution = case.needs * tables.targets[:, i]
-    named = [f"{cat.factors[j].name.get(lang)} ({cat.factor_label(cat.factors[j], int(row[j]), lang)})"
-             for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS] if contribution[j] > 0]
+    ratings = row.tolist()
+    contribution = case.needs * scoring_tables(rules).targets[:, i]
+    named = [f"{words.factor_names[j]} ({words.label(j, ratings[j])})"
+             for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS].tolist() if contribution[j] > 0]
     weight = rules.policy.weights.need_fit
     share = round(100 * float(case.terms["need_fit"][i]) / weight) if weight else 0
     reasons = []
     if iv.priority and case.priority[i]:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
     reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
-    reasons.append(_intensity_reason(rules, case, i, level, lang))
-    reasons.append(_evidence_reason(iv, rules.policy, lang))
-    present = [cat.factors[j].name.get(lang) for j in np.flatnonzero(tables.leverages[:, i])
-               if row[j] > 0]
+    not_scored = ratings[words.age] < rules.policy.risk_score_min_age
+    intensity = words.intensity.get((i, level, not_scored))
+    if intensity is None:
+        intensity = words.intensity[i, level, not_scored] = _intensity_reason(rules, case, i, level, lang)
+    reasons.append(intensity)
+    reasons.append(words.evidence_reason[i])
+    present = [words.factor_names[j] for j in words.leverages[i] if ratings[j] > 0]
     if present:
         reasons.append(t(lang, "why.leverage", factors=", ".join(present)))
-    met = met_parts(iv.eligibility, case.leaf_row, row, rules.leaves, lang)
-    reasons.append(t(lang, "why.conditions", conditions="; ".join(met)))
+    key = (i, met_key(i))
+    met = words.met.get(key)
+    if met is None:  # a function of the values its conditions read: made once for the cases that share them
+        if len(words.met) >= words.CACHED:
+            words.met.clear()
+        met = words.met[key] = t(lang, "why.conditions",
+                                 conditions="; ".join(met_parts(iv.eligibility, case.leaf_row, row, rules.leaves,
+                                                                lang)))
+    reasons.append(met)
     return reasons
 
 
@@ -165,32 +275,50 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     }
 
 
-_WHY_NOT: dict[tuple[Any, ...], list[str]] = {}  # (rules, insats, level, language, allowed, values it reads) -> texts
-WHY_NOT_CACHED = 50_000  # about 25 MB at most
+class _LeafKeys:
+    """What a text about some condition trees of each insats depends on, as bytes to cache it by: the outcomes of
+    the trees' leaves and the recorded value of every leaf the text can describe. ``failed_parts`` describes the
+    leaves that failed, ``met_parts`` those that held, each turned round under a ``not``; a leaf is counted as
+    describable when its outcome is the one flagged for it (a superset of those described, so the key is exact).
+    Two cases with the same key get the same text; a value nothing describes (an age that met its bound) does
+    not make a new one."""
+
+    def __init__(self, rules: RuleBase, trees: list[list[tuple[Any, bool]]]):
+        per_insats = [[pair for node, described_if in nodes for pair in _flagged(node, described_if)]
+                      for nodes in trees]
+        self.leaves = np.array([leaf for pairs in per_insats for leaf, _ in pairs], dtype=np.intp)
+        self.columns = np.array([rules.leaves.leaves[leaf].column for leaf in self.leaves.tolist()], dtype=np.intp)
+        self.described_if = np.array([flag for pairs in per_insats for _, flag in pairs], dtype=bool)
+        self.bounds = np.cumsum([0, *(len(pairs) for pairs in per_insats)]).tolist()
+
+    def of(self, case: CaseDetail) -> Callable[[int], bytes]:
+        """The key of insats ``i`` for this case (one pass over every insats's leaves, then slices)."""
+        outcomes = case.leaf_row[self.leaves]
+        values = np.where(outcomes == self.described_if, case.values[self.columns], 0)
+        seen, recorded, width, bounds = outcomes.tobytes(), values.tobytes(), values.itemsize, self.bounds
+        return lambda i: seen[bounds[i]: bounds[i + 1]] + recorded[bounds[i] * width: bounds[i + 1] * width]
 
 
-@cache
-def _read_columns(rules: RuleBase, i: int) -> np.ndarray:
-    """The case columns the why-not of insats ``i`` reads: those of its eligibility and contraindication leaves."""
-    iv = rules.interventions[i]
-    leaves = [leaf for node in (iv.eligibility, *(n for n, _ in iv.contraindications)) for leaf in _leaves(node)]
-    return np.array(sorted({rules.leaves.leaves[leaf].column for leaf in leaves}), dtype=np.intp)
+def _flagged(node: Any, described_if: bool) -> list[tuple[int, bool]]:
+    """The leaves of a tree, each with the outcome for which its text can be shown (turned round under a not)."""
+    if node.kind == "leaf":
+        return [(node.leaf, described_if)]
+    inner = not described_if if node.kind == "not" else described_if
+    return [pair for child in node.children for pair in _flagged(child, inner)]
 
 
-def _leaves(node: Any) -> list[int]:
-    return [node.leaf] if node.kind == "leaf" else [leaf for child in node.children for leaf in _leaves(child)]
-
-
-def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
-    """Why insats ``i`` is not eligible: a function of the values its conditions read, so computed once per
-    distinct set of them (many cases share them) and looked up after that."""
-    key = (rules, i, level, lang, bool(case.intensity_allowed[i]), case.values[_read_columns(rules, i)].tobytes())
-    texts = _WHY_NOT.get(key)
+def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, why_not_key: Callable[[int], bytes],
+             lang: str) -> tuple[list[str], _Key]:
+    """Why insats ``i`` is not eligible, and the key it is cached by: a function of its leaves' outcomes and the
+    values it can describe (``_LeafKeys``), so made once per distinct key (many cases share one) and looked up
+    after that."""
+    key = (i, level, bool(case.intensity_allowed[i]), why_not_key(i))
+    texts = words.why_not.get(key)
     if texts is None:
-        if len(_WHY_NOT) >= WHY_NOT_CACHED:
-            _WHY_NOT.clear()
-        texts = _WHY_NOT[key] = _why_not_texts(rules, case, i, level, lang)
-    return list(texts)
+        if len(words.why_not) >= words.CACHED:
+            words.why_not.clear()
+        texts = words.why_not[key] = _why_not_texts(rules, case, i, level, lang)
+    return texts, key
 
 
 def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
@@ -212,18 +340,17 @@ def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: 
     return reasons
 
 
-def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[dict[str, str]]:
+def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang: str) -> list[dict[str, str]]:
     cat = rules.catalogue
     row = case.values
     leaf_row = case.leaf_row
     out = []
     # the registered criminal history is numbers, often not known: it is no rating to warn about
-    rated = cat.rated()
-    unrated = [f.name.get(lang) for j, f in enumerate(cat.factors) if row[j] == UNRATED and rated[j]]
+    unrated = [words.factor_names[j] for j in words.rated[row[words.rated] == UNRATED].tolist()]
     if unrated:
         out.append(("unrated_factors", t(lang, "warning.unrated_factors", factors=", ".join(unrated))))
     if level == "low":
-        held_back = [iv.model.name.get(lang) for i, iv in enumerate(rules.interventions)
+        held_back = [words.names[i] for i, iv in enumerate(rules.interventions)
                      if not case.intensity_allowed[i] and not iv.model.do_not_offer
                      and holds(iv.eligibility, leaf_row)]
         if held_back:
@@ -242,8 +369,8 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, lang: str) -> list[
                                              actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
     if "region" in actors:  # social services and health care together: a SIP (HSL 2017:30, 16 kap. 4 §)
         out.append(("sip", t(lang, "warning.sip", actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
-    for iv in recommended:
-        name = iv.model.name.get(lang)
+    for i, iv in zip(case.top, recommended, strict=True):
+        name = words.names[i]
         if iv.model.group_format and level == "high":
             out.append(("peer_grouping_risk", t(lang, "warning.peer_grouping_risk", name=name)))
         for node, warning in iv.warnings:

@@ -29,7 +29,7 @@ import pyarrow.csv as pa_csv
 
 from matcher.engine.case_columns import coded_columns, encode_rows
 from matcher.engine.case_files import check_csv_header
-from matcher.engine.explain import explain as explained
+from matcher.engine.explain import explain_json
 from matcher.engine.matching import MatchResult, Version, match_matrix
 from matcher.engine.risk import RiskModel
 from matcher.engine.scoring import gate_levels, scoring_tables
@@ -40,6 +40,7 @@ from matcher.rulebase.loading import RuleBase
 from matcher.textfiles import DIALECTS, FORMULA_START, stream_csv
 
 CHUNK = 65_536  # cases matched and written at a time
+EXPLAINED_CHUNK = 4_096  # ... with explanations: a chunk's full N x I matrices (evaluate_all) are about 2 kB a case
 EXPLAINED_AT_ONCE = 256  # explanations joined before they are written
 FORMATS = ("csv", "jsonl")
 
@@ -54,9 +55,10 @@ class RunSummary:
 
 def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskModel, *, fmt: str = "csv",
                    explain: bool = False, lang: str = "sv", dialect: str = "standard", top_k: int | None = None,
-                   strict: bool = False, chunk: int = CHUNK, report: Callable[[str], None] = print,
+                   strict: bool = False, chunk: int | None = None, report: Callable[[str], None] = print,
                    stdout: IO[bytes] | None = None) -> RunSummary:
-    """Match every case of ``source`` (.csv) into ``out`` (or ``stdout``); each problem goes to ``report``."""
+    """Match every case of ``source`` (.csv) into ``out`` (or ``stdout``); each problem goes to ``report``.
+    ``chunk``: cases matched at a time (default ``CHUNK``, ``EXPLAINED_CHUNK`` with ``explain``)."""
     if source.suffix.lower() != ".csv":
         raise InputError(f"{source}: a population run reads a .csv case file (docs/case-format.md); for a .json or "
                          f".jsonl file use --format json")
@@ -71,7 +73,8 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
     cases = bad = 0
     with _Target(out, stdout) as sink:
         write = _writer(sink, fmt, explain, lang, dialect, _nothing(rules, model, k))
-        for result, problems in _matched(stream, rules, model, k, chunk):
+        at_once = chunk or (EXPLAINED_CHUNK if explain else CHUNK)
+        for result, problems in _matched(stream, rules, model, k, at_once):
             for problem in problems:
                 if strict:
                     raise InputError(f"{problem}\n--strict: stopped at the first problem; "
@@ -148,7 +151,7 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
             if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
                 result.evaluate_all()
                 for start in range(0, len(result), EXPLAINED_AT_ONCE):
-                    sink.write("".join(json.dumps(explained(result, n, lang), ensure_ascii=False) + "\n" for n in
+                    sink.write("".join(explain_json(result, n, lang) + "\n" for n in
                                        range(start, min(start + EXPLAINED_AT_ONCE, len(result)))).encode("utf-8"))
                 return
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())

@@ -129,3 +129,41 @@ def test_diff_against_a_revision_in_an_older_rule_format_names_it_and_what_is_mi
         "matcher: the rule base of '04cc796~1' cannot be compared: it does not load with this version of Insatsmatch "
         "(an older rule format, or a broken rule base). What is missing or wrong, 1 problem:\n"
         "rules/policy.yaml:7: missing required key 'welfare_need_points'\n")
+
+
+HEAVY = ("sqlalchemy", "matplotlib", "sklearn", "scipy.stats", "streamlit")
+
+
+def _imported_after(*argv: str) -> set[str]:
+    """Which of the heavy modules (and numba, the engine's) a fresh process has imported after ``matcher argv``
+    (--help ends it by SystemExit)."""
+    code = (f"import sys\nfrom matcher.cli import main\ntry:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass\n"
+            f"print('imported:', *(m for m in {(*HEAVY, 'numba')!r} if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return set(run.stdout.splitlines()[-1].split()[1:])
+
+
+def test_help_imports_no_command_and_recommend_none_of_the_store_plotting_or_training() -> None:
+    assert _imported_after("--help") == set()
+    assert _imported_after("recommend", "--help") == {"numba"}  # its own group: the engine
+    assert _imported_after("recommend", str(EXAMPLES / "01-low-risk-13.json")) == {"numba"}
+    assert "sqlalchemy" in _imported_after("users", "list", "--help")  # the store's commands load it
+
+
+def test_every_command_lists_its_help_and_parses_its_own_arguments(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    for command in ("recommend", "rules", "users", "report", "synth", "models"):
+        assert f"    {command}" in listed
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "--as ACTING_USER" in capsys.readouterr().out
+
+
+def test_a_database_that_does_not_answer_is_one_line_and_exit_2(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1:1/db")
+    assert main(["users", "list", "--as", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("matcher: the database postgresql+psycopg://u:***@127.0.0.1:1/db could not be reached (")
+    assert err.endswith("; check DATABASE_URL and that the server runs\n") and err.count("\n") == 1

@@ -4,12 +4,16 @@ To accept a deliberate change in wording, run `UPDATE_GOLDEN=1 .venv/bin/python 
 and read the diff of tests/engine/golden/ before committing it.
 """
 
+import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from matcher import explain, match, read_cases, result_text
+from matcher import explain, match, match_matrix, read_cases, result_text
+from matcher.engine.explain import explain_json
+from matcher.modelling.population import synthetic_batch
 from tests.conftest import EXAMPLES
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -69,3 +73,11 @@ def test_key_domain_statements_hold_for_the_examples(rules, model) -> None:
 def test_defector_support_always_warns_about_safety_first(rules, model) -> None:
     res = explain(match(read_cases(EXAMPLES / "06-gang-exit.json", rules), rules, model), 0, "sv")
     assert "safety_assessment_first" in [w["code"] for w in res["warnings"]]
+
+
+def test_explain_json_is_the_json_of_the_explanation_byte_for_byte(rules, model) -> None:
+    values = np.asfortranarray(synthetic_batch(rules, 300, 7).values.astype(np.int8))
+    result = match_matrix(values, rules, model)
+    for lang in ("sv", "en"):
+        for n in range(0, 300, 3):  # some why-not entries made here, some looked up
+            assert explain_json(result, n, lang) == json.dumps(explain(result, n, lang), ensure_ascii=False)

@@ -86,6 +86,10 @@ def test_chunks_are_bounded_and_change_nothing(rules, model, tmp_path: Path, mon
     run_population(source, tmp_path / "chunked.csv", rules, model, chunk=7, report=pytest.fail)
     assert max(seen) == 7 and sum(seen) == 50
     assert (tmp_path / "chunked.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    seen.clear()  # explained, a smaller chunk by default: its full matrices are held while it is written
+    monkeypatch.setattr("matcher.engine.population_run.EXPLAINED_CHUNK", 16)
+    run_population(source, tmp_path / "explained.jsonl", rules, model, fmt="jsonl", explain=True, report=pytest.fail)
+    assert seen == [16, 16, 16, 2]
 
 
 def test_bad_rows_are_reported_with_their_line_and_the_run_goes_on(tmp_path: Path, capsys) -> None:
