@@ -71,8 +71,7 @@ class Problem:
         return f"{where}: {self.path}: {self.text(lang)}" if self.path else f"{where}: {self.text(lang)}"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return self.located("en")  # a message's English is ``message``
 
 
 class ConflictError(Exception):

@@ -61,12 +61,12 @@ NOT_YES_NO = BeforeValidator(_no_yes_no)
 class Place:
     """Where a case was read in a file: the line of each of its fields (JSON) and its index in a list."""
 
-    file: str
+    file: str | Message  # a message where the reader's language names it ("ärende C-…")
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict)
     line: int | None = None  # the case's own line (a CSV row)
     index: int | None = None
 
-    def at(self, loc: tuple[str | int, ...]) -> tuple[str, str]:
+    def at(self, loc: tuple[str | int, ...]) -> tuple[str | Message, str]:
         """(file:line, the field's path) of a field of the case."""
         full = (*((self.index,) if self.index is not None else ()), *loc)
         probe = full
@@ -145,7 +145,7 @@ def case_json_schema(rules: RuleBase) -> dict[str, Any]:
     return schema
 
 
-def encode_cases(raw_cases: Iterable[tuple[str | Place, Any]], rules: RuleBase) -> CaseBatch:
+def encode_cases(raw_cases: Iterable[tuple[str | Message | Place, Any]], rules: RuleBase) -> CaseBatch:
     """Validate and encode cases given as (where, object) pairs; every problem is reported, each at the file and
     line of its field when ``where`` is a ``Place``."""
     model = case_model(rules)

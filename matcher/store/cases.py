@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from matcher.auth import Action, Principal, authorize
 from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
+from matcher.i18n import message
 from matcher.store.core import StoreCore, unit_named
 from matcher.store.personnummer import birth_date, pseudonym
 from matcher.store.tables import (
@@ -59,7 +60,7 @@ class CaseRecords(StoreCore):
     def add_assessment(self, who: Principal, code: str, data: dict[str, Any], assessed_on: dt.date,
                        instrument: str = "factors") -> int:
         """Validate the case input against the rule base and store it as the next version."""
-        encode_cases([(f"case {code}", data)], self.rules)
+        encode_cases([(message("case.in_store", code=code), data)], self.rules)
         with self._tx(who, "assessment.add", code) as session:
             case = self._case(session, who, code, Action.CASE_WRITE)
             version = (session.scalar(select(func.max(Assessment.version)).where(Assessment.case_id == case.id))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from matcher.auth import Action, Principal, authorize
 from matcher.engine.cases import encode_cases
 from matcher.errors import InputError
-from matcher.i18n import swedish_today
+from matcher.i18n import message, swedish_today
 from matcher.rulebase.yamlsource import did_you_mean
 from matcher.store.core import StoreCore
 from matcher.store.export import ExportSummary, outcome_rows
@@ -71,7 +71,7 @@ class FollowUpRecords(StoreCore):
             if insats not in self.rules.ids:
                 raise InputError(f"follow-up: unknown intervention '{insats}'{did_you_mean(insats, self.rules.ids)}")
         if reassessment is not None:
-            encode_cases([(f"case {code} reassessment", reassessment)], self.rules)
+            encode_cases([(message("case.reassessment_in_store", code=code), reassessment)], self.rules)
         _check_items(code, items)
         with self._tx(who, "follow_up.add", code, followed_up_on.isoformat()) as session:
             case = self._case(session, who, code, Action.CASE_WRITE)

@@ -208,7 +208,8 @@ def test_an_uploaded_case_with_wrong_values_is_refused_in_swedish_field_by_field
                      b' "factors": {"family_conflict": 3, "school_achievment": 1}}', "application/json").run()
     at.button(key="save-upload").click().run()
     assert not at.exception
-    lines = [line.split(": ", 1)[1] for line in at.error[0].value.split("\n\n", 1)[1].split("  \n")]  # after "case C-…"
+    assert at.error[0].value.split("\n\n", 1)[1].startswith("ärende C-")  # the place, in Swedish too
+    lines = [line.split(": ", 1)[1] for line in at.error[0].value.split("\n\n", 1)[1].split("  \n")]  # after "ärende C-…"
     assert lines[0].startswith("context.placement: värdet ska vara 'home', ")
     assert lines[0].endswith(" eller 'independent'; fann 'hemma'")
     assert lines[1].startswith("factors.family_conflict: värdet ska vara 0, 1 eller 2 (0 = ")
