@@ -69,21 +69,21 @@ def _closed(lang: str, title: str, first: StreamlitPage | None, login: Callable[
 
 def navigation(lang: str, user: Principal | None, login: Callable[[], None]) -> StreamlitPage:
     """The router: the reader's own pages in the menu, every other page's address answered by ``_closed``."""
+    own_pages = pages_for(user.role) if user else []
     if user is None:
         opened = [st.Page(login, title=t(lang, "ui.login.title"), icon=":material/login:", url_path=LOGIN,
                           default=True)]
         first = None
     else:
-        opened = [st.Page(script, title=t(lang, title), icon=icon) for script, title, icon in pages_for(user.role)]
+        opened = [st.Page(script, title=t(lang, title), icon=icon) for script, title, icon in own_pages]
         first = opened[0]
-    own = {script for script, _, _ in pages_for(user.role)} if user else set()
+    own = {script for script, _, _ in own_pages}
     closed = [st.Page(_closed(lang, t(lang, title), first, login), title=t(lang, title), url_path=_address(script),
                       visibility="hidden") for script, title, _, _ in PAGES if script not in own]
     asked = _asked_address()
-    default = _address(pages_for(user.role)[0][0]) if user else LOGIN
     unknown = asked is not None and asked not in {LOGIN, *(_address(script) for script, *_ in PAGES)}
-    if asked in (default, LOGIN) or unknown:
-        _open_default_page()
+    if asked is not None and (unknown or asked in (LOGIN, _address(own_pages[0][0]) if own_pages else LOGIN)):
+        _open_default_page()  # the default page's own address, or no page: Streamlit knows the default only as /
     page = st.navigation(opened + closed)
     if unknown:
         st.warning(t(lang, "ui.page.unknown" if user else "ui.page.unknown_login", address=f"/{asked}"))
