@@ -209,7 +209,7 @@ def test_an_uploaded_case_with_wrong_values_is_refused_in_swedish_field_by_field
     at.button(key="save-upload").click().run()
     assert not at.exception
     assert at.error[0].value.split("\n\n", 1)[1].startswith("ärende C-")  # the place, in Swedish too
-    lines = [line.split(": ", 1)[1] for line in at.error[0].value.split("\n\n", 1)[1].split("  \n")]  # after "ärende C-…"
+    lines = [line.split(": ", 1)[1] for line in at.error[0].value.split("\n\n", 1)[1].split("  \n")]
     assert lines[0].startswith("context.placement: värdet ska vara 'home', ")
     assert lines[0].endswith(" eller 'independent'; fann 'hemma'")
     assert lines[1].startswith("factors.family_conflict: värdet ska vara 0, 1 eller 2 (0 = ")
