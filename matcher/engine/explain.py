@@ -82,14 +82,22 @@ def _explained(result: MatchResult, n: int, words: _Words,
     eligible_order = sorted((i for i in range(len(rules.interventions)) if eligible[i]),
                             key=lambda i: (not priority[i], -score[i], i))
     not_recommended: list[tuple[int, list[str], _Key | None]] = []
+    allowed, cached = case.intensity_allowed.tolist(), words.why_not
     for i in range(len(rules.interventions)):
         if i in top:
             continue
         if eligible[i]:
             not_recommended.append((i, [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
                                               rank=eligible_order.index(i) + 1, k=result.top.shape[1])], None))
-        else:
-            not_recommended.append((i, *_why_not(rules, case, i, level, words, why_not_key, lang)))
+            continue
+        # why it is not eligible: a function of the key (``_LeafKeys``), made once per key; many cases share one
+        key = (i, level, allowed[i], why_not_key(i))
+        texts = cached.get(key)
+        if texts is None:
+            if len(cached) >= words.CACHED:
+                cached.clear()
+            texts = cached[key] = _why_not_texts(rules, case, i, level, lang)
+        not_recommended.append((i, texts, key))
     res = {
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
@@ -307,20 +315,6 @@ def _flagged(node: Any, described_if: bool) -> list[tuple[int, bool]]:
     return [pair for child in node.children for pair in _flagged(child, inner)]
 
 
-def _why_not(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, why_not_key: Callable[[int], bytes],
-             lang: str) -> tuple[list[str], _Key]:
-    """Why insats ``i`` is not eligible, and the key it is cached by: a function of its leaves' outcomes and the
-    values it can describe (``_LeafKeys``), so made once per distinct key (many cases share one) and looked up
-    after that."""
-    key = (i, level, bool(case.intensity_allowed[i]), why_not_key(i))
-    texts = words.why_not.get(key)
-    if texts is None:
-        if len(words.why_not) >= words.CACHED:
-            words.why_not.clear()
-        texts = words.why_not[key] = _why_not_texts(rules, case, i, level, lang)
-    return texts, key
-
-
 def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
     iv = rules.interventions[i]
     if iv.model.do_not_offer:
@@ -350,9 +344,8 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang
     if unrated:
         out.append(("unrated_factors", t(lang, "warning.unrated_factors", factors=", ".join(unrated))))
     if level == "low":
-        held_back = [words.names[i] for i, iv in enumerate(rules.interventions)
-                     if not case.intensity_allowed[i] and not iv.model.do_not_offer
-                     and holds(iv.eligibility, leaf_row)]
+        held_back = [words.names[i] for i in np.flatnonzero(case.conditions_met & ~case.intensity_allowed).tolist()
+                     if not rules.interventions[i].model.do_not_offer]
         if held_back:
             out.append(("low_risk_intensive", t(lang, "warning.low_risk_intensive", names=", ".join(held_back))))
     recommended = [rules.interventions[i] for i in case.top]

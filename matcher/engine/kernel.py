@@ -21,6 +21,7 @@ reference counting per call, more than the work it would wrap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,25 +37,46 @@ if TYPE_CHECKING:
 # is renewed when this file changes, and the values are compiled in.
 COPY, AND, OR, NOT, CONST = range(5)
 BLOCK = 64  # cases per bit plane word
+ELIGIBLE, PRIORITISED_PAIR, CONDITIONS_MET = 1, 2, 4  # PairArrays.flags
 PRIORITISED = np.uint64(1 << 63)  # the key bit above a score's bits (a non-negative float64 never sets it)
 
 
 def match_cases(tables: KernelTables, values: np.ndarray, start: int, stop: int, points: np.ndarray,
-                level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+                level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray,
+                kept: PairArrays | None = None) -> None:
     """Match cases ``start:stop`` of the N x (F + C) ``values``, from the points their need profile reads and their
     gate levels (any risk model; rows from ``start``). Fills ``top`` (k per case), ``top_score`` (NaN where ``top``
-    is -1; none kept when it has no rows) and ``leaf_bits`` (``LeafTable.pack``), rows from ``start``."""
+    is -1; none kept when it has no rows), ``leaf_bits`` (``LeafTable.pack``) and, when given, ``kept`` (every
+    pair's eligibility, fits and score), rows from ``start``."""
     card = ScorecardArrays.unused(points.shape[1])
-    _run(tables, card, False, values, start, stop, points, level, card.risk, card.level, top, top_score, leaf_bits)
+    _run(tables, card, False, values, start, stop, points, level, card.risk, card.level, top, top_score, leaf_bits,
+         kept or PairArrays.of(0, len(tables.eligible)))
 
 
 def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray, risk_score: np.ndarray,
-                 level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+                 level: np.ndarray, top: np.ndarray, top_score: np.ndarray, leaf_bits: np.ndarray,
+                 kept: PairArrays | None = None) -> None:
     """As ``match_cases`` for all of ``values``, with a points scorecard computed in the loop (``Scorecard.score``
     step by step: float32 points, their float64 sum in factor order, the level by the cut points); fills
     ``risk_score`` and ``level``."""
     no_points = np.empty((0, len(card.weights)), dtype=np.float32)
-    _run(tables, card, True, values, 0, len(values), no_points, level, risk_score, level, top, top_score, leaf_bits)
+    _run(tables, card, True, values, 0, len(values), no_points, level, risk_score, level, top, top_score, leaf_bits,
+         kept or PairArrays.of(0, len(tables.eligible)))
+
+
+@dataclass(frozen=True)
+class PairArrays:
+    """What the loop computes for every (case, insats) pair, kept when asked for: what one case's explanation
+    reads (``MatchResult.detail``), from the same pass that ranked it rather than a second computation."""
+
+    flags: np.ndarray  # N x I uint8: ELIGIBLE | PRIORITISED_PAIR | CONDITIONS_MET (its eligibility tree holds)
+    fits: np.ndarray  # N x 2 x I float32: the weighted need fit, then the weighted leverage
+    score: np.ndarray  # N x I float64: the sum of the four terms (also for a pair that is not eligible)
+
+    @classmethod
+    def of(cls, n: int, n_items: int) -> PairArrays:
+        return cls(np.zeros((n, n_items), np.uint8), np.empty((n, 2, n_items), np.float32),
+                   np.empty((n, n_items), np.float64))
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,7 @@ class ScorecardArrays:
                    0, 0, 0)
 
 
+@lru_cache(maxsize=16)  # per rule base and input type: a case alone pays no numpy pass for them
 def _bounds(t: KernelTables, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
     """The leaf intervals in the input's own integer type: clipped to its range, and an interval no value of the
     type can meet (beyond the range, or empty) as (max, min), which no value meets either."""
@@ -87,14 +110,15 @@ def _bounds(t: KernelTables, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarr
 
 def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray, start: int, stop: int,
          points: np.ndarray, level: np.ndarray, risk_out: np.ndarray, level_out: np.ndarray, top: np.ndarray,
-         top_score: np.ndarray, leaf_bits: np.ndarray) -> None:
+         top_score: np.ndarray, leaf_bits: np.ndarray, kept: PairArrays) -> None:
     low, high = _bounds(t, values.dtype)
     _match(values.T, start, stop, points, level, fused, card.weights, card.welfare, card.welfare_points,
            card.intercept, card.cuts, card.age_column, card.min_age, card.not_scored, risk_out, level_out,
            t.leaf_column, t.leaf_start, low, high, t.leaf_negated, t.op, t.target, t.argument, t.n_registers,
-           t.eligible, t.priority, t.allowed, t.need_factors, t.target_start, t.target_factor, t.target_weight,
-           t.leverage_start, t.leverage_factor, t.leverage_weight, t.leverage_divisor, t.intensity_fit, t.evidence,
-           t.need_weight, t.leverage_policy_weight, top, top_score, leaf_bits)
+           t.eligible, t.priority, t.conditions, t.allowed, t.need_factors, t.target_start, t.target_factor,
+           t.target_weight, t.leverage_start, t.leverage_factor, t.leverage_weight, t.leverage_divisor, t.intensity_fit,
+           t.evidence,
+           t.need_weight, t.leverage_policy_weight, top, top_score, leaf_bits, kept.flags, kept.fits, kept.score)
 
 
 @intrinsic
@@ -156,16 +180,17 @@ def _transpose64(words: np.ndarray) -> None:
 @njit(cache=True, nogil=True, error_model="numpy")
 def _match(columns, start, stop, points, level, fused, weights, welfare, welfare_points, intercept, cuts, age_column,
            min_age, not_scored, risk_out, level_out, leaf_column, leaf_start, interval_low, interval_high, leaf_negated,
-           op, target, argument, n_registers, eligible, priority, allowed,
+           op, target, argument, n_registers, eligible, priority, conditions, allowed,
            need_factors, target_start, target_factor, target_weight, leverage_start, leverage_factor,
            leverage_weight, leverage_divisor, intensity_fit, evidence, need_weight,
-           leverage_policy_weight, top, top_score, leaf_bits):
+           leverage_policy_weight, top, top_score, leaf_bits, pair_flags, pair_fits, pair_scores):
     """One numba-compiled pass over cases ``start:stop`` (one function on purpose: a call per step would cost more
     than the step; see the module docstring and benchmarks/README.md). Outputs and ``points`` / ``level`` rows
     count from ``start``. Case indices are unsigned where they can be (numba checks a signed index for
     wraparound), divisions follow numpy's error model (no check for a zero divisor: none is ever zero)."""
     n_columns, n_leaves, n_items, n_factors = columns.shape[0], len(leaf_column), len(eligible), len(weights)
     n_levels, k, n_bytes, keep_scores = allowed.shape[0], top.shape[1], leaf_bits.shape[1], top_score.shape[0] > 0
+    keep_pairs = pair_scores.shape[0] > 0
     block = np.zeros((n_columns, BLOCK), dtype=columns.dtype)  # the block's values, a row per column
     registers = np.empty(n_registers, dtype=np.uint64)
     case_words = np.empty(BLOCK, dtype=np.uint64)
@@ -255,7 +280,7 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
                 if allowed[lv, i]:
                     permitted |= level_planes[lv]
             ok = registers[eligible[i]] & permitted
-            if not ok:
+            if not ok and not keep_pairs:
                 continue
             first = registers[priority[i]] & ok
             # the need fit and leverage of every case of the block side by side (the eligible ones are read)
@@ -274,6 +299,16 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
                 need_sum[c] = need_sum[c] / need_total[c] * need_weight  # the need fit
                 lever_sum[c] = lever_sum[c] / divisor * leverage_policy_weight  # the leverage
             item_evidence = np.float64(evidence[i])
+            if keep_pairs:  # every pair of the block, eligible or not, in the arithmetic of the loop below
+                met = registers[conditions[i]]
+                for c in range(size):
+                    bit = np.uint64(1) << c
+                    pair_flags[row + c, i] = (ELIGIBLE if ok & bit else 0) | (PRIORITISED_PAIR if first & bit else 0) \
+                        | (CONDITIONS_MET if met & bit else 0)
+                    pair_fits[row + c, 0, i], pair_fits[row + c, 1, i] = need_sum[c], lever_sum[c]
+                    s = np.float64(need_sum[c]) + np.float64(intensity_fit[case_level[c], i])
+                    s += item_evidence
+                    pair_scores[row + c, i] = s + np.float64(lever_sum[c])
             while ok:  # the eligible cases of the block, by their bits: the score, then into the case's top
                 c = _lowest_set_bit(ok)
                 lowest = np.uint64(1) << c

@@ -4,8 +4,9 @@ The loop works on blocks of 64 cases with one bit per case in a 64-bit word ("bi
 is register l, one word per block, and a condition tree is a straight program of word operations over
 the registers (copy, and, or, not, a constant), about one instruction per tree node, so a block of 64
 cases costs one pass over the program whatever each case's outcome (no branch depends on a case).
-Per insats the program leaves two registers: eligible (its tree, no contraindication holding, not
-do-not-offer) and priority condition. The intensity rule is applied in the loop, from the risk level.
+Per insats the program leaves three registers: eligible (its tree, no contraindication holding, not
+do-not-offer), priority condition, and its tree alone (read only by explanations). The intensity rule is
+applied in the loop, from the risk level.
 
 The scoring arrays repeat ``scoring.match_terms`` operation by operation (float32 terms, nonzero
 weights added in factor order, the same divisors and weights), so the compiled loop gives the same bits.
@@ -26,7 +27,7 @@ from matcher.rulebase.loading import RuleBase
 LOWEST, HIGHEST = -(2**62), 2**62  # beyond every code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per rule base (``kernel_tables``)
 class KernelTables:
     # leaves: the column's value in one of the leaf's intervals interval_low/high[start[l]: start[l + 1]], xor negated
     leaf_column: np.ndarray  # L int64
@@ -41,6 +42,7 @@ class KernelTables:
     n_registers: int  # the leaves' first, then one per instruction
     eligible: np.ndarray  # I int64: register of "tree holds, no contraindication holds, offered"
     priority: np.ndarray  # I int64: register of the priority condition (constant 0 without one)
+    conditions: np.ndarray  # I int64: register of the eligibility tree alone (what an explanation says was met)
     allowed: np.ndarray  # levels x I bool
     # terms
     need_factors: np.ndarray  # the dynamic risk factors, summed in this order for the total need
@@ -121,8 +123,9 @@ def kernel_tables(rules: RuleBase) -> KernelTables:
     leaf_start = np.zeros(len(leaves) + 1, dtype=np.int64)
     leaf_start[1:] = np.cumsum([len(spans) for spans, _negated in parts])
     program = _Program(len(leaves))
-    eligible, priority = [], []
+    eligible, priority, conditions = [], [], []
     for iv in rules.interventions:
+        conditions.append(program.emit(iv.eligibility))
         tree = Node("all", (iv.eligibility, *(Node("not", (node,)) for node, _reason in iv.contraindications)))
         eligible.append(program.constant(False) if iv.model.do_not_offer else program.emit(tree))
         priority.append(program.emit(iv.priority[0]) if iv.priority else program.constant(False))
@@ -135,7 +138,8 @@ def kernel_tables(rules: RuleBase) -> KernelTables:
         np.array([leaf.column for leaf in leaves], dtype=np.int64), leaf_start, intervals[:, 0].copy(),
         intervals[:, 1].copy(), np.array([negated for _spans, negated in parts], dtype=bool),
         code[:, 0].copy(), code[:, 1].copy(), code[:, 2].copy(), program.registers,
-        np.array(eligible, dtype=np.int64), np.array(priority, dtype=np.int64), tables.intensity_allowed,
+        np.array(eligible, dtype=np.int64), np.array(priority, dtype=np.int64), np.array(conditions, dtype=np.int64),
+        tables.intensity_allowed,
         np.flatnonzero(tables.need_mask).astype(np.int64), *target, *leverage,
         np.where(tables.leverage_totals > 0, tables.leverage_totals, np.float32(1)),
         (weights.intensity_fit * tables.intensity_fit).astype(np.float32),

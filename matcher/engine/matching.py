@@ -6,10 +6,10 @@ With a points scorecard (the baseline) the compiled loop (``matcher.engine.kerne
 the scorecard included, in the same steps as ``Scorecard.score`` (no numpy pass, no points array). Another risk
 model works through the batch in chunks: it scores a chunk (numpy), then the compiled loop does the rest.
 What is kept per case is small and columnar (top-k,
-risk score and level, one bit per leaf condition). Everything else an explanation shows (terms,
-eligibility, why-not) is recomputed with numpy for the one case a person looks at (``evaluation``),
-from the case's row and its stored bits (``MatchResult.detail``); the compiled loop repeats that
-arithmetic step by step, so both give the same bits.
+risk score and level, one bit per leaf condition). What else an explanation shows (terms, eligibility of every
+insats) is computed again for the one case a person looks at, by the compiled loop on that case alone keeping its
+pairs (``MatchResult.detail``); for a whole batch, with numpy (``evaluation``), which the compiled loop repeats
+step by step, so both give the same bits (tests/engine/test_ranking.py).
 """
 
 from __future__ import annotations
@@ -20,11 +20,19 @@ from functools import cached_property
 import numpy as np
 
 from matcher.engine.cases import CaseBatch
-from matcher.engine.kernel import ScorecardArrays, match_cases, match_scored
+from matcher.engine.kernel import (
+    CONDITIONS_MET,
+    ELIGIBLE,
+    PRIORITISED_PAIR,
+    PairArrays,
+    ScorecardArrays,
+    match_cases,
+    match_scored,
+)
 from matcher.engine.kernel_tables import kernel_tables
 from matcher.engine.risk import RiskModel, RiskScores, Scorecard
 from matcher.engine.scoring import NOT_SCORED, TERMS, gate_levels, match_terms, need, need_points, scoring_tables
-from matcher.rulebase.conditions import evaluate, holds
+from matcher.rulebase.conditions import evaluate
 from matcher.rulebase.loading import RuleBase
 
 CHUNK = 4096  # cases per step: the risk model's points for a chunk (540 kB) stay in the cache for the compiled loop
@@ -50,6 +58,7 @@ class Evaluation:
     intensity_allowed: np.ndarray  # I x N
     eligible: np.ndarray  # I x N
     priority: np.ndarray  # I x N: eligible and its priority condition holds; ranked first
+    conditions_met: np.ndarray  # I x N: its eligibility tree holds (whatever the gate and contraindications say)
     terms: dict[str, np.ndarray]  # name -> I x N weighted term
     score: np.ndarray  # I x N, the sum of the terms (float64)
 
@@ -68,6 +77,7 @@ class CaseDetail:
     intensity_allowed: np.ndarray  # I
     eligible: np.ndarray  # I
     priority: np.ndarray  # I
+    conditions_met: np.ndarray  # I
     terms: dict[str, np.ndarray]  # name -> I
     score: np.ndarray  # I
 
@@ -99,27 +109,26 @@ class MatchResult:
         return self.ids[n] if self.ids is not None else f"case-{n + 1}"
 
     def detail(self, n: int) -> CaseDetail:
-        """Case n's row of the evaluation, recomputed alone (bit-identical to the batch run, see ``kernel``); read
-        from the full matrices instead once ``evaluate_all`` has computed them (the same bits)."""
+        """Case n's row of the evaluation: its pairs from the compiled loop run again on the case alone, keeping
+        what it computed per insats (a case gets the same bits alone as in any batch, see ``kernel``); read from
+        the full matrices instead once ``evaluate_all`` has computed them (the same bits)."""
         if "_evaluation" in self.__dict__:
             return self._row_detail(n)
         rules, row = self.rules, self.values[n: n + 1]
-        points = self.model.score(row[:, : len(rules.catalogue.factors)]).points
-        leaf_row = rules.leaves.unpack(self.leaf_bits[n: n + 1])[0]
-        level = gate_levels(rules, row, self.level[n: n + 1])
-        allowed = np.take(scoring_tables(rules).intensity_allowed, level, axis=0, mode="clip")[0]
-        # one case: its trees in plain Python (holds), the same truth values as the numpy masks, much sooner
-        eligible = np.array([not iv.model.do_not_offer and bool(allowed[i]) and holds(iv.eligibility, leaf_row)
-                             and not any(holds(node, leaf_row) for node, _reason in iv.contraindications)
-                             for i, iv in enumerate(rules.interventions)], dtype=bool)
-        priority = np.array([bool(eligible[i] and iv.priority and holds(iv.priority[0], leaf_row))
-                             for i, iv in enumerate(rules.interventions)], dtype=bool)
-        needed = need_points(rules, row[:, : len(rules.catalogue.factors)], points)
-        terms, score = scores(rules, row, needed, level)
-        needs = need(needed, scoring_tables(rules))
-        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0], needs[0],
-                          [int(i) for i in self.top[n] if i >= 0], leaf_row, allowed, eligible, priority,
-                          {name: term[:, 0] for name, term in terms.items()}, score[:, 0])
+        ratings = row[:, : len(rules.catalogue.factors)]
+        kept = PairArrays.of(1, len(rules.interventions))
+        match_matrix(row, rules, self.model, self.top.shape[1], kept=kept)
+        points = self.model.score(ratings).points
+        level = min(max(int(gate_levels(rules, row, self.level[n: n + 1])[0]), 0), NOT_SCORED)  # np.take's clip
+        tables = kernel_tables(rules)
+        fits, flags = kept.fits[0], kept.flags[0]
+        terms = {"need_fit": fits[0], "intensity_fit": tables.intensity_fit[level], "evidence": tables.evidence,
+                 "protective_leverage": fits[1]}
+        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0],
+                          need(need_points(rules, ratings, points), scoring_tables(rules))[0],
+                          [int(i) for i in self.top[n] if i >= 0], rules.leaves.unpack(self.leaf_bits[n: n + 1])[0],
+                          tables.allowed[level], flags & ELIGIBLE != 0, flags & PRIORITISED_PAIR != 0,
+                          flags & CONDITIONS_MET != 0, {name: terms[name] for name in TERMS}, kept.score[0])
 
     def evaluate_all(self) -> None:
         """Compute the full matrices of the batch at once (numpy), so that explaining every case of it reads rows
@@ -130,7 +139,7 @@ class MatchResult:
         ev = self._evaluation
         return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), self.risk.points[n],
                           self._needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
-                          ev.intensity_allowed[:, n], ev.eligible[:, n], ev.priority[:, n],
+                          ev.intensity_allowed[:, n], ev.eligible[:, n], ev.priority[:, n], ev.conditions_met[:, n],
                           {name: term[:, n] for name, term in ev.terms.items()}, ev.score[:, n])
 
     # ------------------------------------------------------------ the full matrices, on demand
@@ -185,12 +194,13 @@ def match(cases: CaseBatch, rules: RuleBase, model: RiskModel, top_k: int | None
 
 def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: int | None = None, *,
                ids: tuple[str, ...] | None = None, synthetic: np.ndarray | bool = False,
-               chunk: int = CHUNK, scores: bool = False) -> MatchResult:
+               chunk: int = CHUNK, scores: bool = False, kept: PairArrays | None = None) -> MatchResult:
     """Match a pre-encoded N x (F + C) case matrix (the ``CaseBatch.values`` layout; int8 holds every code).
 
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
     few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
-    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written).
+    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written). ``kept``: N-row
+    arrays to fill with every pair's eligibility, fits and score (``MatchResult.detail``: 18 bytes per pair).
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -208,7 +218,8 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     top_score = np.empty((n if scores else 0, k), dtype=np.float64)
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
-        match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score, leaf_bits)
+        match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score, leaf_bits,
+                     kept)
         return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
                        top_score if scores else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
@@ -220,7 +231,8 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         np.copyto(ratings, rows[:, :n_factors])
         risk = model.score(ratings)
         match_cases(tables, values, start, start + len(rows), need_points(rules, ratings, risk.points),
-                    gate_levels(rules, rows, risk.level), top[part], top_score[part], leaf_bits[part])
+                    gate_levels(rules, rows, risk.level), top[part], top_score[part], leaf_bits[part],
+                    kept and PairArrays(kept.flags[part], kept.fits[part], kept.score[part]))
         risk_score[part] = risk.score
         level[part] = risk.level
     return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
@@ -256,12 +268,14 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
     allowed = np.take(scoring_tables(rules).intensity_allowed.T, level, axis=1, mode="clip")
     eligible = np.empty(shape, dtype=bool)
     priority = np.empty(shape, dtype=bool)
+    met = np.empty(shape, dtype=bool)
     for i, iv in enumerate(rules.interventions):
         ok = eligible[i]
+        met[i] = evaluate(iv.eligibility, leaf_results)
         if iv.model.do_not_offer:
             ok[:] = False
         else:
-            np.logical_and(evaluate(iv.eligibility, leaf_results), allowed[i], out=ok)
+            np.logical_and(met[i], allowed[i], out=ok)
             for node, _reason in iv.contraindications:
                 ok &= ~evaluate(node, leaf_results)
         if iv.priority:
@@ -269,7 +283,7 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
         else:
             priority[i] = False
     terms, score = scores(rules, values, need_points(rules, values[:, : len(rules.catalogue.factors)], points), level)
-    return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
+    return Evaluation(leaf_results, allowed, eligible, priority, met, terms, score)
 
 
 def scores(rules: RuleBase, values: np.ndarray, needed: np.ndarray,

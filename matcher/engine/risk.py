@@ -75,10 +75,9 @@ class Scorecard:
 
     def score(self, ratings: np.ndarray) -> RiskScores:
         points = np.maximum(ratings, 0).astype(np.float32) * self.weights
-        total = np.zeros(len(points))  # added in factor order, as the compiled loop adds them (kernel.match_scored)
-        for column in points.T:
-            total += column
-        score = self.intercept + total
+        # added in factor order in float64, as the compiled loop adds them (kernel.match_scored): an accumulation
+        # is one addition after another along the row, unlike np.sum's pairwise reduction
+        score = self.intercept + np.cumsum(points, axis=1, dtype=np.float64)[:, -1]
         level = np.searchsorted(self.cut_points, score, side="right").astype(np.int8)
         return RiskScores(points, self.intercept, score, level)
 

@@ -77,12 +77,21 @@ def test_a_case_matrix_of_the_wrong_width_is_refused(rules, model) -> None:
         match_matrix(np.zeros((3, 40), dtype=np.int8), rules, model)
 
 
-def test_one_case_detail_equals_its_row_of_the_numpy_evaluation(rules, model) -> None:
+@pytest.mark.parametrize("trained", [False, True])
+def test_one_case_detail_equals_its_row_of_the_numpy_evaluation(rules, model, committed_models, trained) -> None:
+    """``detail`` runs the compiled loop on the case alone, keeping its pairs; the reference is the numpy
+    evaluation of the whole batch (another result object: once computed, ``detail`` would read its rows)."""
+    if trained:
+        model, _card = load_model(committed_models, "logistic-20261203-4276f2cb", rules)
     batch = encode_cases(synthetic_cases(rules, 400, seed=12), rules)
-    result = match(batch, rules, model)
-    for n in range(0, 400, 7):
-        case = result.detail(n)
-        assert np.array_equal(case.eligible, result.eligible[n]) and np.array_equal(case.priority, result.priority[n])
-        assert np.array_equal(case.intensity_allowed, result.intensity_allowed[n])
-        assert np.array_equal(case.score, result.score[n]) and np.array_equal(case.leaf_row, result.leaf_results[n])
-        assert all(np.array_equal(case.terms[name], term[n]) for name, term in result.terms.items())
+    result, reference = match(batch, rules, model), match(batch, rules, model)
+    reference.evaluate_all()
+    for n in range(0, 400, 3):
+        case, row = result.detail(n), reference.detail(n)
+        assert np.array_equal(case.eligible, row.eligible) and np.array_equal(case.priority, row.priority)
+        assert np.array_equal(case.intensity_allowed, row.intensity_allowed)
+        assert np.array_equal(case.score, row.score) and np.array_equal(case.leaf_row, row.leaf_row)
+        assert np.array_equal(case.points, row.points) and np.array_equal(case.needs, row.needs)
+        assert list(case.terms) == list(row.terms)
+        assert all(np.array_equal(case.terms[name], row.terms[name]) for name in row.terms)
+    assert "_evaluation" not in result.__dict__
