@@ -80,11 +80,14 @@ class _Program:
             return self._new(NOT, self.emit(node.children[0]))
         if not node.children:
             return self.constant(node.kind == "all")
-        parts = [self.emit(child) for child in node.children]
+        return self.combine(node.kind, [self.emit(child) for child in node.children])
+
+    def combine(self, kind: str, parts: list[int]) -> int:
+        """The register holding the registers ``parts`` combined by ``kind`` ("all" or "any")."""
         if len(parts) == 1:
             return parts[0]
         out = self._new(COPY, parts[0])
-        self.code += [(AND if node.kind == "all" else OR, out, part) for part in parts[1:]]
+        self.code += [(AND if kind == "all" else OR, out, part) for part in parts[1:]]
         return out
 
 
@@ -125,9 +128,9 @@ def kernel_tables(rules: RuleBase) -> KernelTables:
     program = _Program(len(leaves))
     eligible, priority, conditions = [], [], []
     for iv in rules.interventions:
-        conditions.append(program.emit(iv.eligibility))
-        tree = Node("all", (iv.eligibility, *(Node("not", (node,)) for node, _reason in iv.contraindications)))
-        eligible.append(program.constant(False) if iv.model.do_not_offer else program.emit(tree))
+        conditions.append(program.emit(iv.eligibility))  # its tree, then with no contraindication holding
+        eligible.append(program.constant(False) if iv.model.do_not_offer else program.combine("all", [
+            conditions[-1], *(program.emit(Node("not", (node,))) for node, _reason in iv.contraindications)]))
         priority.append(program.emit(iv.priority[0]) if iv.priority else program.constant(False))
     code = np.array(program.code, dtype=np.int64).reshape(-1, 3)
     tables = scoring_tables(rules)
