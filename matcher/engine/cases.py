@@ -150,7 +150,7 @@ def encode_cases(raw_cases: Iterable[tuple[str | Message | Place, Any]], rules: 
     line of its field when ``where`` is a ``Place``."""
     model = case_model(rules)
     cat = rules.catalogue
-    template = cat.default_row()
+    template = cat.default_codes
     rows, ids, synthetic, errors = [], [], [], []
     for n, (where, raw) in enumerate(raw_cases, start=1):
         place = where if isinstance(where, Place) else Place(where)
@@ -168,7 +168,7 @@ def encode_cases(raw_cases: Iterable[tuple[str | Message | Place, Any]], rules: 
         if misfits:
             errors += [_located(place, ("context", fact), m) for fact, m in misfits]
             continue
-        row = template.copy()
+        row = list(template)  # Python ints until the batch is one array: a numpy item write costs more than the rest
         for fact in cat.context:
             row[cat.context_index[fact.id]] = cat.encode_context(fact, getattr(case.context, fact.id))
         ratings = {k: v for k, v in case.factors.model_dump().items() if v is not None}
@@ -186,7 +186,7 @@ def encode_cases(raw_cases: Iterable[tuple[str | Message | Place, Any]], rules: 
     if errors:
         more = len(errors) - SHOWN_PROBLEMS
         raise InputError.worded(*errors[:SHOWN_PROBLEMS], *([message("case.more", count=more)] if more > 0 else []))
-    values = np.asfortranarray(np.vstack(rows)) if rows else np.empty((0, cat.n_columns), np.int16, order="F")
+    values = np.array(rows, dtype=np.int16, order="F") if rows else np.empty((0, cat.n_columns), np.int16, order="F")
     return CaseBatch(tuple(ids), np.array(synthetic, dtype=bool), values)
 
 

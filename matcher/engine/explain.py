@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ from matcher.engine.matching import CaseDetail, MatchResult
 from matcher.engine.risk import Scorecard, shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
-from matcher.rulebase.conditions import failed_parts, holds, met_parts
+from matcher.rulebase.conditions import Describer, LeafTable, failed_parts, holds, met_parts
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
@@ -96,7 +97,7 @@ def _explained(result: MatchResult, n: int, words: _Words,
         if texts is None:
             if len(cached) >= words.CACHED:
                 cached.clear()
-            texts = cached[key] = _why_not_texts(rules, case, i, level, lang)
+            texts = cached[key] = words.why_not_texts(case, i, key)
         not_recommended.append((i, texts, key))
     res = {
         "case_id": result.case_id(n),
@@ -143,6 +144,7 @@ class _Words:
         self.intensity: dict[tuple[int, str, bool], str] = {}
         self.met: dict[tuple[int, bytes], str] = {}  # (insats, its leaf key) -> why.conditions
         self.why_not: dict[_Key, list[str]] = {}  # see _Key -> texts
+        self.templates: dict[tuple[int, str, bool, bytes], _Template | None] = {}  # _Key without the values
         self.entries: dict[_Key, str] = {}  # the same key -> its not_recommended entry in JSON
 
     def label(self, j: int, rating: int) -> str:
@@ -152,6 +154,19 @@ class _Words:
             cat = self.rules.catalogue
             text = self.labels[j, rating] = cat.factor_label(cat.factors[j], rating, self.lang)
         return text
+
+    def why_not_texts(self, case: CaseDetail, i: int, key: _Key) -> list[str]:
+        """Why insats ``i`` is not eligible for this case (``key``, see ``_Key``): its template for the case's leaf
+        outcomes (about a third as many as keys), filled with the case's leaf descriptions."""
+        pattern = (*key[:3], key[3][: self.why_not_leaves.bounds[i + 1] - self.why_not_leaves.bounds[i]])
+        if pattern not in self.templates:
+            if len(self.templates) >= self.CACHED:
+                self.templates.clear()
+            self.templates[pattern] = _Template.of(self.rules, case, i, key[1], self.lang)
+        template = self.templates[pattern]
+        if template is None:  # a rule text holds a SLOT: worded case by case
+            return _why_not_texts(self.rules, case, i, key[1], self.lang, self.rules.leaves)
+        return template.filled(self.rules.leaves, case.values, self.lang)
 
     def entry_json(self, i: int, reasons: list[str], key: _Key | None) -> str:
         """Insats ``i``'s ``not_recommended`` entry in JSON; made once per ``key`` of a why-not."""
@@ -315,7 +330,46 @@ def _flagged(node: Any, described_if: bool) -> list[tuple[int, bool]]:
     return [pair for child in node.children for pair in _flagged(child, inner)]
 
 
-def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> list[str]:
+SLOT = "\x00"  # where a leaf's description goes in a why-not template
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A why-not's texts for one pattern of leaf outcomes, with each leaf description left open: the texts split at
+    its slots, and the leaves to describe, in order. Many cases share a pattern but differ in recorded values."""
+
+    pieces: tuple[tuple[str, ...], ...]
+    leaves: tuple[int, ...]
+
+    @classmethod
+    def of(cls, rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> _Template | None:
+        """Insats ``i``'s why-not for the leaf outcomes of ``case``; None when a rule's own text holds a SLOT (the
+        slots would not match the leaves)."""
+        slots = _Slots()
+        pieces = tuple(tuple(text.split(SLOT)) for text in _why_not_texts(rules, case, i, level, lang, slots))
+        if sum(len(parts) - 1 for parts in pieces) != len(slots.leaves):
+            return None
+        return cls(pieces, tuple(slots.leaves))
+
+    def filled(self, table: LeafTable, row: np.ndarray, lang: str) -> list[str]:
+        described = iter([table.describe(leaf, row, lang) for leaf in self.leaves])
+        return ["".join([parts[0], *(next(described) + part for part in parts[1:])]) for parts in self.pieces]
+
+
+class _Slots:
+    """Stands in for the leaf table while a template is worded: records each leaf it is asked to describe and
+    leaves a SLOT in its place."""
+
+    def __init__(self) -> None:
+        self.leaves: list[int] = []
+
+    def describe(self, leaf_id: int, row: np.ndarray, lang: str) -> str:
+        self.leaves.append(leaf_id)
+        return SLOT
+
+
+def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str,
+                   table: Describer) -> list[str]:
     iv = rules.interventions[i]
     if iv.model.do_not_offer:
         return [t(lang, "why_not.do_not_offer", message=w.message.get(lang))
@@ -323,13 +377,13 @@ def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: 
     row = case.values
     leaf_row = case.leaf_row
     reasons = [t(lang, "why_not.requires", requirement=text)
-               for text in failed_parts(iv.eligibility, leaf_row, row, rules.leaves, lang)]
+               for text in failed_parts(iv.eligibility, leaf_row, row, table, lang)]
     if not case.intensity_allowed[i]:
         reasons.append(t(lang, "why_not.intensity", intensity=t(lang, f"intensity.{iv.model.intensity}"),
                          level=t(lang, f"risk.{level}")))
     for node, contra in iv.contraindications:
         if holds(node, leaf_row):
-            facts = "; ".join(met_parts(node, leaf_row, row, rules.leaves, lang))
+            facts = "; ".join(met_parts(node, leaf_row, row, table, lang))
             reasons.append(t(lang, "why_not.contraindication", reason=contra.reason.get(lang), facts=facts))
     return reasons
 

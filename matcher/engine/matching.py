@@ -7,9 +7,10 @@ the scorecard included, in the same steps as ``Scorecard.score`` (no numpy pass,
 model works through the batch in chunks: it scores a chunk (numpy), then the compiled loop does the rest.
 What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). What else an explanation shows (terms, eligibility of every
-insats) is computed again for the one case a person looks at, by the compiled loop on that case alone keeping its
-pairs (``MatchResult.detail``); for a whole batch, with numpy (``evaluation``), which the compiled loop repeats
-step by step, so both give the same bits (tests/engine/test_ranking.py).
+insats) the loop keeps when asked (``keep_pairs``: ``match`` of a list of cases and explained population runs
+do); for a case of a batch that did not keep them, the loop runs again on that case alone
+(``MatchResult.detail``). The numpy ``evaluation`` computes the same matrices for analyses and is the reference
+the compiled loop is tested against (tests/engine/test_ranking.py): both give the same bits.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ class Evaluation:
     intensity_allowed: np.ndarray  # I x N
     eligible: np.ndarray  # I x N
     priority: np.ndarray  # I x N: eligible and its priority condition holds; ranked first
-    conditions_met: np.ndarray  # I x N: its eligibility tree holds (whatever the gate and contraindications say)
     terms: dict[str, np.ndarray]  # name -> I x N weighted term
     score: np.ndarray  # I x N, the sum of the terms (float64)
 
@@ -87,7 +87,8 @@ class MatchResult:
     """Columnar results: per case the top-k, the risk and one bit per leaf condition.
 
     ``explain.py`` turns one case at a time into words through ``detail``. The full N x I matrices
-    (``eligible``, ``terms``, ``score``, ...) are computed on first access, for analyses of small batches.
+    (``eligible``, ``terms``, ``score``, ...) are computed with numpy on first access, for analyses of small
+    batches and as the reference the compiled loop is tested against.
     """
 
     rules: RuleBase
@@ -101,6 +102,7 @@ class MatchResult:
     level: np.ndarray  # N, index into RISK_LEVELS
     leaf_bits: np.ndarray  # N x ceil(L / 8), LeafTable.pack
     top_score: np.ndarray | None = None  # N x k scores of ``top`` (NaN where -1), when asked for (``scores=True``)
+    pairs: PairArrays | None = None  # what the loop computed per (case, insats), when asked for (``keep_pairs``)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -109,38 +111,21 @@ class MatchResult:
         return self.ids[n] if self.ids is not None else f"case-{n + 1}"
 
     def detail(self, n: int) -> CaseDetail:
-        """Case n's row of the evaluation: its pairs from the compiled loop run again on the case alone, keeping
-        what it computed per insats (a case gets the same bits alone as in any batch, see ``kernel``); read from
-        the full matrices instead once ``evaluate_all`` has computed them (the same bits)."""
-        if "_evaluation" in self.__dict__:
-            return self._row_detail(n)
-        rules, row = self.rules, self.values[n: n + 1]
-        ratings = row[:, : len(rules.catalogue.factors)]
-        kept = PairArrays.of(1, len(rules.interventions))
-        match_matrix(row, rules, self.model, self.top.shape[1], kept=kept)
-        points = self.model.score(ratings).points
-        level = min(max(int(gate_levels(rules, row, self.level[n: n + 1])[0]), 0), NOT_SCORED)  # np.take's clip
+        """Case n's row of what the compiled loop computed per insats (``pairs``); without them, from the case
+        matched again alone, keeping them (a case gets the same bits alone as in any batch, see ``kernel``)."""
+        if self.pairs is None:
+            return match_matrix(self.values[n: n + 1], self.rules, self.model, self.top.shape[1],
+                                keep_pairs=True).detail(0)
+        rules = self.rules
         tables = kernel_tables(rules)
-        fits, flags = kept.fits[0], kept.flags[0]
+        level = min(max(int(gate_levels(rules, self.values[n: n + 1], self.level[n: n + 1])[0]), 0), NOT_SCORED)
+        fits, flags = self.pairs.fits[n], self.pairs.flags[n]
         terms = {"need_fit": fits[0], "intensity_fit": tables.intensity_fit[level], "evidence": tables.evidence,
                  "protective_leverage": fits[1]}
-        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), points[0],
-                          need(need_points(rules, ratings, points), scoring_tables(rules))[0],
-                          [int(i) for i in self.top[n] if i >= 0], rules.leaves.unpack(self.leaf_bits[n: n + 1])[0],
-                          tables.allowed[level], flags & ELIGIBLE != 0, flags & PRIORITISED_PAIR != 0,
-                          flags & CONDITIONS_MET != 0, {name: terms[name] for name in TERMS}, kept.score[0])
-
-    def evaluate_all(self) -> None:
-        """Compute the full matrices of the batch at once (numpy), so that explaining every case of it reads rows
-        instead of recomputing each case: what a bulk run that explains every case wants."""
-        _ = self._evaluation, self._needs
-
-    def _row_detail(self, n: int) -> CaseDetail:
-        ev = self._evaluation
         return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), self.risk.points[n],
                           self._needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
-                          ev.intensity_allowed[:, n], ev.eligible[:, n], ev.priority[:, n], ev.conditions_met[:, n],
-                          {name: term[:, n] for name, term in ev.terms.items()}, ev.score[:, n])
+                          tables.allowed[level], flags & ELIGIBLE != 0, flags & PRIORITISED_PAIR != 0,
+                          flags & CONDITIONS_MET != 0, {name: terms[name] for name in TERMS}, self.pairs.score[n])
 
     # ------------------------------------------------------------ the full matrices, on demand
 
@@ -188,19 +173,20 @@ class MatchResult:
 
 
 def match(cases: CaseBatch, rules: RuleBase, model: RiskModel, top_k: int | None = None) -> MatchResult:
-    """Match encoded cases (``encode_cases`` / ``read_cases``)."""
-    return match_matrix(cases.values, rules, model, top_k, ids=cases.ids, synthetic=cases.synthetic)
+    """Match encoded cases (``encode_cases`` / ``read_cases``), keeping the pairs that explaining them reads."""
+    return match_matrix(cases.values, rules, model, top_k, ids=cases.ids, synthetic=cases.synthetic, keep_pairs=True)
 
 
 def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: int | None = None, *,
                ids: tuple[str, ...] | None = None, synthetic: np.ndarray | bool = False,
-               chunk: int = CHUNK, scores: bool = False, kept: PairArrays | None = None) -> MatchResult:
+               chunk: int = CHUNK, scores: bool = False, keep_pairs: bool = False) -> MatchResult:
     """Match a pre-encoded N x (F + C) case matrix (the ``CaseBatch.values`` layout; int8 holds every code).
 
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
     few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
-    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written). ``kept``: N-row
-    arrays to fill with every pair's eligibility, fits and score (``MatchResult.detail``: 18 bytes per pair).
+    top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written). ``keep_pairs``: keep
+    every pair's eligibility, fits and score (``MatchResult.pairs``, 18 bytes per pair: 720 bytes per case with 40
+    insatser), which explaining the cases reads (``detail``) instead of matching each again.
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -216,12 +202,13 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
     top_score = np.empty((n if scores else 0, k), dtype=np.float64)
+    kept = PairArrays.of(n if keep_pairs else 0, len(rules.interventions))
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
         match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score, leaf_bits,
                      kept)
         return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
-                       top_score if scores else None)
+                       top_score if scores else None, kept if keep_pairs else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
     for start in range(0, n, chunk):
         part = slice(start, start + chunk)
@@ -232,19 +219,20 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         risk = model.score(ratings)
         match_cases(tables, values, start, start + len(rows), need_points(rules, ratings, risk.points),
                     gate_levels(rules, rows, risk.level), top[part], top_score[part], leaf_bits[part],
-                    kept and PairArrays(kept.flags[part], kept.fits[part], kept.score[part]))
+                    PairArrays(kept.flags[part], kept.fits[part], kept.score[part]))
         risk_score[part] = risk.score
         level[part] = risk.level
     return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
-                   top_score if scores else None)
+                   top_score if scores else None, kept if keep_pairs else None)
 
 
 def _result(rules: RuleBase, model: RiskModel, values: np.ndarray, ids: tuple[str, ...] | None,
             synthetic: np.ndarray | bool, top: np.ndarray, risk_score: np.ndarray, level: np.ndarray,
-            leaf_bits: np.ndarray, top_score: np.ndarray | None) -> MatchResult:
+            leaf_bits: np.ndarray, top_score: np.ndarray | None, pairs: PairArrays | None) -> MatchResult:
     version = Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat())
     flags = np.broadcast_to(np.asarray(synthetic, dtype=bool), (len(values),))
-    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits, top_score)
+    return MatchResult(rules, model, version, values, ids, flags, top, risk_score, level, leaf_bits, top_score,
+                       pairs)
 
 
 def scorecard_arrays(rules: RuleBase, model: Scorecard) -> ScorecardArrays:
@@ -268,14 +256,12 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
     allowed = np.take(scoring_tables(rules).intensity_allowed.T, level, axis=1, mode="clip")
     eligible = np.empty(shape, dtype=bool)
     priority = np.empty(shape, dtype=bool)
-    met = np.empty(shape, dtype=bool)
     for i, iv in enumerate(rules.interventions):
         ok = eligible[i]
-        met[i] = evaluate(iv.eligibility, leaf_results)
         if iv.model.do_not_offer:
             ok[:] = False
         else:
-            np.logical_and(met[i], allowed[i], out=ok)
+            np.logical_and(evaluate(iv.eligibility, leaf_results), allowed[i], out=ok)
             for node, _reason in iv.contraindications:
                 ok &= ~evaluate(node, leaf_results)
         if iv.priority:
@@ -283,7 +269,7 @@ def evaluation(rules: RuleBase, values: np.ndarray, points: np.ndarray, level: n
         else:
             priority[i] = False
     terms, score = scores(rules, values, need_points(rules, values[:, : len(rules.catalogue.factors)], points), level)
-    return Evaluation(leaf_results, allowed, eligible, priority, met, terms, score)
+    return Evaluation(leaf_results, allowed, eligible, priority, terms, score)
 
 
 def scores(rules: RuleBase, values: np.ndarray, needed: np.ndarray,

@@ -40,7 +40,7 @@ from matcher.rulebase.loading import RuleBase
 from matcher.textfiles import DIALECTS, FORMULA_START, stream_csv
 
 CHUNK = 65_536  # cases matched and written at a time
-EXPLAINED_CHUNK = 4_096  # ... with explanations: a chunk's full N x I matrices (evaluate_all) are about 2 kB a case
+EXPLAINED_CHUNK = 4_096  # ... with explanations: a chunk's pairs (keep_pairs) and what explaining reads, ~2 kB a case
 EXPLAINED_AT_ONCE = 256  # explanations joined before they are written
 FORMATS = ("csv", "jsonl")
 
@@ -74,7 +74,7 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
     with _Target(out, stdout) as sink:
         write = _writer(sink, fmt, explain, lang, dialect, _nothing(rules, model, k))
         at_once = chunk or (EXPLAINED_CHUNK if explain else CHUNK)
-        for result, problems in _matched(stream, rules, model, k, at_once):
+        for result, problems in _matched(stream, rules, model, k, at_once, explain):
             for problem in problems:
                 if strict:
                     raise InputError(f"{problem}\n--strict: stopped at the first problem; "
@@ -90,8 +90,8 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
                       Version(rules.content_hash, model.id, rules.evidence_snapshot.isoformat()).as_dict())
 
 
-def _matched(stream: Any, rules: RuleBase, model: RiskModel, k: int,
-             chunk: int) -> Iterator[tuple[MatchResult, list[str]]]:
+def _matched(stream: Any, rules: RuleBase, model: RiskModel, k: int, chunk: int,
+             explain: bool) -> Iterator[tuple[MatchResult, list[str]]]:
     """Per block of at most ``chunk`` rows: the match of its valid rows and the problems of the others."""
     numbered = 0
     for lines, batch in stream.blocks(coded_columns(stream.header, rules)):
@@ -102,7 +102,7 @@ def _matched(stream: Any, rules: RuleBase, model: RiskModel, k: int,
             problems = [*stream.problems, *rows.problems]
             stream.problems.clear()
             yield match_matrix(rows.values, rules, model, k, ids=tuple(rows.ids), synthetic=rows.synthetic,
-                               scores=True), sorted(problems, key=_line_of)
+                               scores=True, keep_pairs=explain), sorted(problems, key=_line_of)
     if stream.problems:
         yield _nothing(rules, model, k), list(stream.problems)
 
@@ -149,7 +149,6 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
             if result is None:
                 return
             if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
-                result.evaluate_all()
                 for start in range(0, len(result), EXPLAINED_AT_ONCE):
                     sink.write("".join(explain_json(result, n, lang) + "\n" for n in
                                        range(start, min(start + EXPLAINED_AT_ONCE, len(result)))).encode("utf-8"))

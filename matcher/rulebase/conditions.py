@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,6 +54,10 @@ class Node:
     kind: str
     children: tuple[Node, ...] = ()
     leaf: int = -1
+
+
+class Describer(Protocol):
+    def describe(self, leaf_id: int, row: np.ndarray, lang: str) -> str: ...
 
 
 class LeafTable:
@@ -160,7 +164,7 @@ def holds(node: Node, leaf_row: np.ndarray) -> bool:
     return any(holds(child, leaf_row) for child in node.children)
 
 
-def failed_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafTable, lang: str) -> list[str]:
+def failed_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: Describer, lang: str) -> list[str]:
     """Why a tree that does not hold fails, in words: one text per unmet requirement."""
     if node.kind == "leaf":
         return [table.describe(node.leaf, row, lang)]
@@ -174,7 +178,7 @@ def failed_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafT
                                                                         table, lang)))]
 
 
-def met_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: LeafTable, lang: str) -> list[str]:
+def met_parts(node: Node, leaf_row: np.ndarray, row: np.ndarray, table: Describer, lang: str) -> list[str]:
     """What made a tree that holds hold, in words (for an ``any``, only the options that held)."""
     if node.kind == "leaf":
         return [table.describe(node.leaf, row, lang)]

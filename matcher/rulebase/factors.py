@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -79,12 +80,17 @@ class FactorCatalogue:
 
     def default_row(self) -> np.ndarray:
         """A row with every factor unrated and every optional context fact at its default."""
-        row = np.full(self.n_columns, UNRATED, dtype=np.int16)
+        return np.array(self.default_codes, dtype=np.int16)
+
+    @cached_property
+    def default_codes(self) -> tuple[int, ...]:
+        """``default_row`` as Python ints, made once (a case read alone starts from it)."""
+        row = [UNRATED] * self.n_columns
         for fact in self.context:
             if not fact.required:
                 default = False if fact.type == "bool" else fact.default
                 row[self.context_index[fact.id]] = self.encode_context(fact, default)
-        return row
+        return tuple(row)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ and read the diff of tests/engine/golden/ before committing it.
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pytest
 from matcher import explain, match, match_matrix, read_cases, result_text
 from matcher.engine.explain import explain_json
 from matcher.modelling.population import synthetic_batch
-from tests.conftest import EXAMPLES
+from matcher.rulebase.factors import RISK_LEVELS
+from tests.conftest import EXAMPLES, RULES
 
 GOLDEN = Path(__file__).with_name("golden")
 CASES = sorted(EXAMPLES.glob("*.json"))
@@ -81,3 +83,44 @@ def test_explain_json_is_the_json_of_the_explanation_byte_for_byte(rules, model)
     for lang in ("sv", "en"):
         for n in range(0, 300, 3):  # some why-not entries made here, some looked up
             assert explain_json(result, n, lang) == json.dumps(explain(result, n, lang), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_why_not_from_its_template_is_the_why_not_worded_for_the_case(rules, model, lang: str) -> None:
+    """Why-nots are worded once per pattern of leaf outcomes and filled with each case's recorded values; on 2,000
+    cases every one equals the why-not worded for that case directly."""
+    from matcher.engine.explain import _why_not_texts, _Words
+
+    result = match_matrix(synthetic_batch(rules, 2000, seed=21).values, rules, model, keep_pairs=True)
+    words, checked = _Words(rules, lang), 0
+    for n in range(len(result)):
+        case = result.detail(n)
+        keys = words.why_not_leaves.of(case)
+        for i in np.flatnonzero(~case.eligible).tolist():
+            key = (i, RISK_LEVELS[case.level], bool(case.intensity_allowed[i]), keys(i))
+            assert words.why_not_texts(case, i, key) == _why_not_texts(rules, case, i, key[1], lang, rules.leaves)
+            checked += 1
+    assert checked > 50_000 and len(words.templates) < checked / 10
+
+
+def test_a_rule_text_holding_the_templates_slot_is_worded_case_by_case(tmp_path, model) -> None:
+    """A NUL (YAML's "\\0") in a contraindication's reason would be taken for a template's slot: that why-not is
+    worded for each case instead, and keeps its text."""
+    from matcher.engine.explain import SLOT
+    from matcher.rulebase.loading import load_rule_base
+
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    fft = root / "interventions" / "fft.yaml"
+    said = "sv: I dansk praktik erbjuds FFT inte unga med autism."
+    fft.write_text(fft.read_text(encoding="utf-8").replace(said, 'sv: "I dansk praktik\\0 erbjuds FFT inte unga."'),
+                   encoding="utf-8")
+    rules = load_rule_base(root)
+    values = synthetic_batch(rules, 200, seed=3).values.copy()
+    values[:, rules.catalogue.context_index["autism"]] = 1
+    result = match_matrix(values, rules, model, keep_pairs=True)
+    fft_reasons = [entry["reasons"] for n in range(len(result))
+                   for entry in explain(result, n, "sv")["not_recommended"] if entry["id"] == "fft"]
+    assert len(fft_reasons) == 200
+    assert all(any(f"I dansk praktik{SLOT} erbjuds FFT inte unga." in reason for reason in reasons)
+               for reasons in fft_reasons)

@@ -158,13 +158,14 @@ def test_synth_cases_writes_a_population_the_engine_reads(tmp_path: Path, capsys
     assert "--cases: writes a .csv case file" in capsys.readouterr().err
 
 
-def test_explaining_from_the_full_matrices_gives_the_same_explanations(rules, model) -> None:
+def test_explaining_from_the_kept_pairs_gives_the_same_explanations(rules, model) -> None:
+    """An explained run keeps every pair of its chunk; a batch without them explains each case matched alone."""
     from matcher.engine.matching import match_matrix
     from matcher.modelling.population import synthetic_batch
 
     values = synthetic_batch(rules, 300, seed=8).values
-    alone, batch = match_matrix(values, rules, model), match_matrix(values, rules, model)
-    batch.evaluate_all()
+    alone, batch = match_matrix(values, rules, model), match_matrix(values, rules, model, keep_pairs=True)
+    assert alone.pairs is None and batch.pairs is not None
     assert all(explain(alone, n, "sv") == explain(batch, n, "sv") for n in range(300))
 
 

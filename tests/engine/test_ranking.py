@@ -9,6 +9,7 @@ from matcher.engine.matching import evaluation, match_matrix
 from matcher.modelling.population import synthetic_batch
 from matcher.modelling.registry import load_model
 from matcher.modelling.synth import synthetic_cases
+from matcher.rulebase.conditions import evaluate
 
 
 def _brute(score, eligible, priority, k):
@@ -79,19 +80,23 @@ def test_a_case_matrix_of_the_wrong_width_is_refused(rules, model) -> None:
 
 @pytest.mark.parametrize("trained", [False, True])
 def test_one_case_detail_equals_its_row_of_the_numpy_evaluation(rules, model, committed_models, trained) -> None:
-    """``detail`` runs the compiled loop on the case alone, keeping its pairs; the reference is the numpy
-    evaluation of the whole batch (another result object: once computed, ``detail`` would read its rows)."""
+    """``detail`` reads the pairs the compiled loop kept (``match``) or matches the case again alone, keeping them
+    (a batch without them); both are the numpy evaluation's row, bit for bit."""
     if trained:
         model, _card = load_model(committed_models, "logistic-20261203-4276f2cb", rules)
     batch = encode_cases(synthetic_cases(rules, 400, seed=12), rules)
-    result, reference = match(batch, rules, model), match(batch, rules, model)
-    reference.evaluate_all()
+    kept, unkept = match(batch, rules, model), match_matrix(batch.values, rules, model)
+    assert kept.pairs is not None and unkept.pairs is None
+    risk = model.score(batch.values[:, : len(rules.catalogue.factors)])
+    leaf_results = rules.leaves.evaluate(batch.values)
+    ev = evaluation(rules, batch.values, risk.points, risk.level, leaf_results)
+    met = np.array([evaluate(iv.eligibility, leaf_results) for iv in rules.interventions])
     for n in range(0, 400, 3):
-        case, row = result.detail(n), reference.detail(n)
-        assert np.array_equal(case.eligible, row.eligible) and np.array_equal(case.priority, row.priority)
-        assert np.array_equal(case.intensity_allowed, row.intensity_allowed)
-        assert np.array_equal(case.score, row.score) and np.array_equal(case.leaf_row, row.leaf_row)
-        assert np.array_equal(case.points, row.points) and np.array_equal(case.needs, row.needs)
-        assert list(case.terms) == list(row.terms)
-        assert all(np.array_equal(case.terms[name], row.terms[name]) for name in row.terms)
-    assert "_evaluation" not in result.__dict__
+        for case in (kept.detail(n), unkept.detail(n)):
+            assert np.array_equal(case.eligible, ev.eligible[:, n]) and np.array_equal(case.priority, ev.priority[:, n])
+            assert np.array_equal(case.intensity_allowed, ev.intensity_allowed[:, n])
+            assert np.array_equal(case.conditions_met, met[:, n])
+            assert np.array_equal(case.score, ev.score[:, n]) and np.array_equal(case.leaf_row, leaf_results[n])
+            assert np.array_equal(case.points, risk.points[n])
+            assert list(case.terms) == list(ev.terms)
+            assert all(np.array_equal(case.terms[name], term[:, n]) for name, term in ev.terms.items())
