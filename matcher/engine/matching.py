@@ -9,8 +9,8 @@ What is kept per case is small and columnar (top-k,
 risk score and level, one bit per leaf condition). What else an explanation shows (terms, eligibility of every
 insats) the loop keeps when asked (``keep_pairs``: ``match`` of a list of cases and explained population runs
 do); for a case of a batch that did not keep them, the loop runs again on that case alone
-(``MatchResult.detail``). The numpy ``evaluation`` computes the same matrices for analyses and is the reference
-the compiled loop is tested against (tests/engine/test_ranking.py): both give the same bits.
+(``MatchResult.detail``). ``evaluation`` computes the same matrices with numpy, operation by operation as the
+loop does: the reference the loop is tested against (tests/engine/test_ranking.py), bit for bit.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Version:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A batch through the rule base in numpy, intervention-major (I x N): the full matrices and explanations."""
+    """A batch through the rule base in numpy, intervention-major (I x N): the reference for the compiled loop."""
 
     leaf_results: np.ndarray  # N x L
     intensity_allowed: np.ndarray  # I x N
@@ -87,8 +87,8 @@ class MatchResult:
     """Columnar results: per case the top-k, the risk and one bit per leaf condition.
 
     ``explain.py`` turns one case at a time into words through ``detail``. The full N x I matrices
-    (``eligible``, ``terms``, ``score``, ...) are computed with numpy on first access, for analyses of small
-    batches and as the reference the compiled loop is tested against.
+    (``eligible``, ``terms``, ``score``, ...) are the kept pairs, or computed on first access by the compiled loop
+    run again over the batch (for analyses of small batches: 720 bytes a case).
     """
 
     rules: RuleBase
@@ -111,21 +111,22 @@ class MatchResult:
         return self.ids[n] if self.ids is not None else f"case-{n + 1}"
 
     def detail(self, n: int) -> CaseDetail:
-        """Case n's row of what the compiled loop computed per insats (``pairs``); without them, from the case
-        matched again alone, keeping them (a case gets the same bits alone as in any batch, see ``kernel``)."""
-        if self.pairs is None:
+        """Case n's row of what the compiled loop computed per insats (its pairs); where the batch has not kept
+        them, from the case matched again alone, keeping them (a case gets the same bits alone as in any batch,
+        see ``kernel``), rather than the whole batch again."""
+        pairs = self.pairs if self.pairs is not None else self.__dict__.get("_pairs")
+        if pairs is None:
             return match_matrix(self.values[n: n + 1], self.rules, self.model, self.top.shape[1],
                                 keep_pairs=True).detail(0)
-        rules = self.rules
-        tables = kernel_tables(rules)
-        level = min(max(int(gate_levels(rules, self.values[n: n + 1], self.level[n: n + 1])[0]), 0), NOT_SCORED)
-        fits, flags = self.pairs.fits[n], self.pairs.flags[n]
+        tables = kernel_tables(self.rules)
+        level = min(max(int(gate_levels(self.rules, self.values[n: n + 1], self.level[n: n + 1])[0]), 0), NOT_SCORED)
+        fits, flags = pairs.fits[n], pairs.flags[n]
         terms = {"need_fit": fits[0], "intensity_fit": tables.intensity_fit[level], "evidence": tables.evidence,
                  "protective_leverage": fits[1]}
         return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), self.risk.points[n],
                           self._needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
                           tables.allowed[level], flags & ELIGIBLE != 0, flags & PRIORITISED_PAIR != 0,
-                          flags & CONDITIONS_MET != 0, {name: terms[name] for name in TERMS}, self.pairs.score[n])
+                          flags & CONDITIONS_MET != 0, {name: terms[name] for name in TERMS}, pairs.score[n])
 
     # ------------------------------------------------------------ the full matrices, on demand
 
@@ -144,32 +145,45 @@ class MatchResult:
         return RiskScores(scores.points, scores.intercept, self.risk_score, self.level)
 
     @cached_property
-    def _evaluation(self) -> Evaluation:
-        return evaluation(self.rules, self.values, self.risk.points, self.level, self.leaf_results)
-
-    @cached_property
     def leaf_results(self) -> np.ndarray:  # N x L
         return self.rules.leaves.unpack(self.leaf_bits)
 
+    @cached_property
+    def _pairs(self) -> PairArrays:
+        """Every pair of the batch: as kept when matched, or from the compiled loop run again over it, keeping them."""
+        if self.pairs is not None:
+            return self.pairs
+        again = match_matrix(self.values, self.rules, self.model, self.top.shape[1], keep_pairs=True).pairs
+        assert again is not None
+        return again
+
+    @cached_property
+    def _gate_levels(self) -> np.ndarray:  # N, as the loop reads its tables (np.take's clip)
+        return np.clip(gate_levels(self.rules, self.values, self.level), 0, NOT_SCORED)
+
     @property
     def intensity_allowed(self) -> np.ndarray:  # N x I
-        return self._evaluation.intensity_allowed.T
+        return kernel_tables(self.rules).allowed[self._gate_levels]
 
     @property
     def eligible(self) -> np.ndarray:  # N x I
-        return self._evaluation.eligible.T
+        return self._pairs.flags & ELIGIBLE != 0
 
     @property
     def priority(self) -> np.ndarray:  # N x I
-        return self._evaluation.priority.T
+        return self._pairs.flags & PRIORITISED_PAIR != 0
 
     @property
     def terms(self) -> dict[str, np.ndarray]:  # name -> N x I
-        return {name: term.T for name, term in self._evaluation.terms.items()}
+        tables, fits = kernel_tables(self.rules), self._pairs.fits
+        terms = {"need_fit": fits[:, 0], "intensity_fit": tables.intensity_fit[self._gate_levels],
+                 "evidence": np.broadcast_to(tables.evidence, (len(self), len(tables.evidence))),
+                 "protective_leverage": fits[:, 1]}
+        return {name: terms[name] for name in TERMS}
 
     @property
     def score(self) -> np.ndarray:  # N x I
-        return self._evaluation.score.T
+        return self._pairs.score
 
 
 def match(cases: CaseBatch, rules: RuleBase, model: RiskModel, top_k: int | None = None) -> MatchResult:
