@@ -7,8 +7,8 @@ written separately, so an explanation always agrees with the score it explains.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from matcher.engine.matching import CaseDetail, MatchResult
 from matcher.engine.risk import Scorecard, shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
 from matcher.i18n import number, t
-from matcher.rulebase.conditions import failed_parts, holds, met_parts
+from matcher.rulebase.conditions import evaluate, failed_parts, holds, met_parts
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
@@ -377,3 +377,351 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang
             if node is None or holds(node, leaf_row):
                 out.append((warning.code, f"{name}: {warning.message.get(lang)}"))
     return [{"code": code, "message": message} for code, message in out]
+
+
+# ------------------------------------------------------------ every case of a batch, as JSON lines (bulk output)
+
+def explained_lines(result: MatchResult, lang: str = "sv") -> Iterator[bytes]:
+    """``json.dumps(explain(result, n, lang), ensure_ascii=False)`` for every case ``n``, UTF-8 encoded, in order:
+    the same bytes, made per batch. The parts of an explanation that depend on few of a case's values (a why-not,
+    the reasons for an insats, the warnings, the act-first actions) are told apart by numpy keys over the whole
+    batch, written once per distinct key by the per-case functions above (on a case that has it, so the texts are
+    those of ``explain``) and kept across batches (``_Fragments``); per case only the numbers that are its own
+    (risk points, scores) are formatted, and the line is the join of its parts."""
+    if not len(result):
+        return iter(())
+    result.evaluate_all()
+    return map(b"".join, zip(*_BatchLines(result, lang).columns, strict=True))
+
+
+class _Fragments:
+    """Encoded parts of explanations by kind and key, for one rule base and language. A kind is cleared when it
+    holds ``CACHED`` parts (about 300 bytes each with its key): ``why_not`` entries, say, recur across batches
+    (20,000 synthetic cases have about 40,000 distinct ones, 4,096 cases 22,000)."""
+
+    CACHED = 50_000
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, dict[tuple[Any, ...], bytes]] = {}
+
+    def get(self, kind: str, key: tuple[Any, ...], make: Callable[[], bytes]) -> bytes:
+        parts = self.kinds.setdefault(kind, {})
+        part = parts.get(key)
+        if part is None:
+            if len(parts) >= self.CACHED:
+                parts.clear()
+            part = parts[key] = make()
+        return part
+
+    def clear(self) -> None:
+        self.kinds.clear()
+
+
+@lru_cache(maxsize=4)
+def _fragments(rules: RuleBase, lang: str) -> _Fragments:
+    return _Fragments()
+
+
+def _distinct(key: np.ndarray, dtype: Any = np.int16) -> tuple[list[int], list[int], list[bytes]]:
+    """The distinct rows of ``key`` (as ``dtype``: every code, index and share fits the default), in order of first
+    appearance: the first case of each, every case's row number and each row as bytes (a dict of the rows' bytes:
+    several times sooner than ``np.unique(axis=0)``, which sorts them)."""
+    key = np.ascontiguousarray(key, dtype=dtype).reshape(len(key), -1)
+    width = key.shape[1] * key.itemsize
+    rows: list[bytes] = key.view(np.dtype((np.void, width))).ravel().tolist() if width else \
+        [b""] * len(key)  # type: ignore[assignment]  # numpy types a void's tolist loosely
+    numbers: dict[bytes, int] = {}
+    first: list[int] = []
+    inverse = []
+    for m, row in enumerate(rows):
+        number_ = numbers.get(row)
+        if number_ is None:
+            number_ = numbers[row] = len(first)
+            first.append(m)
+        inverse.append(number_)
+    return first, inverse, list(numbers)
+
+
+def _shown_points(risk_score: np.ndarray, points: np.ndarray) -> tuple[list[list[int]], list[list[int]]]:
+    """``_risk``'s points for a batch: per case the factors shown (non-zero points, largest first, then in catalogue
+    order) and the intercept, their points and the score in hundredths, as ``shown_points`` rounds them case by case.
+    The cases with as many points shown are taken together: numpy adds a row of a contiguous matrix as it adds that
+    row alone (pairwise along the row), so every sum is the one ``_risk`` makes."""
+    n = len(points)
+    order = np.argsort(-np.abs(points), axis=1, kind="stable")
+    counts = np.count_nonzero(points, axis=1)
+    shown: list[list[int]] = [[] for _ in range(n)]
+    hundredths: list[list[int]] = [[] for _ in range(n)]
+    for count in np.unique(counts).tolist():
+        cases = np.flatnonzero(counts == count)
+        factors = np.ascontiguousarray(order[cases, :count])
+        gathered = np.ascontiguousarray(np.take_along_axis(points[cases], factors, axis=1))
+        intercept = risk_score[cases] - gathered.sum(axis=1).astype(np.float64)
+        exact = np.column_stack([intercept, gathered.astype(np.float64)]) * 100
+        total = np.round(exact.sum(axis=1)).astype(np.int64)
+        floor = np.floor(exact)
+        units = floor.astype(np.int64)
+        short = total - units.sum(axis=1)
+        ranked = np.argsort(-(exact - floor), axis=1, kind="stable")
+        np.put_along_axis(units, ranked, np.take_along_axis(units, ranked, axis=1)
+                          + (np.arange(count + 1) < short[:, None]), axis=1)
+        for m, factors_m, units_m, total_m in zip(cases.tolist(), factors.tolist(), units.tolist(), total.tolist(),
+                                                  strict=True):
+            shown[m] = factors_m
+            hundredths[m] = [*units_m, total_m]
+    return shown, hundredths
+
+
+def _utf8(value: Any) -> bytes:
+    return _json(value).encode("utf-8")
+
+
+class _BatchLines:
+    """One batch's explanations as columns of encoded parts, one entry per case each: a line is the join of its
+    entries in column order (``columns``)."""
+
+    def __init__(self, result: MatchResult, lang: str):
+        self.result, self.lang = result, lang
+        self.rules = rules = result.rules
+        self.words = _words(rules, lang)
+        self.cache = _fragments(rules, lang)
+        self.n = len(result)
+        self.levels = result.level.astype(np.intp)
+        self.leaves = np.ascontiguousarray(result.leaf_results)
+        self.top = result.top.astype(np.intp)
+        self._details: dict[int, CaseDetail] = {}
+        synthetic = [b', "synthetic": false, "version": ', b', "synthetic": true, "version": ']
+        version = _utf8(result.version.as_dict()) + b', "act_first": '
+        head = [b'{"case_id": ' + _utf8(result.case_id(n)) + synthetic[flag] + version
+                for n, flag in enumerate(result.synthetic.tolist())]
+        self.columns: list[list[bytes]] = [head, self._act_first(), self._risk(), *self._recommendations(),
+                                           *self._not_recommended(), self._warnings()]
+
+    def detail(self, n: int) -> CaseDetail:
+        case = self._details.get(n)
+        if case is None:
+            case = self._details[n] = self.result.detail(n)
+        return case
+
+    def _made(self, make: Callable[[CaseDetail], bytes], n: int) -> bytes:
+        return make(self.detail(n))
+
+    def keyed(self, kind: tuple[str, Any], key: np.ndarray, make: Callable[[CaseDetail], bytes],
+              cases: np.ndarray | None = None) -> list[bytes]:
+        """Per row of ``key`` (one per case, or per case of ``cases``) the part made by ``make`` for it: once per
+        distinct row, on the first case that has it."""
+        first, inverse, rows = _distinct(key)
+        if cases is not None:
+            first = cases[first].tolist()
+        name, item = kind
+        parts = [self.cache.get(name, (item, row), partial(self._made, make, n))
+                 for n, row in zip(first, rows, strict=True)]
+        return [parts[j] for j in inverse]
+
+    def _act_first(self) -> list[bytes]:
+        rules, lang = self.rules, self.lang
+        triggered = np.column_stack([evaluate(a.when, self.leaves) for a in rules.act_first] or
+                                    [np.zeros(self.n, dtype=bool)])
+        return self.keyed(("act_first", None), triggered, lambda case: _utf8(act_first(rules, case.leaf_row, lang))
+                          + b', "risk": ')
+
+    def _risk(self) -> list[bytes]:
+        """The risk part of every case: the points and score are its own; the rest is looked up."""
+        result, rules, words, lang = self.result, self.rules, self.words, self.lang
+        cat = rules.catalogue
+        n_factors = len(cat.factors)
+        values = result.values
+        points = result.risk.points
+        needs = result._needs
+        criminogenic = np.array(words.criminogenic, dtype=bool)
+        order = np.argsort(-needs, axis=1, kind="stable")
+        profile = np.where(np.take_along_axis((needs > 0) & criminogenic, order, axis=1), order, -1)
+        ratings = values[:, :n_factors]
+        welfare = np.where(ratings[:, words.welfare] > 0, ratings[:, words.welfare], 0)
+        not_scored = values[:, words.age] < rules.policy.risk_score_min_age
+        # the need profile is the ids of the criminogenic needs in order (nearly one per case): joined per case
+        ids = [_utf8(f.id) for f in cat.factors]
+        profiles = [b'], "need_profile": [' + b", ".join([ids[j] for j in row if j >= 0]) + b"], "
+                    for row in profile.tolist()]
+
+        welfare_entries: dict[tuple[int, int], bytes] = {}
+        note = [b"", b', "note": ' + _utf8(t(lang, "risk.not_scored_note", age=rules.policy.risk_score_min_age))]
+        tails = []
+        for row, young in zip(welfare.tolist(), not_scored.tolist(), strict=True):
+            entries = []
+            for j, rating in zip(words.welfare, row, strict=True):
+                if rating > 0:
+                    entry = welfare_entries.get((j, rating))
+                    if entry is None:
+                        entry = welfare_entries[j, rating] = _utf8({"factor": cat.factors[j].id, "name":
+                                                                    words.factor_names[j],
+                                                                    "rating": words.label(j, rating)})
+                    entries.append(entry)
+            tails.append(b'"welfare_needs": [' + b", ".join(entries) + b"]" + note[young] + b'}, "recommendations": [')
+        heads = [_utf8({"level": level, "label": t(lang, f"risk.{level}")})[:-1] + b', "score": '
+                 for level in RISK_LEVELS]
+        shown, hundredths = _shown_points(result.risk_score, points)
+        rated = ratings.tolist()
+        texts: dict[int, bytes] = {}  # hundredths -> the float json writes
+        prefix: dict[tuple[int, int], bytes] = {}
+        parts = []
+        for n, (level, shown_n, numbers) in enumerate(zip(self.levels.tolist(), shown, hundredths, strict=True)):
+            for number_ in numbers:
+                if number_ not in texts:
+                    texts[number_] = float.__repr__(number_ / 100).encode()
+            entries = []
+            for j, number_ in zip(shown_n, numbers[1:-1], strict=True):
+                rating = rated[n][j]
+                start = prefix.get((j, rating))
+                if start is None:
+                    start = prefix[j, rating] = _utf8({"factor": cat.factors[j].id, "name": words.factor_names[j],
+                                                       "rating": words.label(j, rating), "points": 0})[:-2]
+                entries.append(start + texts[number_] + b"}")
+            probability = b""
+            if not isinstance(result.model, Scorecard):  # case by case, as _risk asks the model
+                probabilities = result.model.score(values[n: n + 1, :n_factors]).probability
+                assert probabilities is not None
+                probability = b', "probability": ' + float.__repr__(round(float(probabilities[0]), 3)).encode()
+            parts.append(heads[level] + texts[numbers[-1]] + b', "intercept": ' + texts[numbers[0]] + probability
+                         + b', "points": [' + b", ".join(entries) + profiles[n] + tails[n])
+        return parts
+
+    def _recommendations(self) -> list[list[bytes]]:
+        """Per rank: the insats's name and rank, its score and terms, its reasons (looked up by what they read) and
+        its evidence."""
+        result, rules, words, lang = self.result, self.rules, self.words, self.lang
+        n, k = self.n, self.top.shape[1]
+        values, leaves = result.values, self.leaves
+        ratings = values[:, : len(rules.catalogue.factors)]
+        terms = result.terms
+        needs = result._needs
+        priority = result.priority
+        targets = scoring_tables(rules).targets
+        weight = rules.policy.weights.need_fit
+        not_scored = values[:, words.age] < rules.policy.risk_score_min_age
+        met = words.met_leaves
+        columns: list[list[bytes]] = []
+        for rank in range(k):
+            at = self.top[:, rank]
+            starts = [_utf8({"id": iv.id, "name": words.names[i], "rank": rank + 1, "score": 0})[:-2]
+                      for i, iv in enumerate(rules.interventions)]
+            if rank:
+                starts = [b", " + start for start in starts]
+            ends = [b', "evidence": ' + words.evidence_json[i].encode("utf-8") + b"}" for i in range(len(starts))]
+            start_col = [b""] * n
+            numbers_col = [b""] * n
+            reasons_col = [b""] * n
+            end_col = [b""] * n
+            present = np.flatnonzero(at >= 0)
+            if not len(present):
+                columns += [start_col, numbers_col, reasons_col, end_col]
+                continue
+            chosen = at[present]
+            shown = np.column_stack([terms[name][present, chosen] for name in TERMS])
+            first, inverse, _ = _distinct(shown.view(f"u{shown.itemsize}"), None)  # the bits: -0.0 is not 0.0
+            distinct = [self._numbers(shown[row]) for row in first]
+            numbers = [distinct[j] for j in inverse]
+            reasons: list[bytes] = [b""] * len(present)
+            for i in np.unique(chosen).tolist():
+                mine = np.flatnonzero(chosen == i)
+                cases = present[mine]
+                contribution = needs[cases] * targets[:, i]
+                order = np.argsort(-contribution, axis=1, kind="stable")[:, :SHOWN_NEEDS]
+                counted = np.take_along_axis(contribution, order, axis=1) > 0
+                named = np.where(counted, order, -1)
+                named_ratings = np.where(counted, np.take_along_axis(ratings[cases], order, axis=1), 0)
+                share = np.rint(100 * terms["need_fit"][cases, i].astype(np.float64) / weight) if weight else \
+                    np.zeros(len(cases))
+                outcomes = leaves[cases][:, met.leaves[met.bounds[i]: met.bounds[i + 1]]]
+                described = np.where(outcomes == met.described_if[met.bounds[i]: met.bounds[i + 1]],
+                                     values[cases][:, met.columns[met.bounds[i]: met.bounds[i + 1]]], 0)
+                key = np.column_stack([priority[cases, i], named, named_ratings, share, self.levels[cases],
+                                       not_scored[cases], ratings[cases][:, words.leverages[i]] > 0,
+                                       outcomes, described])
+
+                def why(case: CaseDetail, i: int = i) -> bytes:
+                    return _utf8(_why(rules, case, i, RISK_LEVELS[case.level], words, met.of(case), lang))
+                for m, part in zip(mine.tolist(), self.keyed(("why", i), key, why, cases), strict=True):
+                    reasons[m] = part
+            for m, (case, i) in enumerate(zip(present.tolist(), chosen.tolist(), strict=True)):
+                start_col[case] = starts[i]
+                numbers_col[case] = numbers[m]
+                reasons_col[case] = reasons[m]
+                end_col[case] = ends[i]
+            columns += [start_col, numbers_col, reasons_col, end_col]
+        return columns
+
+    @staticmethod
+    def _numbers(shown: np.ndarray) -> bytes:
+        """A recommendation's score and terms, rounded as ``_explained`` rounds them, followed by its reasons' key."""
+        terms = {name: round(float(value), 2) for name, value in zip(TERMS, shown.tolist(), strict=True)}
+        return (f"{float.__repr__(round(sum(terms.values()), 2))}, \"terms\": {_json(terms)}, \"reasons\": "
+                .encode())
+
+    def _not_recommended(self) -> list[list[bytes]]:
+        """Per insats, every case's entry for it: none where it is recommended, its place among the eligible where it
+        ranked lower, else its why-not (looked up by what it reads)."""
+        result, rules, words, lang = self.result, self.rules, self.words, self.lang
+        n, n_items = self.n, len(rules.interventions)
+        k = result.top.shape[1]
+        values, leaves = result.values, self.leaves
+        eligible, allowed = result.eligible, result.intensity_allowed
+        score = result.score
+        recommended = np.zeros((n, n_items), dtype=bool)
+        rows = np.arange(n)
+        for rank in range(k):
+            at = self.top[:, rank]
+            recommended[rows[at >= 0], at[at >= 0]] = True
+        # the place of each eligible insats, as _explained sorts them: priority first, then by score, then in order
+        items = np.broadcast_to(np.arange(n_items), (n, n_items))
+        order = np.lexsort((items, -score, ~result.priority, ~eligible), axis=-1)
+        place = np.empty((n, n_items), dtype=np.intp)
+        np.put_along_axis(place, order, items + 1, axis=1)
+        first_shown = np.argmin(recommended, axis=1)
+        keys = words.why_not_leaves
+        scores, places = score.tolist(), place.tolist()
+        columns: list[list[bytes]] = [[b'], "not_recommended": ['] * n]
+        for i, iv in enumerate(rules.interventions):
+            start = _utf8({"id": iv.id, "name": words.names[i], "reasons": []})[:-2]
+            column = [b""] * n
+            lower = np.flatnonzero(eligible[:, i] & ~recommended[:, i]).tolist()
+            for m in lower:
+                column[m] = start + _utf8(t(lang, "why_not.ranked_lower", score=number(lang, scores[m][i], 2),
+                                               rank=places[m][i], k=k)) + b"]}"
+            out = np.flatnonzero(~eligible[:, i])
+            if len(out):
+                part = slice(keys.bounds[i], keys.bounds[i + 1])
+                outcomes = leaves[out][:, keys.leaves[part]]
+                described = np.where(outcomes == keys.described_if[part], values[out][:, keys.columns[part]], 0)
+                key = np.column_stack([self.levels[out], allowed[out, i], outcomes, described])
+
+                def why_not(case: CaseDetail, i: int = i, start: bytes = start) -> bytes:
+                    texts = _why_not_texts(rules, case, i, RISK_LEVELS[case.level], lang)
+                    return start + b", ".join(map(_utf8, texts)) + b"]}"
+                for m, part_m in zip(out.tolist(), self.keyed(("why_not", i), key, why_not, out), strict=True):
+                    column[m] = part_m
+            shown = ~recommended[:, i] & (first_shown != i)
+            for m in np.flatnonzero(shown).tolist():
+                column[m] = b", " + column[m]
+            columns.append(column)
+        return columns
+
+    def _warnings(self) -> list[bytes]:
+        """Every case's warnings, looked up by everything they read."""
+        result, rules, words, lang = self.result, self.rules, self.words, self.lang
+        cat = rules.catalogue
+        values = result.values
+        offered = np.array([not iv.model.do_not_offer for iv in rules.interventions], dtype=bool)
+        holding = np.column_stack([evaluate(iv.eligibility, self.leaves) for iv in rules.interventions])
+        low = (self.levels == RISK_LEVELS.index("low"))[:, None]
+        held_back = low & ~result.intensity_allowed & offered & holding
+        nodes = [evaluate(node, self.leaves) for iv in rules.interventions for node, _ in iv.warnings
+                 if node is not None]
+        age = values[:, cat.context_index["age"]]
+        key = np.column_stack([
+            values[:, words.rated] == UNRATED, self.levels, held_back, self.top,
+            values[:, cat.context_index["consent_youth"]] == 0,
+            (age < rules.policy.multi_agency_consent_age) & (values[:, cat.context_index["consent_guardian"]] == 0),
+            *nodes])
+        return self.keyed(("warnings", None), key, lambda case: b'], "warnings": ' + _utf8(
+            _warnings(rules, case, RISK_LEVELS[case.level], words, lang)) + b"}")
