@@ -37,21 +37,6 @@ def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     return res
 
 
-def explain_json(result: MatchResult, n: int, lang: str = "sv") -> str:
-    """``json.dumps(explain(result, n, lang), ensure_ascii=False)``, the same text, sooner: the parts that many
-    cases share (an insats's evidence, a why-not entry) are encoded once and put in as text (bulk output)."""
-    words = _words(result.rules, lang)
-    res, top, not_recommended = _explained(result, n, words, lang)
-    encoded = {
-        "recommendations": "[" + ", ".join(f'{_json(rec)[:-1]}, "evidence": {words.evidence_json[i]}}}'
-                                           for rec, i in zip(res["recommendations"], top, strict=True)) + "]",
-        "not_recommended": "[" + ", ".join(words.entry_json(i, reasons, key) for i, reasons, key in not_recommended)
-                           + "]",
-    }
-    return "{" + ", ".join(f"{_json(key)}: {encoded[key] if key in encoded else _json(value)}"
-                           for key, value in res.items()) + "}"
-
-
 _json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) does
 
 
@@ -135,7 +120,6 @@ class _Words:
         self.intensity: dict[tuple[int, str, bool], str] = {}
         self.met: dict[tuple[int, bytes], str] = {}  # (insats, its leaf key) -> why.conditions
         self.why_not: dict[_Key, list[str]] = {}  # see _Key -> texts
-        self.entries: dict[_Key, str] = {}  # the same key -> its not_recommended entry in JSON
 
     def label(self, j: int, rating: int) -> str:
         """Factor ``j``'s rating in words."""
@@ -144,18 +128,6 @@ class _Words:
             cat = self.rules.catalogue
             text = self.labels[j, rating] = cat.factor_label(cat.factors[j], rating, self.lang)
         return text
-
-    def entry_json(self, i: int, reasons: list[str], key: _Key | None) -> str:
-        """Insats ``i``'s ``not_recommended`` entry in JSON; made once per ``key`` of a why-not."""
-        text = self.entries.get(key) if key is not None else None
-        if text is None:
-            text = _json({"id": self.rules.interventions[i].id, "name": self.names[i], "reasons": reasons})
-            if key is not None:
-                if len(self.entries) >= self.CACHED:
-                    self.entries.clear()
-                self.entries[key] = text
-        return text
-
 
 
 @lru_cache(maxsize=4)  # the rule bases in use, per language (the app's editor loads a new one per check)
