@@ -313,6 +313,14 @@ def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: 
 
 
 def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang: str) -> list[dict[str, str]]:
+    out = _case_warnings(rules, case, level, words, lang)
+    for i in case.top:
+        out += _insats_warnings(rules, i, level, case.leaf_row, words, lang)
+    return [{"code": code, "message": message} for code, message in out]
+
+
+def _case_warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang: str) -> list[tuple[str, str]]:
+    """The warnings about the case as a whole (its ratings, risk level, consent and the actors recommended)."""
     cat = rules.catalogue
     row = case.values
     leaf_row = case.leaf_row
@@ -341,14 +349,21 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang
                                              actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
     if "region" in actors:  # social services and health care together: a SIP (HSL 2017:30, 16 kap. 4 §)
         out.append(("sip", t(lang, "warning.sip", actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
-    for i, iv in zip(case.top, recommended, strict=True):
-        name = words.names[i]
-        if iv.model.group_format and level == "high":
-            out.append(("peer_grouping_risk", t(lang, "warning.peer_grouping_risk", name=name)))
-        for node, warning in iv.warnings:
-            if node is None or holds(node, leaf_row):
-                out.append((warning.code, f"{name}: {warning.message.get(lang)}"))
-    return [{"code": code, "message": message} for code, message in out]
+    return out
+
+
+def _insats_warnings(rules: RuleBase, i: int, level: str, leaf_row: np.ndarray, words: _Words,
+                     lang: str) -> list[tuple[str, str]]:
+    """The warnings of recommended insats ``i``."""
+    iv = rules.interventions[i]
+    name = words.names[i]
+    out = []
+    if iv.model.group_format and level == "high":
+        out.append(("peer_grouping_risk", t(lang, "warning.peer_grouping_risk", name=name)))
+    for node, warning in iv.warnings:
+        if node is None or holds(node, leaf_row):
+            out.append((warning.code, f"{name}: {warning.message.get(lang)}"))
+    return out
 
 
 # ------------------------------------------------------------ every case of a batch, as JSON lines (bulk output)
@@ -607,14 +622,26 @@ class _BatchLines:
                 outcomes = leaves[cases][:, met.leaves[met.bounds[i]: met.bounds[i + 1]]]
                 described = np.where(outcomes == met.described_if[met.bounds[i]: met.bounds[i + 1]],
                                      values[cases][:, met.columns[met.bounds[i]: met.bounds[i + 1]]], 0)
-                key = np.column_stack([priority[cases, i], named, named_ratings, share, self.levels[cases],
-                                       not_scored[cases], ratings[cases][:, words.leverages[i]] > 0,
-                                       outcomes, described])
+                # the reasons in two halves, each looked up by what it reads: the priority and the needs met; the
+                # intensity, evidence, leverage and conditions met (cut from _why's reasons by their number)
+                needs_key = np.column_stack([priority[cases, i], named, named_ratings, share])
+                rest_key = np.column_stack([self.levels[cases], not_scored[cases],
+                                            ratings[cases][:, words.leverages[i]] > 0, outcomes, described])
 
-                def why(case: CaseDetail, i: int = i) -> bytes:
-                    return _utf8(_why(rules, case, i, RISK_LEVELS[case.level], words, met.of(case), lang))
-                for m, part in zip(mine.tolist(), self.keyed(("why", i), key, why, cases), strict=True):
-                    reasons[m] = part
+                def why(case: CaseDetail, i: int = i) -> list[bytes]:
+                    reasons = _why(rules, case, i, RISK_LEVELS[case.level], words, met.of(case), lang)
+                    return [_utf8(reason) for reason in reasons]
+
+                def first_half(case: CaseDetail, i: int = i) -> bytes:
+                    return b", ".join(why(case)[: 1 + bool(rules.interventions[i].priority and case.priority[i])])
+
+                def second_half(case: CaseDetail, i: int = i) -> bytes:
+                    reasons = why(case)[1 + bool(rules.interventions[i].priority and case.priority[i]):]
+                    return b", " + b", ".join(reasons) + b"]"
+                halves = zip(self.keyed(("why_needs", i), needs_key, first_half, cases),
+                             self.keyed(("why_rest", i), rest_key, second_half, cases), strict=True)
+                for m, (first_part, second_part) in zip(mine.tolist(), halves, strict=True):
+                    reasons[m] = first_part + second_part
             for m, (case, i) in enumerate(zip(present.tolist(), chosen.tolist(), strict=True)):
                 start_col[case] = starts[i]
                 numbers_col[case] = numbers[m]
@@ -627,7 +654,7 @@ class _BatchLines:
     def _numbers(shown: np.ndarray) -> bytes:
         """A recommendation's score and terms, rounded as ``_explained`` rounds them, followed by its reasons' key."""
         terms = {name: round(float(value), 2) for name, value in zip(TERMS, shown.tolist(), strict=True)}
-        return (f"{float.__repr__(round(sum(terms.values()), 2))}, \"terms\": {_json(terms)}, \"reasons\": "
+        return (f"{float.__repr__(round(sum(terms.values()), 2))}, \"terms\": {_json(terms)}, \"reasons\": ["
                 .encode())
 
     def _not_recommended(self) -> list[list[bytes]]:
@@ -636,9 +663,7 @@ class _BatchLines:
         result, rules, words, lang = self.result, self.rules, self.words, self.lang
         n, n_items = self.n, len(rules.interventions)
         k = result.top.shape[1]
-        values, leaves = result.values, self.leaves
-        eligible, allowed = result.eligible, result.intensity_allowed
-        score = result.score
+        eligible, score = result.eligible, result.score
         recommended = np.zeros((n, n_items), dtype=bool)
         rows = np.arange(n)
         for rank in range(k):
@@ -650,7 +675,6 @@ class _BatchLines:
         place = np.empty((n, n_items), dtype=np.intp)
         np.put_along_axis(place, order, items + 1, axis=1)
         first_shown = np.argmin(recommended, axis=1)
-        keys = words.why_not_leaves
         scores, places = score.tolist(), place.tolist()
         columns: list[list[bytes]] = [[b'], "not_recommended": ['] * n]
         for i, iv in enumerate(rules.interventions):
@@ -662,15 +686,7 @@ class _BatchLines:
                                                rank=places[m][i], k=k)) + b"]}"
             out = np.flatnonzero(~eligible[:, i])
             if len(out):
-                part = slice(keys.bounds[i], keys.bounds[i + 1])
-                outcomes = leaves[out][:, keys.leaves[part]]
-                described = np.where(outcomes == keys.described_if[part], values[out][:, keys.columns[part]], 0)
-                key = np.column_stack([self.levels[out], allowed[out, i], outcomes, described])
-
-                def why_not(case: CaseDetail, i: int = i, start: bytes = start) -> bytes:
-                    texts = _why_not_texts(rules, case, i, RISK_LEVELS[case.level], lang)
-                    return start + b", ".join(map(_utf8, texts)) + b"]}"
-                for m, part_m in zip(out.tolist(), self.keyed(("why_not", i), key, why_not, out), strict=True):
+                for m, part_m in zip(out.tolist(), self._why_not(i, out, start), strict=True):
                     column[m] = part_m
             shown = ~recommended[:, i] & (first_shown != i)
             for m in np.flatnonzero(shown).tolist():
@@ -678,8 +694,58 @@ class _BatchLines:
             columns.append(column)
         return columns
 
+    def _why_not(self, i: int, out: np.ndarray, start: bytes) -> list[bytes]:
+        """The ``not_recommended`` entry of insats ``i`` for the cases ``out`` where it is not eligible: its reasons in
+        three parts, each looked up by what it reads (the conditions not met, the intensity, the contraindications
+        that hold) and cut from ``_why_not_texts``'s reasons by their number."""
+        result, rules, words, lang = self.result, self.rules, self.words, self.lang
+        iv = rules.interventions[i]
+        keys = words.why_not_leaves
+        part = slice(keys.bounds[i], keys.bounds[i + 1])
+        outcomes = self.leaves[out][:, keys.leaves[part]]
+        described = np.where(outcomes == keys.described_if[part], result.values[out][:, keys.columns[part]], 0)
+        allowed = result.intensity_allowed[out, i]
+        if iv.model.do_not_offer:
+            return self.keyed(("why_not", i), np.zeros((len(out), 0)), lambda case: start + b", ".join(
+                map(_utf8, _why_not_texts(rules, case, i, RISK_LEVELS[case.level], lang))) + b"]}", out)
+        eligibility = len(_flagged(iv.eligibility, False))  # the first leaves of the key are its eligibility's
+
+        def cut(case: CaseDetail) -> tuple[list[bytes], int, int]:
+            texts = [_utf8(text) for text in _why_not_texts(rules, case, i, RISK_LEVELS[case.level], lang)]
+            contraindications = sum(holds(node, case.leaf_row) for node, _ in iv.contraindications)
+            intensity = int(not case.intensity_allowed[i])
+            return texts, len(texts) - contraindications - intensity, len(texts) - contraindications
+
+        def requirements(case: CaseDetail) -> bytes:
+            texts, end, _ = cut(case)
+            return b", ".join(texts[:end])
+
+        def intensity(case: CaseDetail) -> bytes:
+            texts, start_, end = cut(case)
+            return b", ".join(texts[start_:end])
+
+        def contraindications(case: CaseDetail) -> bytes:
+            texts, _, start_ = cut(case)
+            return b", ".join(texts[start_:])
+        parts = zip(
+            self.keyed(("why_not_requires", i), np.column_stack([outcomes[:, :eligibility],
+                                                                  described[:, :eligibility]]), requirements, out),
+            self.keyed(("why_not_intensity", i), np.column_stack([self.levels[out], allowed]), intensity, out),
+            self.keyed(("why_not_contraindicated", i), np.column_stack([outcomes[:, eligibility:],
+                                                                         described[:, eligibility:]]),
+                       contraindications, out), strict=True)
+        entries: dict[tuple[bytes, bytes, bytes], bytes] = {}
+        column = []
+        for three in parts:
+            entry = entries.get(three)
+            if entry is None:
+                entry = entries[three] = start + b", ".join([text for text in three if text]) + b"]}"
+            column.append(entry)
+        return column
+
     def _warnings(self) -> list[bytes]:
-        """Every case's warnings, looked up by everything they read."""
+        """Every case's warnings: those about the case, looked up by what they read, then those of each insats
+        recommended, looked up by the insats, the risk level and its warnings' conditions."""
         result, rules, words, lang = self.result, self.rules, self.words, self.lang
         cat = rules.catalogue
         values = result.values
@@ -687,13 +753,36 @@ class _BatchLines:
         holding = np.column_stack([evaluate(iv.eligibility, self.leaves) for iv in rules.interventions])
         low = (self.levels == RISK_LEVELS.index("low"))[:, None]
         held_back = low & ~result.intensity_allowed & offered & holding
-        nodes = [evaluate(node, self.leaves) for iv in rules.interventions for node, _ in iv.warnings
-                 if node is not None]
+        actors = sorted({iv.model.actor for iv in rules.interventions})
+        actor_of = np.array([actors.index(iv.model.actor) for iv in rules.interventions])
+        with_actor = np.zeros((self.n, len(actors)), dtype=bool)
+        rows = np.arange(self.n)
+        for rank in range(self.top.shape[1]):
+            at = self.top[:, rank]
+            with_actor[rows[at >= 0], actor_of[at[at >= 0]]] = True
         age = values[:, cat.context_index["age"]]
         key = np.column_stack([
-            values[:, words.rated] == UNRATED, self.levels, held_back, self.top,
+            values[:, words.rated] == UNRATED, self.levels, held_back, with_actor,
             values[:, cat.context_index["consent_youth"]] == 0,
-            (age < rules.policy.multi_agency_consent_age) & (values[:, cat.context_index["consent_guardian"]] == 0),
-            *nodes])
-        return self.keyed(("warnings", None), key, lambda case: b'], "warnings": ' + _utf8(
-            _warnings(rules, case, RISK_LEVELS[case.level], words, lang)) + b"}")
+            (age < rules.policy.multi_agency_consent_age) & (values[:, cat.context_index["consent_guardian"]] == 0)])
+
+        def encoded(out: list[tuple[str, str]]) -> bytes:
+            return b", ".join(_utf8({"code": code, "message": message}) for code, message in out)
+        columns = [self.keyed(("warnings", None), key, lambda case: encoded(
+            _case_warnings(rules, case, RISK_LEVELS[case.level], words, lang)))]
+        high = self.levels == RISK_LEVELS.index("high")
+        for rank in range(self.top.shape[1]):
+            at = self.top[:, rank]
+            column = [b""] * self.n
+            for i in np.unique(at[at >= 0]).tolist():
+                cases = np.flatnonzero(at == i)
+                nodes = [evaluate(node, self.leaves[cases]) for node, _ in rules.interventions[i].warnings
+                         if node is not None]
+                def made(case: CaseDetail, i: int = i) -> bytes:
+                    return encoded(_insats_warnings(rules, i, RISK_LEVELS[case.level], case.leaf_row, words, lang))
+                parts = self.keyed(("insats_warnings", i), np.column_stack([high[cases], *nodes]), made, cases)
+                for m, part in zip(cases.tolist(), parts, strict=True):
+                    column[m] = part
+            columns.append(column)
+        return [b'], "warnings": [' + b", ".join([part for part in parts if part]) + b"]}"
+                for parts in zip(*columns, strict=True)]
