@@ -172,9 +172,13 @@ def _risk(result: MatchResult, case: CaseDetail, words: _Words, lang: str) -> di
 
 def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, met_key: Callable[[int], bytes],
          lang: str) -> list[str]:
+    return _why_needs(rules, case, i, words, lang) + _why_suits(rules, case, i, level, words, met_key, lang)
+
+
+def _why_needs(rules: RuleBase, case: CaseDetail, i: int, words: _Words, lang: str) -> list[str]:
+    """The first reasons for insats ``i``: its priority, if it has one, and the needs it targets."""
     iv = rules.interventions[i]
-    row = case.values
-    ratings = row.tolist()
+    ratings = case.values.tolist()
     contribution = case.needs * scoring_tables(rules).targets[:, i]
     named = [f"{words.factor_names[j]} ({words.label(j, ratings[j])})"
              for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS].tolist() if contribution[j] > 0]
@@ -184,6 +188,16 @@ def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, m
     if iv.priority and case.priority[i]:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
     reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
+    return reasons
+
+
+def _why_suits(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, met_key: Callable[[int], bytes],
+               lang: str) -> list[str]:
+    """The other reasons: the intensity, the evidence, the protective factors it builds on, the conditions met."""
+    iv = rules.interventions[i]
+    row = case.values
+    ratings = row.tolist()
+    reasons = []
     not_scored = ratings[words.age] < rules.policy.risk_score_min_age
     intensity = words.intensity.get((i, level, not_scored))
     if intensity is None:
@@ -411,22 +425,16 @@ def _fragments(rules: RuleBase, lang: str) -> _Fragments:
 
 def _distinct(key: np.ndarray, dtype: Any = np.int16) -> tuple[list[int], list[int], list[bytes]]:
     """The distinct rows of ``key`` (as ``dtype``: every code, index and share fits the default), in order of first
-    appearance: the first case of each, every case's row number and each row as bytes (a dict of the rows' bytes:
+    appearance: the first case of each, every case's row number and each row as bytes (dicts of the rows' bytes:
     several times sooner than ``np.unique(axis=0)``, which sorts them)."""
     key = np.ascontiguousarray(key, dtype=dtype).reshape(len(key), -1)
     width = key.shape[1] * key.itemsize
     rows: list[bytes] = key.view(np.dtype((np.void, width))).ravel().tolist() if width else \
         [b""] * len(key)  # type: ignore[assignment]  # numpy types a void's tolist loosely
-    numbers: dict[bytes, int] = {}
-    first: list[int] = []
-    inverse = []
-    for m, row in enumerate(rows):
-        number_ = numbers.get(row)
-        if number_ is None:
-            number_ = numbers[row] = len(first)
-            first.append(m)
-        inverse.append(number_)
-    return first, inverse, list(numbers)
+    distinct = list(dict.fromkeys(rows))
+    first_of = dict(zip(reversed(rows), range(len(rows) - 1, -1, -1), strict=True))  # the first wins: written last
+    number_of = {row: number_ for number_, row in enumerate(distinct)}
+    return [first_of[row] for row in distinct], list(map(number_of.__getitem__, rows)), distinct
 
 
 def _shown_points(risk_score: np.ndarray, points: np.ndarray) -> tuple[list[list[int]], list[list[int]]]:
@@ -622,22 +630,18 @@ class _BatchLines:
                 outcomes = leaves[cases][:, met.leaves[met.bounds[i]: met.bounds[i + 1]]]
                 described = np.where(outcomes == met.described_if[met.bounds[i]: met.bounds[i + 1]],
                                      values[cases][:, met.columns[met.bounds[i]: met.bounds[i + 1]]], 0)
-                # the reasons in two halves, each looked up by what it reads: the priority and the needs met; the
-                # intensity, evidence, leverage and conditions met (cut from _why's reasons by their number)
+                # the reasons in two halves, each looked up by what it reads: the priority and the needs targeted; the
+                # intensity, evidence, leverage and conditions met
                 needs_key = np.column_stack([priority[cases, i], named, named_ratings, share])
                 rest_key = np.column_stack([self.levels[cases], not_scored[cases],
                                             ratings[cases][:, words.leverages[i]] > 0, outcomes, described])
 
-                def why(case: CaseDetail, i: int = i) -> list[bytes]:
-                    reasons = _why(rules, case, i, RISK_LEVELS[case.level], words, met.of(case), lang)
-                    return [_utf8(reason) for reason in reasons]
-
                 def first_half(case: CaseDetail, i: int = i) -> bytes:
-                    return b", ".join(why(case)[: 1 + bool(rules.interventions[i].priority and case.priority[i])])
+                    return b", ".join(map(_utf8, _why_needs(rules, case, i, words, lang)))
 
                 def second_half(case: CaseDetail, i: int = i) -> bytes:
-                    reasons = why(case)[1 + bool(rules.interventions[i].priority and case.priority[i]):]
-                    return b", " + b", ".join(reasons) + b"]"
+                    return b", " + b", ".join(map(_utf8, _why_suits(rules, case, i, RISK_LEVELS[case.level], words,
+                                                                   met.of(case), lang))) + b"]"
                 halves = zip(self.keyed(("why_needs", i), needs_key, first_half, cases),
                              self.keyed(("why_rest", i), rest_key, second_half, cases), strict=True)
                 for m, (first_part, second_part) in zip(mine.tolist(), halves, strict=True):
@@ -674,24 +678,23 @@ class _BatchLines:
         order = np.lexsort((items, -score, ~result.priority, ~eligible), axis=-1)
         place = np.empty((n, n_items), dtype=np.intp)
         np.put_along_axis(place, order, items + 1, axis=1)
-        first_shown = np.argmin(recommended, axis=1)
-        scores, places = score.tolist(), place.tolist()
+        # an entry follows ", " unless it is the case's first: a column of separators before each insats's
+        separators = np.array([b"", b", "], dtype=object)[(~recommended & (np.argmin(recommended, axis=1)[:, None]
+                                                                           != np.arange(n_items))).view(np.int8)]
         columns: list[list[bytes]] = [[b'], "not_recommended": ['] * n]
         for i, iv in enumerate(rules.interventions):
             start = _utf8({"id": iv.id, "name": words.names[i], "reasons": []})[:-2]
-            column = [b""] * n
-            lower = np.flatnonzero(eligible[:, i] & ~recommended[:, i]).tolist()
-            for m in lower:
-                column[m] = start + _utf8(t(lang, "why_not.ranked_lower", score=number(lang, scores[m][i], 2),
-                                               rank=places[m][i], k=k)) + b"]}"
+            column = np.full(n, b"", dtype=object)
+            lower = np.flatnonzero(eligible[:, i] & ~recommended[:, i])
+            if len(lower):
+                texts: dict[tuple[float, int], bytes] = {}
+                column[lower] = [texts.get(key) or texts.setdefault(key, start + _utf8(t(
+                    lang, "why_not.ranked_lower", score=number(lang, key[0], 2), rank=key[1], k=k)) + b"]}")
+                    for key in zip(score[lower, i].tolist(), place[lower, i].tolist(), strict=True)]
             out = np.flatnonzero(~eligible[:, i])
             if len(out):
-                for m, part_m in zip(out.tolist(), self._why_not(i, out, start), strict=True):
-                    column[m] = part_m
-            shown = ~recommended[:, i] & (first_shown != i)
-            for m in np.flatnonzero(shown).tolist():
-                column[m] = b", " + column[m]
-            columns.append(column)
+                column[out] = self._why_not(i, out, start)
+            columns += [separators[:, i].tolist(), column.tolist()]
         return columns
 
     def _why_not(self, i: int, out: np.ndarray, start: bytes) -> list[bytes]:
@@ -716,9 +719,9 @@ class _BatchLines:
             intensity = int(not case.intensity_allowed[i])
             return texts, len(texts) - contraindications - intensity, len(texts) - contraindications
 
-        def requirements(case: CaseDetail) -> bytes:
-            texts, end, _ = cut(case)
-            return b", ".join(texts[:end])
+        def requirements(case: CaseDetail) -> bytes:  # the first of _why_not_texts's reasons, alone (many are made)
+            return b", ".join(_utf8(t(lang, "why_not.requires", requirement=text)) for text in
+                              failed_parts(iv.eligibility, case.leaf_row, case.values, rules.leaves, lang))
 
         def intensity(case: CaseDetail) -> bytes:
             texts, start_, end = cut(case)
