@@ -505,13 +505,18 @@ class _BatchLines:
               cases: np.ndarray | None = None) -> list[bytes]:
         """Per row of ``key`` (one per case, or per case of ``cases``) the part made by ``make`` for it: once per
         distinct row, on the first case that has it."""
+        parts, inverse = self.distinct_parts(kind, key, make, cases)
+        return [parts[j] for j in inverse]
+
+    def distinct_parts(self, kind: tuple[str, Any], key: np.ndarray, make: Callable[[CaseDetail], bytes],
+                       cases: np.ndarray | None = None) -> tuple[list[bytes], list[int]]:
+        """``keyed`` as the distinct parts and, per row, the number of its part."""
         first, inverse, rows = _distinct(key)
         if cases is not None:
             first = cases[first].tolist()
         name, item = kind
-        parts = [self.cache.get(name, (item, row), partial(self._made, make, n))
-                 for n, row in zip(first, rows, strict=True)]
-        return [parts[j] for j in inverse]
+        return [self.cache.get(name, (item, row), partial(self._made, make, n))
+                for n, row in zip(first, rows, strict=True)], inverse
 
     def _act_first(self) -> list[bytes]:
         rules, lang = self.rules, self.lang
@@ -730,21 +735,19 @@ class _BatchLines:
         def contraindications(case: CaseDetail) -> bytes:
             texts, _, start_ = cut(case)
             return b", ".join(texts[start_:])
-        parts = zip(
-            self.keyed(("why_not_requires", i), np.column_stack([outcomes[:, :eligibility],
-                                                                  described[:, :eligibility]]), requirements, out),
-            self.keyed(("why_not_intensity", i), np.column_stack([self.levels[out], allowed]), intensity, out),
-            self.keyed(("why_not_contraindicated", i), np.column_stack([outcomes[:, eligibility:],
-                                                                         described[:, eligibility:]]),
-                       contraindications, out), strict=True)
-        entries: dict[tuple[bytes, bytes, bytes], bytes] = {}
-        column = []
-        for three in parts:
-            entry = entries.get(three)
-            if entry is None:
-                entry = entries[three] = start + b", ".join([text for text in three if text]) + b"]}"
-            column.append(entry)
-        return column
+        three = [self.distinct_parts(("why_not_requires", i), np.column_stack([outcomes[:, :eligibility],
+                                                                                described[:, :eligibility]]),
+                                     requirements, out),
+                 self.distinct_parts(("why_not_intensity", i), np.column_stack([self.levels[out], allowed]), intensity,
+                                     out),
+                 self.distinct_parts(("why_not_contraindicated", i), np.column_stack([outcomes[:, eligibility:],
+                                                                                      described[:, eligibility:]]),
+                                     contraindications, out)]
+        # each distinct combination of the three parts joined once
+        first, inverse, _ = _distinct(np.column_stack([numbers for _, numbers in three]), np.int64)
+        entries = [start + b", ".join([part for part in (parts[numbers[m]] for parts, numbers in three) if part])
+                   + b"]}" for m in first]
+        return [entries[j] for j in inverse]
 
     def _warnings(self) -> list[bytes]:
         """Every case's warnings: those about the case, looked up by what they read, then those of each insats
@@ -764,15 +767,22 @@ class _BatchLines:
             at = self.top[:, rank]
             with_actor[rows[at >= 0], actor_of[at[at >= 0]]] = True
         age = values[:, cat.context_index["age"]]
-        key = np.column_stack([
-            values[:, words.rated] == UNRATED, self.levels, held_back, with_actor,
-            values[:, cat.context_index["consent_youth"]] == 0,
+        consent = np.column_stack([
+            with_actor, values[:, cat.context_index["consent_youth"]] == 0,
             (age < rules.policy.multi_agency_consent_age) & (values[:, cat.context_index["consent_guardian"]] == 0)])
 
         def encoded(out: list[tuple[str, str]]) -> bytes:
             return b", ".join(_utf8({"code": code, "message": message}) for code, message in out)
-        columns = [self.keyed(("warnings", None), key, lambda case: encoded(
-            _case_warnings(rules, case, RISK_LEVELS[case.level], words, lang)))]
+
+        def case_warnings(codes: tuple[str, ...]) -> Callable[[CaseDetail], bytes]:
+            """The case's warnings with these codes: each kind looked up by what it reads alone."""
+            return lambda case: encoded([(code, message) for code, message in _case_warnings(
+                rules, case, RISK_LEVELS[case.level], words, lang) if code in codes])
+        columns = [self.keyed(("unrated_factors", None), values[:, words.rated] == UNRATED,
+                              case_warnings(("unrated_factors",))),
+                   self.keyed(("low_risk_intensive", None), np.column_stack([low, held_back]),
+                              case_warnings(("low_risk_intensive",))),
+                   self.keyed(("consent_missing", None), consent, case_warnings(("consent_missing", "sip")))]
         high = self.levels == RISK_LEVELS.index("high")
         for rank in range(self.top.shape[1]):
             at = self.top[:, rank]
