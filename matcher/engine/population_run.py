@@ -152,7 +152,8 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
             if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
                 explained = explained_lines(result, lang)
                 while block := list(islice(explained, EXPLAINED_AT_ONCE)):
-                    sink.write(b"\n".join(block) + b"\n")
+                    sink.write(b"\n".join(block))
+                    sink.write(b"\n")
                 return
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
             sink.write(text.encode("utf-8"))
