@@ -30,7 +30,7 @@ import pyarrow.csv as pa_csv
 
 from matcher.engine.case_columns import coded_columns, encode_rows
 from matcher.engine.case_files import check_csv_header
-from matcher.engine.explain import explained_lines
+from matcher.engine.explained_lines import explained_lines
 from matcher.engine.matching import MatchResult, Version, match_matrix
 from matcher.engine.risk import RiskModel
 from matcher.engine.scoring import gate_levels, scoring_tables

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import explain, match, match_matrix, read_cases, result_text
-from matcher.engine.explain import _Fragments, _fragments, explained_lines
+from matcher.engine.explained_lines import explained_lines
+from matcher.engine.keyed_parts import Fragments, fragments
 from matcher.modelling.population import synthetic_batch
 from matcher.modelling.registry import load_model
 from matcher.rulebase.factors import UNRATED
@@ -105,18 +106,18 @@ def test_explained_lines_are_the_json_of_every_explanation_byte_for_byte(rules, 
     after the cache across batches was cleared."""
     if trained:
         model, _card = load_model(committed_models, "logistic-20261203-4276f2cb", rules)
-    _fragments(rules, lang).clear()
+    fragments(rules, lang).clear()
     for seed, n in ((11, 1500), (12, 700), (11, 1500), (13, 1)):
         if seed == 13:
-            _fragments(rules, lang).clear()
+            fragments(rules, lang).clear()
         result = match_matrix(_hostile(rules, n, seed), rules, model)
         assert list(explained_lines(result, lang)) == _json_lines(result, lang)
 
 
 def test_explained_lines_of_a_batch_that_fills_the_cache(rules, model, monkeypatch) -> None:
     """A kind of part cleared while a batch is made (the cache holds 200 parts a kind here)."""
-    monkeypatch.setattr(_Fragments, "CACHED", 200)
-    _fragments(rules, "sv").clear()
+    monkeypatch.setattr(Fragments, "CACHED", 200)
+    fragments(rules, "sv").clear()
     result = match_matrix(_hostile(rules, 800, 21), rules, model)
     assert list(explained_lines(result, "sv")) == _json_lines(result, "sv")
     assert list(explained_lines(match_matrix(np.empty((0, rules.catalogue.n_columns), np.int8), rules, model),
