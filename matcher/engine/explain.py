@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,8 +17,9 @@ from matcher.engine.act_first import act_first
 from matcher.engine.matching import CaseDetail, MatchResult
 from matcher.engine.risk import Scorecard, shown_points
 from matcher.engine.scoring import TERMS, scoring_tables
+from matcher.engine.why_not import LeafKeys, Template, why_not_texts
 from matcher.i18n import number, t
-from matcher.rulebase.conditions import Describer, LeafTable, failed_parts, holds, met_parts
+from matcher.rulebase.conditions import holds, met_parts
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from matcher.rulebase.loading import CompiledIntervention, RuleBase
 
@@ -29,39 +29,8 @@ _Key = tuple[int, str, bool, bytes]  # a why-not's: (insats, risk level, intensi
 
 def explain(result: MatchResult, n: int, lang: str = "sv") -> dict[str, Any]:
     """The result for case ``n`` in the documented JSON shape (docs/case-format.md)."""
-    words = _words(result.rules, lang)
-    res, top, not_recommended = _explained(result, n, words, lang)
-    for rec, i in zip(res["recommendations"], top, strict=True):
-        rec["evidence"] = [dict(entry) for entry in words.evidence[i]]
-    res["not_recommended"] = [{"id": result.rules.interventions[i].id, "name": words.names[i],
-                               "reasons": list(reasons)} for i, reasons, _ in not_recommended]
-    return res
-
-
-def explain_json(result: MatchResult, n: int, lang: str = "sv") -> str:
-    """``json.dumps(explain(result, n, lang), ensure_ascii=False)``, the same text, sooner: the parts that many
-    cases share (an insats's evidence, a why-not entry) are encoded once and put in as text (bulk output)."""
-    words = _words(result.rules, lang)
-    res, top, not_recommended = _explained(result, n, words, lang)
-    encoded = {
-        "recommendations": "[" + ", ".join(f'{_json(rec)[:-1]}, "evidence": {words.evidence_json[i]}}}'
-                                           for rec, i in zip(res["recommendations"], top, strict=True)) + "]",
-        "not_recommended": "[" + ", ".join(words.entry_json(i, reasons, key) for i, reasons, key in not_recommended)
-                           + "]",
-    }
-    return "{" + ", ".join(f"{_json(key)}: {encoded[key] if key in encoded else _json(value)}"
-                           for key, value in res.items()) + "}"
-
-
-_json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) does
-
-
-def _explained(result: MatchResult, n: int, words: _Words,
-               lang: str) -> tuple[dict[str, Any], list[int], list[tuple[int, list[str], _Key | None]]]:
-    """Case ``n``'s explanation in its order of keys, without the evidence of each recommendation and with
-    ``not_recommended`` left empty; the insatser recommended; and for every other insats its reasons and, for a
-    why-not (which many cases share), the key it is cached by."""
     rules = result.rules
+    words = _words(rules, lang)
     case = result.detail(n)
     level = RISK_LEVELS[case.level]
     top = case.top
@@ -77,39 +46,42 @@ def _explained(result: MatchResult, n: int, words: _Words,
             "score": round(sum(terms.values()), 2),
             "terms": terms,
             "reasons": _why(rules, case, i, level, words, met_key, lang),
+            "evidence": [dict(entry) for entry in words.evidence[i]],
         })
     eligible, score = case.eligible.tolist(), case.score.tolist()
     priority = case.priority.tolist()
     eligible_order = sorted((i for i in range(len(rules.interventions)) if eligible[i]),
                             key=lambda i: (not priority[i], -score[i], i))
-    not_recommended: list[tuple[int, list[str], _Key | None]] = []
+    not_recommended = []
     allowed, cached = case.intensity_allowed.tolist(), words.why_not
     for i in range(len(rules.interventions)):
         if i in top:
             continue
         if eligible[i]:
-            not_recommended.append((i, [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
-                                              rank=eligible_order.index(i) + 1, k=result.top.shape[1])], None))
-            continue
-        # why it is not eligible: a function of the key (``_LeafKeys``), made once per key; many cases share one
-        key = (i, level, allowed[i], why_not_key(i))
-        texts = cached.get(key)
-        if texts is None:
-            if len(cached) >= words.CACHED:
-                cached.clear()
-            texts = cached[key] = words.why_not_texts(case, i, key)
-        not_recommended.append((i, texts, key))
-    res = {
+            reasons = [t(lang, "why_not.ranked_lower", score=number(lang, score[i], 2),
+                         rank=eligible_order.index(i) + 1, k=result.top.shape[1])]
+        else:  # why it is not eligible: a function of the key (``LeafKeys``), made once per key; many cases share one
+            key = (i, level, allowed[i], why_not_key(i))
+            texts = cached.get(key)
+            if texts is None:
+                if len(cached) >= words.CACHED:
+                    cached.clear()
+                texts = cached[key] = words.why_not_texts(case, i, key)
+            reasons = list(texts)
+        not_recommended.append({"id": rules.interventions[i].id, "name": words.names[i], "reasons": reasons})
+    return {
         "case_id": result.case_id(n),
         "synthetic": bool(result.synthetic[n]),
         "version": result.version.as_dict(),
         "act_first": act_first(rules, case.leaf_row, lang),
         "risk": risk,
         "recommendations": recommendations,
-        "not_recommended": [],
+        "not_recommended": not_recommended,
         "warnings": _warnings(rules, case, level, words, lang),
     }
-    return res, top, not_recommended
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(..., ensure_ascii=False) does
 
 
 class _Words:
@@ -135,17 +107,16 @@ class _Words:
         self.leverages = [np.flatnonzero(tables.leverages[:, i]).tolist() for i in range(len(rules.interventions))]
         # the leaves each text can describe: a why-not those of eligibility and contraindications, the met
         # conditions of a recommended insats those of eligibility; described when its outcome is as flagged
-        self.why_not_leaves = _LeafKeys(rules, [[(iv.eligibility, False), *((node, True) for node, _ in
+        self.why_not_leaves = LeafKeys(rules, [[(iv.eligibility, False), *((node, True) for node, _ in
                                                                             iv.contraindications)]
                                                 for iv in rules.interventions])
-        self.met_leaves = _LeafKeys(rules, [[(iv.eligibility, True)] for iv in rules.interventions])
+        self.met_leaves = LeafKeys(rules, [[(iv.eligibility, True)] for iv in rules.interventions])
         self.age = cat.context_index["age"]
         self.labels: dict[tuple[int, int], str] = {}
         self.intensity: dict[tuple[int, str, bool], str] = {}
         self.met: dict[tuple[int, bytes], str] = {}  # (insats, its leaf key) -> why.conditions
         self.why_not: dict[_Key, list[str]] = {}  # see _Key -> texts
-        self.templates: dict[tuple[int, str, bool, bytes], _Template | None] = {}  # _Key without the values
-        self.entries: dict[_Key, str] = {}  # the same key -> its not_recommended entry in JSON
+        self.templates: dict[tuple[int, str, bool, bytes], Template | None] = {}  # _Key without the values
 
     def label(self, j: int, rating: int) -> str:
         """Factor ``j``'s rating in words."""
@@ -162,23 +133,11 @@ class _Words:
         if pattern not in self.templates:
             if len(self.templates) >= self.CACHED:
                 self.templates.clear()
-            self.templates[pattern] = _Template.of(self.rules, case, i, key[1], self.lang)
+            self.templates[pattern] = Template.of(self.rules, case, i, key[1], self.lang)
         template = self.templates[pattern]
         if template is None:  # a rule text holds a SLOT: worded case by case
-            return _why_not_texts(self.rules, case, i, key[1], self.lang, self.rules.leaves)
+            return why_not_texts(self.rules, case, i, key[1], self.lang, self.rules.leaves)
         return template.filled(self.rules.leaves, case.values, self.lang)
-
-    def entry_json(self, i: int, reasons: list[str], key: _Key | None) -> str:
-        """Insats ``i``'s ``not_recommended`` entry in JSON; made once per ``key`` of a why-not."""
-        text = self.entries.get(key) if key is not None else None
-        if text is None:
-            text = _json({"id": self.rules.interventions[i].id, "name": self.names[i], "reasons": reasons})
-            if key is not None:
-                if len(self.entries) >= self.CACHED:
-                    self.entries.clear()
-                self.entries[key] = text
-        return text
-
 
 
 @lru_cache(maxsize=4)  # the rule bases in use, per language (the app's editor loads a new one per check)
@@ -223,9 +182,13 @@ def _risk(result: MatchResult, case: CaseDetail, words: _Words, lang: str) -> di
 
 def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, met_key: Callable[[int], bytes],
          lang: str) -> list[str]:
+    return _why_needs(rules, case, i, words, lang) + _why_suits(rules, case, i, level, words, met_key, lang)
+
+
+def _why_needs(rules: RuleBase, case: CaseDetail, i: int, words: _Words, lang: str) -> list[str]:
+    """The first reasons for insats ``i``: its priority, if it has one, and the needs it targets."""
     iv = rules.interventions[i]
-    row = case.values
-    ratings = row.tolist()
+    ratings = case.values.tolist()
     contribution = case.needs * scoring_tables(rules).targets[:, i]
     named = [f"{words.factor_names[j]} ({words.label(j, ratings[j])})"
              for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS].tolist() if contribution[j] > 0]
@@ -235,6 +198,16 @@ def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, m
     if iv.priority and case.priority[i]:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
     reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
+    return reasons
+
+
+def _why_suits(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, met_key: Callable[[int], bytes],
+               lang: str) -> list[str]:
+    """The other reasons: the intensity, the evidence, the protective factors it builds on, the conditions met."""
+    iv = rules.interventions[i]
+    row = case.values
+    ratings = row.tolist()
+    reasons = []
     not_scored = ratings[words.age] < rules.policy.risk_score_min_age
     intensity = words.intensity.get((i, level, not_scored))
     if intensity is None:
@@ -298,100 +271,17 @@ def evidence_entry(entry: Any, policy: Any, lang: str) -> dict[str, Any]:
     }
 
 
-class _LeafKeys:
-    """What a text about some condition trees of each insats depends on, as bytes to cache it by: the outcomes of
-    the trees' leaves and the recorded value of every leaf the text can describe. ``failed_parts`` describes the
-    leaves that failed, ``met_parts`` those that held, each turned round under a ``not``; a leaf is counted as
-    describable when its outcome is the one flagged for it (a superset of those described, so the key is exact).
-    Two cases with the same key get the same text; a value nothing describes (an age that met its bound) does
-    not make a new one."""
-
-    def __init__(self, rules: RuleBase, trees: list[list[tuple[Any, bool]]]):
-        per_insats = [[pair for node, described_if in nodes for pair in _flagged(node, described_if)]
-                      for nodes in trees]
-        self.leaves = np.array([leaf for pairs in per_insats for leaf, _ in pairs], dtype=np.intp)
-        self.columns = np.array([rules.leaves.leaves[leaf].column for leaf in self.leaves.tolist()], dtype=np.intp)
-        self.described_if = np.array([flag for pairs in per_insats for _, flag in pairs], dtype=bool)
-        self.bounds = np.cumsum([0, *(len(pairs) for pairs in per_insats)]).tolist()
-
-    def of(self, case: CaseDetail) -> Callable[[int], bytes]:
-        """The key of insats ``i`` for this case (one pass over every insats's leaves, then slices)."""
-        outcomes = case.leaf_row[self.leaves]
-        values = np.where(outcomes == self.described_if, case.values[self.columns], 0)
-        seen, recorded, width, bounds = outcomes.tobytes(), values.tobytes(), values.itemsize, self.bounds
-        return lambda i: seen[bounds[i]: bounds[i + 1]] + recorded[bounds[i] * width: bounds[i + 1] * width]
-
-
-def _flagged(node: Any, described_if: bool) -> list[tuple[int, bool]]:
-    """The leaves of a tree, each with the outcome for which its text can be shown (turned round under a not)."""
-    if node.kind == "leaf":
-        return [(node.leaf, described_if)]
-    inner = not described_if if node.kind == "not" else described_if
-    return [pair for child in node.children for pair in _flagged(child, inner)]
-
-
-SLOT = "\x00"  # where a leaf's description goes in a why-not template
-
-
-@dataclass(frozen=True)
-class _Template:
-    """A why-not's texts for one pattern of leaf outcomes, with each leaf description left open: the texts split at
-    its slots, and the leaves to describe, in order. Many cases share a pattern but differ in recorded values."""
-
-    pieces: tuple[tuple[str, ...], ...]
-    leaves: tuple[int, ...]
-
-    @classmethod
-    def of(cls, rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str) -> _Template | None:
-        """Insats ``i``'s why-not for the leaf outcomes of ``case``; None when a rule's own text holds a SLOT (the
-        slots would not match the leaves)."""
-        slots = _Slots()
-        pieces = tuple(tuple(text.split(SLOT)) for text in _why_not_texts(rules, case, i, level, lang, slots))
-        if sum(len(parts) - 1 for parts in pieces) != len(slots.leaves):
-            return None
-        return cls(pieces, tuple(slots.leaves))
-
-    def filled(self, table: LeafTable, row: np.ndarray, lang: str) -> list[str]:
-        described = iter([table.describe(leaf, row, lang) for leaf in self.leaves])
-        return ["".join([parts[0], *(next(described) + part for part in parts[1:])]) for parts in self.pieces]
-
-
-class _Slots:
-    """Stands in for the leaf table while a template is worded: records each leaf it is asked to describe and
-    leaves a SLOT in its place."""
-
-    def __init__(self) -> None:
-        self.leaves: list[int] = []
-
-    def describe(self, leaf_id: int, row: np.ndarray, lang: str) -> str:
-        self.leaves.append(leaf_id)
-        return SLOT
-
-
-def _why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str,
-                   table: Describer) -> list[str]:
-    iv = rules.interventions[i]
-    if iv.model.do_not_offer:
-        return [t(lang, "why_not.do_not_offer", message=w.message.get(lang))
-                for w in iv.model.warnings if w.code == "do_not_offer"]
-    row = case.values
-    leaf_row = case.leaf_row
-    reasons = [t(lang, "why_not.requires", requirement=text)
-               for text in failed_parts(iv.eligibility, leaf_row, row, table, lang)]
-    if not case.intensity_allowed[i]:
-        reasons.append(t(lang, "why_not.intensity", intensity=t(lang, f"intensity.{iv.model.intensity}"),
-                         level=t(lang, f"risk.{level}")))
-    for node, contra in iv.contraindications:
-        if holds(node, leaf_row):
-            facts = "; ".join(met_parts(node, leaf_row, row, table, lang))
-            reasons.append(t(lang, "why_not.contraindication", reason=contra.reason.get(lang), facts=facts))
-    return reasons
-
-
 def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang: str) -> list[dict[str, str]]:
+    out = _case_warnings(rules, case, level, words, lang)
+    for i in case.top:
+        out += _insats_warnings(rules, i, level, case.leaf_row, words, lang)
+    return [{"code": code, "message": message} for code, message in out]
+
+
+def _case_warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang: str) -> list[tuple[str, str]]:
+    """The warnings about the case as a whole (its ratings, risk level, consent and the actors recommended)."""
     cat = rules.catalogue
     row = case.values
-    leaf_row = case.leaf_row
     out = []
     # the registered criminal history is numbers, often not known: it is no rating to warn about
     unrated = [words.factor_names[j] for j in words.rated[row[words.rated] == UNRATED].tolist()]
@@ -416,11 +306,18 @@ def _warnings(rules: RuleBase, case: CaseDetail, level: str, words: _Words, lang
                                              actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
     if "region" in actors:  # social services and health care together: a SIP (HSL 2017:30, 16 kap. 4 §)
         out.append(("sip", t(lang, "warning.sip", actors=", ".join(t(lang, f"actor.{a}") for a in actors))))
-    for i, iv in zip(case.top, recommended, strict=True):
-        name = words.names[i]
-        if iv.model.group_format and level == "high":
-            out.append(("peer_grouping_risk", t(lang, "warning.peer_grouping_risk", name=name)))
-        for node, warning in iv.warnings:
-            if node is None or holds(node, leaf_row):
-                out.append((warning.code, f"{name}: {warning.message.get(lang)}"))
-    return [{"code": code, "message": message} for code, message in out]
+    return out
+
+
+def _insats_warnings(rules: RuleBase, i: int, level: str, leaf_row: np.ndarray, words: _Words,
+                     lang: str) -> list[tuple[str, str]]:
+    """The warnings of recommended insats ``i``."""
+    iv = rules.interventions[i]
+    name = words.names[i]
+    out = []
+    if iv.model.group_format and level == "high":
+        out.append(("peer_grouping_risk", t(lang, "warning.peer_grouping_risk", name=name)))
+    for node, warning in iv.warnings:
+        if node is None or holds(node, leaf_row):
+            out.append((warning.code, f"{name}: {warning.message.get(lang)}"))
+    return out

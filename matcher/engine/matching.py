@@ -174,6 +174,10 @@ class MatchResult:
         return self._pairs.flags & PRIORITISED_PAIR != 0
 
     @property
+    def conditions_met(self) -> np.ndarray:  # N x I: the eligibility tree holds, whatever else rules it out
+        return self._pairs.flags & CONDITIONS_MET != 0
+
+    @property
     def terms(self) -> dict[str, np.ndarray]:  # name -> N x I
         tables, fits = kernel_tables(self.rules), self._pairs.fits
         terms = {"need_fit": fits[:, 0], "intensity_fit": tables.intensity_fit[self._gate_levels],

@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,7 +30,7 @@ import pyarrow.csv as pa_csv
 
 from matcher.engine.case_columns import coded_columns, encode_rows
 from matcher.engine.case_files import check_csv_header
-from matcher.engine.explain import explain_json
+from matcher.engine.explained_lines import explained_lines
 from matcher.engine.matching import MatchResult, Version, match_matrix
 from matcher.engine.risk import RiskModel
 from matcher.engine.scoring import gate_levels, scoring_tables
@@ -149,9 +150,10 @@ def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
             if result is None:
                 return
             if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
-                for start in range(0, len(result), EXPLAINED_AT_ONCE):
-                    sink.write("".join(explain_json(result, n, lang) + "\n" for n in
-                                       range(start, min(start + EXPLAINED_AT_ONCE, len(result)))).encode("utf-8"))
+                explained = explained_lines(result, lang)
+                while block := list(islice(explained, EXPLAINED_AT_ONCE)):
+                    sink.write(b"\n".join(block))
+                    sink.write(b"\n")
                 return
             text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
             sink.write(text.encode("utf-8"))

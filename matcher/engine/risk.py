@@ -36,6 +36,37 @@ def shown_points(intercept: float, points: Sequence[float], decimals: int = 2) -
     return values[0], values[1:], total / unit
 
 
+def shown_points_of_batch(risk_score: np.ndarray, points: np.ndarray) -> tuple[list[list[int]], list[list[int]]]:
+    """What an explanation shows of every case's risk (``explain._risk``): per case the factors shown (non-zero
+    points, largest first, then in catalogue order) and the intercept, their points and the score in hundredths, as
+    ``shown_points`` rounds them case by case. The cases with as many points shown are taken together: numpy adds a
+    row of a contiguous matrix as it adds that row alone (pairwise along the row), so every sum is the one a case
+    alone gives."""
+    n = len(points)
+    order = np.argsort(-np.abs(points), axis=1, kind="stable")
+    counts = np.count_nonzero(points, axis=1)
+    shown: list[list[int]] = [[] for _ in range(n)]
+    hundredths: list[list[int]] = [[] for _ in range(n)]
+    for count in np.unique(counts).tolist():
+        cases = np.flatnonzero(counts == count)
+        factors = np.ascontiguousarray(order[cases, :count])
+        gathered = np.ascontiguousarray(np.take_along_axis(points[cases], factors, axis=1))
+        intercept = risk_score[cases] - gathered.sum(axis=1).astype(np.float64)
+        exact = np.column_stack([intercept, gathered.astype(np.float64)]) * 100
+        total = np.round(exact.sum(axis=1)).astype(np.int64)
+        floor = np.floor(exact)
+        units = floor.astype(np.int64)
+        short = total - units.sum(axis=1)
+        ranked = np.argsort(-(exact - floor), axis=1, kind="stable")
+        np.put_along_axis(units, ranked, np.take_along_axis(units, ranked, axis=1)
+                          + (np.arange(count + 1) < short[:, None]), axis=1)
+        for m, factors_m, units_m, total_m in zip(cases.tolist(), factors.tolist(), units.tolist(), total.tolist(),
+                                                  strict=True):
+            shown[m] = factors_m
+            hundredths[m] = [*units_m, total_m]
+    return shown, hundredths
+
+
 @dataclass(frozen=True)
 class RiskScores:
     """Risk of a batch: ``score == intercept + points.sum(axis=1)`` for every case."""

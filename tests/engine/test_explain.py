@@ -11,11 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher import explain, match, match_matrix, read_cases, result_text
-from matcher.engine.explain import explain_json
+from matcher.engine.explained_lines import explained_lines
+from matcher.engine.keyed_parts import Fragments, fragments
 from matcher.modelling.population import synthetic_batch
-from matcher.rulebase.factors import RISK_LEVELS
+from matcher.modelling.registry import load_model
+from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 from tests.conftest import EXAMPLES, RULES
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -77,19 +81,74 @@ def test_defector_support_always_warns_about_safety_first(rules, model) -> None:
     assert "safety_assessment_first" in [w["code"] for w in res["warnings"]]
 
 
-def test_explain_json_is_the_json_of_the_explanation_byte_for_byte(rules, model) -> None:
-    values = np.asfortranarray(synthetic_batch(rules, 300, 7).values.astype(np.int8))
-    result = match_matrix(values, rules, model)
-    for lang in ("sv", "en"):
-        for n in range(0, 300, 3):  # some why-not entries made here, some looked up
-            assert explain_json(result, n, lang) == json.dumps(explain(result, n, lang), ensure_ascii=False)
+def _json_lines(result, lang: str) -> list[bytes]:
+    return [json.dumps(explain(result, n, lang), ensure_ascii=False).encode("utf-8") for n in range(len(result))]
+
+
+def _hostile(rules, n: int, seed: int) -> np.ndarray:
+    """Synthetic cases, some of them below the risk score's age, with unrated factors or without consent."""
+    cat = rules.catalogue
+    values = synthetic_batch(rules, n, seed).values.astype(np.int8)
+    rng = np.random.default_rng(seed)
+    rated = np.flatnonzero(cat.rated())
+    some = rng.random(n) < 0.2
+    values[some, rng.choice(rated, some.sum())] = UNRATED
+    values[rng.random(n) < 0.1, cat.context_index["age"]] = rules.policy.risk_score_min_age - 3
+    for consent in ("consent_youth", "consent_guardian"):
+        values[rng.random(n) < 0.2, cat.context_index[consent]] = 0
+    return np.asfortranarray(values)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("trained", [False, True], ids=["scorecard", "trained"])
+def test_explained_lines_are_the_json_of_every_explanation_byte_for_byte(rules, model, committed_models, lang: str,
+                                                                         trained: bool) -> None:
+    """Batches of different seeds and sizes: parts made in a batch, looked up from an earlier one, and made again
+    after the cache across batches was cleared."""
+    if trained:
+        model, _card = load_model(committed_models, "logistic-20261203-4276f2cb", rules)
+    fragments(rules, lang).clear()
+    for seed, n in ((11, 1500), (12, 700), (11, 1500), (13, 1)):
+        if seed == 13:
+            fragments(rules, lang).clear()
+        result = match_matrix(_hostile(rules, n, seed), rules, model)
+        assert list(explained_lines(result, lang)) == _json_lines(result, lang)
+
+
+def test_explained_lines_of_a_batch_that_fills_the_cache(rules, model, monkeypatch) -> None:
+    """A kind of part cleared while a batch is made (the cache holds 200 parts a kind here)."""
+    monkeypatch.setattr(Fragments, "CACHED", 200)
+    fragments(rules, "sv").clear()
+    result = match_matrix(_hostile(rules, 800, 21), rules, model)
+    assert list(explained_lines(result, "sv")) == _json_lines(result, "sv")
+    assert list(explained_lines(match_matrix(np.empty((0, rules.catalogue.n_columns), np.int8), rules, model),
+                                "sv")) == []
+
+
+IDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ids=st.lists(IDS, min_size=1, max_size=6), seed=st.integers(0, 10_000), lang=st.sampled_from(["sv", "en"]))
+def test_explained_lines_of_hostile_ids_and_values(rules, model, ids: list[str], seed: int, lang: str) -> None:
+    """Case ids that JSON escapes (quotes, backslashes, control characters, non-ASCII), with quotes and backslashes
+    always among them, and any valid codes."""
+    ids = [*ids, '"\\\u0000\n\tå"']
+    values = _hostile(rules, len(ids), seed)
+    rng = np.random.default_rng(seed)
+    cat = rules.catalogue
+    for j, factor in enumerate(cat.factors):  # any rating of the factor's scale, unrated included
+        values[:, j] = rng.choice(np.array([UNRATED, *cat.scale(factor).values], dtype=np.int8), len(ids))
+    result = match_matrix(values, rules, model, ids=tuple(ids))
+    assert list(explained_lines(result, lang)) == _json_lines(result, lang)
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_a_why_not_from_its_template_is_the_why_not_worded_for_the_case(rules, model, lang: str) -> None:
     """Why-nots are worded once per pattern of leaf outcomes and filled with each case's recorded values; on 2,000
     cases every one equals the why-not worded for that case directly."""
-    from matcher.engine.explain import _why_not_texts, _Words
+    from matcher.engine.explain import _Words
+    from matcher.engine.why_not import why_not_texts
 
     result = match_matrix(synthetic_batch(rules, 2000, seed=21).values, rules, model, keep_pairs=True)
     words, checked = _Words(rules, lang), 0
@@ -98,7 +157,7 @@ def test_a_why_not_from_its_template_is_the_why_not_worded_for_the_case(rules, m
         keys = words.why_not_leaves.of(case)
         for i in np.flatnonzero(~case.eligible).tolist():
             key = (i, RISK_LEVELS[case.level], bool(case.intensity_allowed[i]), keys(i))
-            assert words.why_not_texts(case, i, key) == _why_not_texts(rules, case, i, key[1], lang, rules.leaves)
+            assert words.why_not_texts(case, i, key) == why_not_texts(rules, case, i, key[1], lang, rules.leaves)
             checked += 1
     assert checked > 50_000 and len(words.templates) < checked / 10
 
@@ -106,7 +165,7 @@ def test_a_why_not_from_its_template_is_the_why_not_worded_for_the_case(rules, m
 def test_a_rule_text_holding_the_templates_slot_is_worded_case_by_case(tmp_path, model) -> None:
     """A NUL (YAML's "\\0") in a contraindication's reason would be taken for a template's slot: that why-not is
     worded for each case instead, and keeps its text."""
-    from matcher.engine.explain import SLOT
+    from matcher.engine.why_not import SLOT
     from matcher.rulebase.loading import load_rule_base
 
     root = tmp_path / "rules"
