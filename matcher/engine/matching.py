@@ -119,7 +119,7 @@ class MatchResult:
             return match_matrix(self.values[n: n + 1], self.rules, self.model, self.top.shape[1],
                                 keep_pairs=True).detail(0)
         tables = kernel_tables(self.rules)
-        level = min(max(int(gate_levels(self.rules, self.values[n: n + 1], self.level[n: n + 1])[0]), 0), NOT_SCORED)
+        level = int(self._gate_levels[n])
         fits, flags = pairs.fits[n], pairs.flags[n]
         terms = {"need_fit": fits[0], "intensity_fit": tables.intensity_fit[level], "evidence": tables.evidence,
                  "protective_leverage": fits[1]}
@@ -223,8 +223,9 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     kept = PairArrays.of(n if keep_pairs else 0, len(rules.interventions))
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
-        match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score, leaf_bits,
-                     kept)
+        if n:  # no case, no call: the loop's first call per input type loads it from numba's cache (0.2 s)
+            match_scored(tables, scorecard_arrays(rules, model), values, risk_score, level, top, top_score,
+                         leaf_bits, kept)
         return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
                        top_score if scores else None, kept if keep_pairs else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
