@@ -91,7 +91,10 @@ class _Slots:
 
 
 def why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: str,
-                   table: Describer) -> list[str]:
+                  table: Describer) -> list[str]:
+    """Why insats ``i`` is not eligible for this case: its conditions not met, an intensity its risk level does
+    not allow, the contraindications that hold; each leaf described by ``table`` (the rule base's leaf table, or
+    a template's ``_Slots``)."""
     iv = rules.interventions[i]
     if iv.model.do_not_offer:
         return [t(lang, "why_not.do_not_offer", message=w.message.get(lang))
