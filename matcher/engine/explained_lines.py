@@ -34,9 +34,9 @@ from matcher.engine.keyed_parts import distinct_rows, fragments
 from matcher.engine.matching import CaseDetail, MatchResult
 from matcher.engine.risk import Scorecard, shown_points_of_batch
 from matcher.engine.scoring import TERMS, scoring_tables
-from matcher.engine.why_not import flagged, why_not_texts
+from matcher.engine.why_not import flagged, requirements_unmet, why_not_texts
 from matcher.i18n import number, t
-from matcher.rulebase.conditions import evaluate, failed_parts, holds
+from matcher.rulebase.conditions import evaluate, holds
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 
 
@@ -240,7 +240,7 @@ class _BatchLines:
 
     @staticmethod
     def _numbers(shown: np.ndarray) -> bytes:
-        """A recommendation's score and terms, rounded as ``_explained`` rounds them, followed by its reasons' key."""
+        """A recommendation's score and terms, rounded as ``explain`` rounds them, followed by its reasons' key."""
         terms = {name: round(float(value), 2) for name, value in zip(TERMS, shown.tolist(), strict=True)}
         return (f"{float.__repr__(round(sum(terms.values()), 2))}, \"terms\": {_json(terms)}, \"reasons\": ["
                 .encode())
@@ -257,7 +257,7 @@ class _BatchLines:
         for rank in range(k):
             at = self.top[:, rank]
             recommended[rows[at >= 0], at[at >= 0]] = True
-        # the place of each eligible insats, as _explained sorts them: priority first, then by score, then in order
+        # the place of each eligible insats, as explain sorts them: priority first, then by score, then in order
         items = np.broadcast_to(np.arange(n_items), (n, n_items))
         order = np.lexsort((items, -score, ~result.priority, ~eligible), axis=-1)
         place = np.empty((n, n_items), dtype=np.intp)
@@ -305,8 +305,7 @@ class _BatchLines:
             return texts, len(texts) - contraindications - intensity, len(texts) - contraindications
 
         def requirements(case: CaseDetail) -> bytes:  # the first of why_not_texts's reasons, alone (many are made)
-            return b", ".join(_utf8(t(lang, "why_not.requires", requirement=text)) for text in
-                              failed_parts(iv.eligibility, case.leaf_row, case.values, rules.leaves, lang))
+            return b", ".join(map(_utf8, requirements_unmet(rules, case, i, lang, rules.leaves)))
 
         def intensity(case: CaseDetail) -> bytes:
             texts, start_, end = cut(case)

@@ -101,8 +101,7 @@ def why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: s
                 for w in iv.model.warnings if w.code == "do_not_offer"]
     row = case.values
     leaf_row = case.leaf_row
-    reasons = [t(lang, "why_not.requires", requirement=text)
-               for text in failed_parts(iv.eligibility, leaf_row, row, table, lang)]
+    reasons = requirements_unmet(rules, case, i, lang, table)
     if not case.intensity_allowed[i]:
         reasons.append(t(lang, "why_not.intensity", intensity=t(lang, f"intensity.{iv.model.intensity}"),
                          level=t(lang, f"risk.{level}")))
@@ -111,3 +110,9 @@ def why_not_texts(rules: RuleBase, case: CaseDetail, i: int, level: str, lang: s
             facts = "; ".join(met_parts(node, leaf_row, row, table, lang))
             reasons.append(t(lang, "why_not.contraindication", reason=contra.reason.get(lang), facts=facts))
     return reasons
+
+
+def requirements_unmet(rules: RuleBase, case: CaseDetail, i: int, lang: str, table: Describer) -> list[str]:
+    """The first reasons of ``why_not_texts``: one per requirement of insats ``i``'s eligibility the case fails."""
+    return [t(lang, "why_not.requires", requirement=text)
+            for text in failed_parts(rules.interventions[i].eligibility, case.leaf_row, case.values, table, lang)]
