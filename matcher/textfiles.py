@@ -4,9 +4,10 @@ Swedish Excel saves CSV with semicolons, a byte-order mark, decimal commas and o
 tools write commas and UTF-8. Reading detects the encoding (a byte-order mark, else UTF-8, else
 Windows-1252) and the separator (the header's commonest of ``;``, ``,`` and tab) and says which were used.
 A duplicate column or a row with more or fewer cells than the header is refused with its line, never
-resolved silently. A file of any size is read by ``stream_csv``: the same detection and header checks on its
-first block, then pyarrow's CSV reader in blocks of ``STREAM_BLOCK`` bytes (memory stays bounded), every cell
-as text, each row with its line, and a row with the wrong number of cells reported with its line and left out.
+resolved silently. A file of any size is read by ``stream_csv``: the same detection (UTF-8 checked over the whole
+file, a block at a time) and header checks on its first block, then pyarrow's CSV reader in blocks of
+``STREAM_BLOCK`` bytes (memory stays bounded), every cell as text, each row with its line, and a row with the
+wrong number of cells reported with its line and left out.
 Writing takes a dialect: ``excel-sv`` (semicolon, byte-order mark, decimal comma: what
 Swedish Excel opens) or ``standard`` (comma, UTF-8, decimal point); a text cell that a spreadsheet would
 run as a formula gets a leading apostrophe.
@@ -223,9 +224,6 @@ class CsvStream:
                 convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                                       quoted_strings_can_be_null=False))
             for batch in reader:
-                for column in batch.columns:  # pyarrow checks UTF-8 in text columns, not in dictionaries
-                    if pa.types.is_dictionary(column.type):
-                        column.dictionary.validate(full=True)
                 if batch.num_rows:
                     yield place.lines(batch, pending, self), batch
         except pa.ArrowInvalid as exc:
@@ -280,7 +278,7 @@ def stream_csv(path: Path, display: str | None = None, block_size: int = STREAM_
         raise InputError(f"{display}: no such file")
     with path.open("rb") as file:
         sample = file.read(64 * 1024)
-    codec, encoding, text = _sample_text(sample, display)
+    codec, encoding, text = _sample_text(path, sample, display)
     first = re.split(r"[\r\n]", text, maxsplit=1)[0]  # a line ends at a line feed or a carriage return
     separator = _separator(first)
     header = [cell.strip() for cell in next(csv.reader([first], delimiter=separator), [])]
@@ -290,26 +288,49 @@ def stream_csv(path: Path, display: str | None = None, block_size: int = STREAM_
     return CsvStream(path, display, header, encoding, separator, codec, block_size)
 
 
-def _sample_text(sample: bytes, display: str) -> tuple[str, str, str]:
-    """(pyarrow's codec, the encoding's name, the sample as text) from a file's first bytes, as ``decode`` decides."""
+def _sample_text(path: Path, sample: bytes, display: str) -> tuple[str, str, str]:
+    """(pyarrow's codec, the encoding's name, the sample as text) from a file's first bytes, as ``decode`` decides
+    on the whole file: UTF-8 only when every byte of the file is (pyarrow would stop at a later byte that is not,
+    in its own words, or fail to report a row with the wrong number of cells that holds one)."""
     for bom, codec, name in BOMS:
         if sample.startswith(bom):
+            if codec == "utf-8-sig" and (bad := _not_utf8_at(path)) is not None:
+                raise InputError(f"{display}:{bad[0]}: starts as {name} but byte {bad[1]} is not {name}; save the "
+                                 f"file again as UTF-8")
             text = codecs.getincrementaldecoder(codec)("replace").decode(sample)
             return ("utf8" if codec == "utf-8-sig" else codec), name, text.removeprefix("\ufeff")
     if b"\0" in sample:
         _no_nul(sample.decode("latin-1"), display)
-    try:
+    if _not_utf8_at(path) is None:
         return "utf8", "UTF-8", codecs.getincrementaldecoder("utf-8")().decode(sample)
-    except UnicodeDecodeError:
-        return "cp1252", "Windows-1252", sample.decode("cp1252", "replace")
+    return "cp1252", "Windows-1252", sample.decode("cp1252", "replace")
+
+
+def _not_utf8_at(path: Path) -> tuple[int, int] | None:
+    """(line, byte offset) of the first bytes of the file that are not UTF-8; None when it is UTF-8 throughout.
+    Read a block at a time, so memory stays bounded (about 1 ms a megabyte)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as file:
+        while True:
+            block = file.read(STREAM_BLOCK)
+            held = len(decoder.getstate()[0])  # the start of a character the previous block ended inside
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                at = offset - held + exc.start
+                file.seek(0)
+                return 1 + sum(file.read(min(STREAM_BLOCK, at - done)).count(b"\n")
+                               for done in range(0, at, STREAM_BLOCK)), at
+            if not block:
+                return None
+            offset += len(block)
 
 
 def _arrow_message(message: str, block_size: int) -> str:
     if "straddling" in message or "block size" in message:
         return (f"a row longer than {block_size:,} bytes (the limit), or a quote left open that runs over many lines; "
                 f"close the quote or shorten the row")
-    if "UTF8" in message or "utf8" in message.lower():
-        return "a cell that is not UTF-8 text further down the file; save the whole file as UTF-8"
     return message.splitlines()[0]
 
 

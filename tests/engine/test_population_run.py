@@ -106,6 +106,30 @@ def test_bad_rows_are_reported_with_their_line_and_the_run_goes_on(tmp_path: Pat
     assert json.loads((tmp_path / "results.csv.version.json").read_text())["rows_with_problems"] == 3
 
 
+def test_one_case_and_one_bad_row_are_counted_in_the_singular(tmp_path: Path, capsys) -> None:
+    source, out = tmp_path / "cases.csv", tmp_path / "results.csv"
+    source.write_text("".join(BAD.splitlines(keepends=True)[:3]), encoding="utf-8")
+    assert main(["recommend", str(source), "--format", "csv", "--out", str(out), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"matcher: {source}: 1 case written to {out}; 1 row with problems (above) was left out. Correct it and run "
+        f"again, or give --strict to stop at the first")
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_byte_that_is_not_utf8_far_down_reads_the_file_as_windows_1252(tmp_path: Path, capsys) -> None:
+    """As a file read whole is decided (``textfiles.decode``): pyarrow, given UTF-8, could not report a row with
+    the wrong number of cells that holds such a byte (it stopped the run in its own words)."""
+    source, out = tmp_path / "cases.csv", tmp_path / "results.csv"
+    rows = "".join(f"A-{n},15,home,takes_part,1\n" for n in range(3000))  # beyond the first 64 kB read to detect
+    source.write_bytes(f"case_id,age,placement,caregiver,peer_delinquency\n{rows}".encode() + b"B,15,h\xf6me\n"
+                       + b"C,16,home,takes_part,0\n")
+    assert main(["recommend", str(source), "--format", "csv", "--out", str(out), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{source}:3002: 3 cells; the header has 5 columns (a separator too many or too few, or a quote left open?)",
+        f"matcher: {source} (read as Windows-1252, separated by commas): 3,001 cases written to {out}; 1 row with "
+        f"problems (above) was left out. Correct it and run again, or give --strict to stop at the first"]
+
+
 def test_strict_stops_at_the_first_problem_and_writes_nothing(tmp_path: Path, capsys) -> None:
     source, out = tmp_path / "cases.csv", tmp_path / "results.csv"
     source.write_text(BAD, encoding="utf-8")
