@@ -60,10 +60,12 @@ def recommend_population(args: argparse.Namespace) -> int:
     if args.out is None:  # with --out it is in OUT.version.json
         print("matcher: version " + ", ".join(f"{k} {v}" for k, v in summary.version.items()), file=sys.stderr)
     note = f" ({summary.read_as})" if summary.read_as != "read as UTF-8, separated by commas" else ""
-    if summary.rows_with_problems:
-        print(f"matcher: {args.cases}{note}: {summary.cases:,} cases written{where}; {summary.rows_with_problems:,} "
-              f"rows with problems (above) were left out. Correct them and run again, or give --strict to stop at "
-              f"the first", file=sys.stderr)
+    written = f"{summary.cases:,} case{'s' if summary.cases != 1 else ''} written{where}"
+    bad = summary.rows_with_problems
+    if bad:
+        print(f"matcher: {args.cases}{note}: {written}; {bad:,} row{'s' if bad != 1 else ''} with problems (above) "
+              f"{'were' if bad != 1 else 'was'} left out. Correct {'them' if bad != 1 else 'it'} and run again, or "
+              f"give --strict to stop at the first", file=sys.stderr)
         return 2
-    print(f"matcher: {args.cases}{note}: {summary.cases:,} cases written{where}", file=sys.stderr)
+    print(f"matcher: {args.cases}{note}: {written}", file=sys.stderr)
     return 0
