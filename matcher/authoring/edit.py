@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -30,7 +29,7 @@ from matcher.errors import ConflictError, InputError, Problem, RuleBaseError
 from matcher.i18n import message
 from matcher.rulebase.loading import RuleBase, load_rule_base
 from matcher.rulebase.schema import Intervention
-from matcher.rulebase.yamlsource import did_you_mean
+from matcher.rulebase.yamlsource import YamlSyntaxError, did_you_mean, parse_yaml
 
 
 class RuleRecorder(Protocol):
@@ -146,9 +145,8 @@ def _replace(path: Path, text: str) -> None:
 def form_values(text: str) -> dict[str, Any]:
     """The form's fields as the text has them; InputError when the text is not a valid intervention file."""
     try:
-        data = yaml.safe_load(text)
-        model = Intervention.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
+        model = Intervention.model_validate(parse_yaml(text, "form").data)
+    except (YamlSyntaxError, ValidationError) as exc:
         raise InputError(f"the form needs a valid intervention file; correct the YAML first ({exc.__class__.__name__})"
                          ) from None
     dumped = model.model_dump(mode="json", by_alias=True)

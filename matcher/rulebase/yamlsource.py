@@ -89,6 +89,11 @@ def load_yaml(path: Path, display: str) -> YamlDoc:
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(Problem.of(display, data.count(b"\n", 0, exc.start) + 1, "", message(
             "problem.not_utf8", byte=f"0x{data[exc.start]:02x}", offset=exc.start))) from None
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> YamlDoc:
+    """A YAML text (of a file called ``display``) as ``load_yaml`` parses a file, with the same limits."""
     doc = _load_with_libyaml(text, display)
     if doc is not None:
         return doc

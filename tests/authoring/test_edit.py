@@ -65,6 +65,17 @@ def test_the_form_changes_only_the_fields_it_changed_and_keeps_the_layout() -> N
         form_values(MST.replace("intensity: high", "intensity: extreme"))
 
 
+@pytest.mark.parametrize("text", [MST.replace("intensity: high", "intensity: " + "[" * 5000),
+                                  MST.replace("intensity: high", "intensity: !!int"),
+                                  MST.replace("intensity: high", "intensity: high\nintensity: low")],
+                         ids=["nested 5,000 deep", "a tag with no value", "a key twice"])
+def test_the_form_of_a_hostile_text_asks_for_valid_yaml(text: str) -> None:
+    """The editor's form reads the text as the rule base does (``parse_yaml``): a text it refuses gets the editor's
+    message, never an exception from the YAML parser."""
+    with pytest.raises(InputError, match="the form needs a valid intervention file; correct the YAML first"):
+        form_values(text)
+
+
 @pytest.fixture
 def served(tmp_path):
     """A copy of the rule base being served, and a store with a methodologist and a social worker."""
