@@ -15,7 +15,12 @@ def demo(tmp_path_factory):
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.EVALUATOR])
-def test_the_effects_page_shows_groups_labelled_synthetic_with_the_caveat(role) -> None:
+def test_the_effects_page_shows_groups_labelled_synthetic_with_the_caveat(role, monkeypatch) -> None:
+    import matcher.documents.effects_report as effects_report
+
+    drawn = []
+    draw = effects_report.effects_chart
+    monkeypatch.setattr(effects_report, "effects_chart", lambda *args: drawn.append(1) or draw(*args))
     at = app_as(role, PAGE)
     assert not at.exception and not at.error[1:]
     assert at.title[0].value == "Effekter lokalt"
@@ -32,6 +37,7 @@ def test_the_effects_page_shows_groups_labelled_synthetic_with_the_caveat(role) 
     assert {b.key for b in at.get("download_button")} == {"effects-md", "effects-html", "effects-json"}
     at.radio(key="effects-months").set_value(6).run()  # another horizon: the same report, not read again
     assert not at.exception
+    assert (len(drawn), len(at.image)) == (1, 1)  # nor its chart drawn again
 
 
 def test_the_effects_page_is_not_for_social_workers_or_admins() -> None:

@@ -184,6 +184,21 @@ def test_the_gap_page_counts_the_seeded_cases_and_offers_csv_and_pdf(lang: str) 
     assert {b.key for b in at.get("download_button")} == {"gaps-csv", "gaps-pdf"}
 
 
+def test_the_gap_page_draws_its_charts_once_for_the_same_report(monkeypatch) -> None:
+    """A click on the page (a rerun) shows the charts drawn for the same report; another period draws them anew."""
+    import matcher.documents.gap_report as gap_report
+
+    drawn = []
+    draw = gap_report.gap_charts
+    monkeypatch.setattr(gap_report, "gap_charts", lambda *args: drawn.append(1) or draw(*args))
+    at = app_as(Role.MANAGER, "ui/local_offer/gaps.py")
+    at.run()
+    assert (len(drawn), len(at.image)) == (1, 2)
+    start = at.date_input(key="gaps-from")
+    start.set_value(start.value.replace(year=start.value.year - 1)).run()
+    assert (len(drawn), len(at.image)) == (2, 2) and not at.exception
+
+
 def test_the_gap_page_is_only_for_managers() -> None:
     for role in (Role.SOCIAL_WORKER, Role.METHODOLOGIST, Role.EVALUATOR, Role.ADMIN):
         at = app_as(role)

@@ -23,6 +23,7 @@ from matcher.documents.effects_report import (
 from matcher.i18n import swedish_today
 from matcher.local.effects import HORIZONS, EffectsReport
 from ui.shared.context import Page, page, report
+from ui.shared.remembered import remembered
 
 READ = "effects-report"  # the report last read in this session: (unit, start, end) and the report
 
@@ -71,7 +72,8 @@ st.markdown(ctx.t("effects.how"))
 if not effects.insatser:
     st.info(ctx.t("effects.empty"))
     st.stop()
-chart = effects_chart(effects, ctx.rules, ctx.lang)
+chart = remembered("effects-chart", (effects, ctx.lang, ctx.rules.content_hash),
+                   lambda: effects_chart(effects, ctx.rules, ctx.lang))
 if chart:
     st.image(chart)
 names = {iv.id: iv.model.name.get(ctx.lang) for iv in ctx.rules.interventions}

@@ -20,6 +20,7 @@ from matcher.documents.gap_report import (
 )
 from matcher.i18n import swedish_today
 from ui.shared.context import page, report
+from ui.shared.remembered import remembered
 from ui.shared.unit_choice import current_unit
 
 ctx = page()
@@ -51,7 +52,8 @@ for columns, shown in ((AVAILABILITY_COLUMNS, rows), (DOSE_COLUMNS, dosed)):
         st.table(pd.DataFrame([[cell(row[c], c, ctx.lang) for c in columns] for row in shown],
                               columns=[ctx.t(f"gaps.column.{c}") for c in columns]).set_index(
             ctx.t("gaps.column.name")))
-charts = gap_charts(gaps, ctx.rules, ctx.lang)
+charts = remembered("gaps-charts", (gaps, ctx.lang, ctx.rules.content_hash),
+                    lambda: gap_charts(gaps, ctx.rules, ctx.lang))
 for png in charts:
     st.image(png)
 stem = f"tjanstegap-{unit}-{start}-{end}"
