@@ -144,7 +144,7 @@ def _load_with_libyaml(text: str, display: str) -> YamlDoc | None:
         if not isinstance(root, MappingNode | SequenceNode):  # no file to read: its messages come from PyYAML
             return None
         value = builder.build(root, (), 0)
-    except (yaml.YAMLError, RecursionError):
+    except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
