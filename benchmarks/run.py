@@ -52,13 +52,28 @@ def run_all(quick: bool, only: Sequence[str] = (), out: Path = HERE) -> dict[str
     earlier = out / "results.json"
     if only and earlier.is_file():  # a partial run replaces its modules' results and keeps the others'
         kept = json.loads(earlier.read_text(encoding="utf-8"))
-        meta = {**kept.get("_meta", {}), **{k: v for k, v in results["_meta"].items() if k.endswith("_seconds")},
+        meta = {**_notes_without(kept.get("_meta", {}), only),
+                **{k: v for k, v in results["_meta"].items() if k.endswith("_seconds")},
                 f"{'+'.join(only)}_run": {k: v for k, v in results["_meta"].items() if not k.endswith("_seconds")}}
         results = {**kept, **{k: v for k, v in results.items() if k != "_meta"}, "_meta": meta}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "results.md").write_text(markdown(results), encoding="utf-8")
     return results
+
+
+def _notes_without(meta: dict[str, Any], only: Sequence[str]) -> dict[str, Any]:
+    """``meta`` with each earlier partial run's note naming only the modules that ``only`` did not run again: a
+    note whose modules were all run again describes no figure any more and is dropped."""
+    out = {}
+    for key, value in meta.items():
+        if key.endswith("_run"):
+            remaining = [name for name in key.removesuffix("_run").split("+") if name not in only]
+            if remaining:
+                out[f"{'+'.join(remaining)}_run"] = value
+        else:
+            out[key] = value
+    return out
 
 
 def _versions() -> dict[str, str]:

@@ -26,3 +26,10 @@ def test_the_harness_runs_every_benchmark_quickly_and_writes_json_and_markdown(t
     zen = matching["zen_engine"]
     assert ("skipped" in zen and zen["skipped"].startswith("zen-engine is not installed")) or agreeing(zen) >= 198
     assert {"batch_1000", "batch_20000", "single_case", "explain_on_demand"} <= set(matching)
+
+
+def test_a_partial_run_keeps_only_the_notes_of_figures_it_did_not_replace() -> None:
+    meta = {"date": "morning", "matching+population+ui_run": {"date": "noon"}, "ui_run": {"date": "afternoon"},
+            "bench_ui_seconds": 60.7}
+    assert harness._notes_without(meta, ["matching", "ui"]) == {
+        "date": "morning", "population_run": {"date": "noon"}, "bench_ui_seconds": 60.7}
