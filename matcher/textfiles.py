@@ -308,7 +308,7 @@ def _sample_text(path: Path, sample: bytes, display: str) -> tuple[str, str, str
 
 def _not_utf8_at(path: Path) -> tuple[int, int] | None:
     """(line, byte offset) of the first bytes of the file that are not UTF-8; None when it is UTF-8 throughout.
-    Read a block at a time, so memory stays bounded (about 1 ms a megabyte)."""
+    Read a block at a time, so memory stays bounded (about 1.5 ms a megabyte)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     with path.open("rb") as file:

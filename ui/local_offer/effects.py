@@ -25,23 +25,21 @@ from matcher.local.effects import HORIZONS, EffectsReport
 from ui.shared.context import Page, page, report
 from ui.shared.remembered import remembered
 
-READ = "effects-report"  # the report last read in this session: (unit, start, end) and the report
+READ = "effects-report"  # the report last read in this session (``remembered``: unit, period, user)
 
 
 def read(ctx: Page, unit: str, start: dt.date, end: dt.date) -> EffectsReport | None:
     """The report, read once per unit and period in a session (each read is audited); switching the horizon or
     the language does not read it again."""
-    kept = st.session_state.get(READ)
-    if kept is not None and kept[0] == (unit, start, end, ctx.user.username):
-        return kept[1]  # type: ignore[no-any-return]
-    try:
+    def audited() -> EffectsReport:
         with st.spinner(ctx.t("ui.effects.reading")):
-            result = ctx.store.effects_report(ctx.user, unit, start, end)
+            return ctx.store.effects_report(ctx.user, unit, start, end)
+
+    try:
+        return remembered(READ, (unit, start, end, ctx.user.username), audited)
     except (InputError, AccessDenied) as exc:
         report(ctx, exc)
         return None
-    st.session_state[READ] = ((unit, start, end, ctx.user.username), result)
-    return result
 
 
 ctx = page()
