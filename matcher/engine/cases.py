@@ -164,14 +164,15 @@ def encode_cases(raw_cases: Iterable[tuple[str | Message | Place, Any]], rules: 
         except ValidationError as exc:
             errors += [_located(place, tuple(err["loc"]), _message(err, rules)) for err in exc.errors()]
             continue
-        misfits = _age_misfits(case.context, rules)
+        context = vars(case.context)  # the flat models' fields by name (a dump copies them)
+        misfits = _age_misfits(context, rules)
         if misfits:
             errors += [_located(place, ("context", fact), m) for fact, m in misfits]
             continue
         row = list(template)  # Python ints until the batch is one array: a numpy item write costs more than the rest
         for fact in cat.context:
-            row[cat.context_index[fact.id]] = cat.encode_context(fact, getattr(case.context, fact.id))
-        ratings = {k: v for k, v in case.factors.model_dump().items() if v is not None}
+            row[cat.context_index[fact.id]] = cat.encode_context(fact, context[fact.id])
+        ratings = {k: v for k, v in vars(case.factors).items() if v is not None}
         for key, adapter in rules.instruments.items():
             answers = getattr(case.instruments, key)
             if answers is not None:
@@ -196,13 +197,13 @@ def _located(place: Place, loc: tuple[str | int, ...], said: Message) -> Message
         message("case.located_file", where=where, problem=said)
 
 
-def _age_misfits(context: Any, rules: RuleBase) -> list[tuple[str, Message]]:
+def _age_misfits(context: dict[str, Any], rules: RuleBase) -> list[tuple[str, Message]]:
     """Enum values that do not fit the age (factors.yaml ``value_ages``), e.g. 'out of school' at 19."""
-    age = context.age
+    age = context["age"]
     out = []
-    for fact in rules.catalogue.context:
-        value = getattr(context, fact.id)
-        limit = fact.value_ages.get(value) if fact.value_ages else None
+    for fact in rules.catalogue.aged:
+        value = context[fact.id]
+        limit = fact.value_ages.get(value)
         if limit is not None and not limit.min <= age <= limit.max:
             position = (fact.values or []).index(value)
             label = {lang: names[position] for lang, names in (fact.labels or {}).items()}  # an enum has labels

@@ -156,7 +156,8 @@ def _risk(result: MatchResult, case: CaseDetail, words: _Words, lang: str) -> di
         result.model.score(row[None, : len(cat.factors)]).probability
     not_scored = int(row[words.age]) < rules.policy.risk_score_min_age
     listed = points.tolist()
-    shown = [j for j in sorted(range(len(cat.factors)), key=lambda j: (-abs(listed[j]), j)) if listed[j] != 0]
+    # the non-zero points, largest first, then in catalogue order (a stable sort of the factors in order)
+    shown = sorted((j for j in range(len(listed)) if listed[j]), key=lambda j: -abs(listed[j]))
     # rounded so that the intercept and the points shown add up to the score shown (issue 16)
     intercept, rounded, score = shown_points(case.risk_score - float(points[shown].sum()),
                                              [float(listed[j]) for j in shown])
@@ -187,17 +188,25 @@ def _why(rules: RuleBase, case: CaseDetail, i: int, level: str, words: _Words, m
 
 def _why_needs(rules: RuleBase, case: CaseDetail, i: int, words: _Words, lang: str) -> list[str]:
     """The first reasons for insats ``i``: its priority, if it has one, and the needs it targets."""
-    iv = rules.interventions[i]
     ratings = case.values.tolist()
     contribution = case.needs * scoring_tables(rules).targets[:, i]
-    named = [f"{words.factor_names[j]} ({words.label(j, ratings[j])})"
-             for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS].tolist() if contribution[j] > 0]
+    named = [(j, ratings[j]) for j in np.argsort(-contribution, kind="stable")[:SHOWN_NEEDS].tolist()
+             if contribution[j] > 0]
     weight = rules.policy.weights.need_fit
     share = round(100 * float(case.terms["need_fit"][i]) / weight) if weight else 0
+    return _needs_reasons(rules, i, bool(case.priority[i]), named, share, words, lang)
+
+
+def _needs_reasons(rules: RuleBase, i: int, prioritised: bool, named: list[tuple[int, int]], share: int,
+                   words: _Words, lang: str) -> list[str]:
+    """``_why_needs`` from what it reads: whether the priority condition holds, the needs named (factor, rating) and
+    the share of the need the insats targets (bulk explanations have these without the case)."""
+    iv = rules.interventions[i]
     reasons = []
-    if iv.priority and case.priority[i]:
+    if iv.priority and prioritised:
         reasons.append(t(lang, "why.priority", reason=iv.priority[1].get(lang)))
-    reasons.append(t(lang, "why.needs", needs=", ".join(named), share=share) if named else t(lang, "why.no_needs"))
+    needs = ", ".join(f"{words.factor_names[j]} ({words.label(j, rating)})" for j, rating in named)
+    reasons.append(t(lang, "why.needs", needs=needs, share=share) if named else t(lang, "why.no_needs"))
     return reasons
 
 

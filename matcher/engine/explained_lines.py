@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from matcher.engine.explain import (
     _case_warnings,
     _insats_warnings,
     _json,
-    _why_needs,
+    _needs_reasons,
     _why_suits,
     _words,
 )
@@ -40,12 +41,16 @@ from matcher.rulebase.conditions import evaluate, holds
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 
 
-def explained_lines(result: MatchResult, lang: str = "sv") -> Iterator[bytes]:
+def explained_lines(result: MatchResult, lang: str = "sv", at_once: int = 256) -> Iterator[list[bytes]]:
     """``json.dumps(explain(result, n, lang), ensure_ascii=False)`` for every case ``n``, UTF-8 encoded, in order
-    (see the module's docstring)."""
+    (see the module's docstring), each followed by a newline: ``at_once`` lines to a block, given as the parts its
+    bytes are made of (a line is about 24 kB from about 100 parts: writing the parts as they are, ``os.writev``,
+    spares joining them)."""
     if not len(result):
-        return iter(())
-    return map(b"".join, zip(*_BatchLines(result, lang).columns, strict=True))
+        return
+    lines = zip(*_BatchLines(result, lang).columns, [b"\n"] * len(result), strict=True)
+    while block := list(chain.from_iterable(islice(lines, at_once))):
+        yield block
 
 
 def _utf8(value: Any) -> bytes:
@@ -89,6 +94,14 @@ class _BatchLines:
         parts, inverse = self.distinct_parts(kind, key, make, cases)
         return [parts[j] for j in inverse]
 
+    def keyed_rows(self, kind: tuple[str, Any], key: np.ndarray, make: Callable[[list[int]], bytes]) -> list[bytes]:
+        """As ``keyed``, for a part that ``make`` makes from its row of ``key`` alone (as ints), without the case."""
+        first, inverse, rows = distinct_rows(key)
+        name, item = kind
+        made = [self.cache.get(name, (item, row), partial(make, listed))
+                for row, listed in zip(rows, key[first].astype(np.int64).tolist(), strict=True)]
+        return [made[j] for j in inverse]
+
     def distinct_parts(self, kind: tuple[str, Any], key: np.ndarray, make: Callable[[CaseDetail], bytes],
                        cases: np.ndarray | None = None) -> tuple[list[bytes], list[int]]:
         """``keyed`` as the distinct parts and, per row, the number of its part."""
@@ -112,7 +125,7 @@ class _BatchLines:
         cat = rules.catalogue
         n_factors = len(cat.factors)
         values = result.values
-        points = result.risk.points
+        points = result.points
         ratings = values[:, :n_factors]
         profiles, tails = self._risk_lists()
         heads = [_utf8({"level": level, "label": t(lang, f"risk.{level}")})[:-1] + b', "score": '
@@ -148,7 +161,7 @@ class _BatchLines:
         the risk part."""
         result, rules, words, lang = self.result, self.rules, self.words, self.lang
         cat = rules.catalogue
-        needs = result._needs
+        needs = result.needs
         criminogenic = np.array(words.criminogenic, dtype=bool)
         order = np.argsort(-needs, axis=1, kind="stable")
         profile = np.where(np.take_along_axis((needs > 0) & criminogenic, order, axis=1), order, -1)
@@ -207,13 +220,13 @@ class _BatchLines:
         return columns
 
     def _reasons(self, i: int, cases: np.ndarray) -> list[bytes]:
-        """The reasons for recommended insats ``i`` of ``cases``, in two halves, each looked up by what it reads: the
-        priority and the needs targeted (``_why_needs``); the intensity, evidence, leverage and conditions met
-        (``_why_suits``)."""
+        """The reasons for recommended insats ``i`` of ``cases``, in parts, each looked up by what it reads: the
+        priority and the needs targeted (``_why_needs``); then from ``_why_suits``: the intensity and evidence (by
+        the gate level), the protective factors built on, the conditions met."""
         result, rules, words, lang = self.result, self.rules, self.words, self.lang
         values = result.values[cases]
         ratings = values[:, : len(rules.catalogue.factors)]
-        contribution = result._needs[cases] * scoring_tables(rules).targets[:, i]
+        contribution = result.needs[cases] * scoring_tables(rules).targets[:, i]
         order = np.argsort(-contribution, axis=1, kind="stable")[:, :SHOWN_NEEDS]
         counted = np.take_along_axis(contribution, order, axis=1) > 0
         weight = rules.policy.weights.need_fit
@@ -225,18 +238,25 @@ class _BatchLines:
         part = slice(met.bounds[i], met.bounds[i + 1])
         outcomes = self.leaves[cases][:, met.leaves[part]]
         described = np.where(outcomes == met.described_if[part], values[:, met.columns[part]], 0)
-        rest_key = np.column_stack([self.levels[cases], values[:, words.age] < rules.policy.risk_score_min_age,
-                                    ratings[:, words.leverages[i]] > 0, outcomes, described])
 
-        def first_half(case: CaseDetail) -> bytes:
-            return b", ".join(map(_utf8, _why_needs(rules, case, i, words, lang)))
+        def needs(row: list[int]) -> bytes:  # a row of needs_key: priority, SHOWN_NEEDS factors, their ratings, share
+            named = [(j, rating) for j, rating in zip(row[1: 1 + SHOWN_NEEDS], row[1 + SHOWN_NEEDS: -1], strict=True)
+                     if j >= 0]
+            return b", ".join(map(_utf8, _needs_reasons(rules, i, bool(row[0]), named, row[-1], words, lang)))
 
-        def second_half(case: CaseDetail) -> bytes:
-            return b", " + b", ".join(map(_utf8, _why_suits(rules, case, i, RISK_LEVELS[case.level], words,
-                                                           met.of(case), lang))) + b"]"
-        return [first + second for first, second in zip(self.keyed(("why_needs", i), needs_key, first_half, cases),
-                                                        self.keyed(("why_rest", i), rest_key, second_half, cases),
-                                                        strict=True)]
+        def suits(pick: slice, end: bytes) -> Callable[[CaseDetail], bytes]:
+            """The texts ``pick`` of ``_why_suits``, each after ", " (the intensity and evidence, the leverage if any,
+            the conditions met)."""
+            return lambda case: b"".join(b", " + _utf8(text) for text in _why_suits(
+                rules, case, i, RISK_LEVELS[case.level], words, met.of(case), lang)[pick]) + end
+        parts = [self.keyed_rows(("why_needs", i), needs_key, needs),
+                 self.keyed(("why_gate", i), np.column_stack([self.levels[cases],
+                                                              values[:, words.age] < rules.policy.risk_score_min_age]),
+                            suits(slice(0, 2), b""), cases),
+                 self.keyed(("why_leverage", i), ratings[:, words.leverages[i]] > 0, suits(slice(2, -1), b""), cases),
+                 self.keyed(("why_met", i), np.column_stack([outcomes, described]), suits(slice(-1, None), b"]"),
+                            cases)]
+        return list(map(b"".join, zip(*parts, strict=True)))
 
     @staticmethod
     def _numbers(shown: np.ndarray) -> bytes:

@@ -50,7 +50,7 @@ def match_cases(tables: KernelTables, values: np.ndarray, start: int, stop: int,
     eligibility, fits and score; none kept when it has no rows), rows from ``start``."""
     card = ScorecardArrays.unused(points.shape[1])
     _run(tables, card, False, values, start, stop, points, level, card.risk, card.level, top, top_score, leaf_bits,
-         kept)
+         kept, np.empty((0, points.shape[1]), dtype=np.float32))
 
 
 def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray, risk_score: np.ndarray,
@@ -61,7 +61,7 @@ def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray
     ``risk_score`` and ``level``."""
     no_points = np.empty((0, len(card.weights)), dtype=np.float32)
     _run(tables, card, True, values, 0, len(values), no_points, level, risk_score, level, top, top_score, leaf_bits,
-         kept)
+         kept, kept.points)
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,19 @@ class PairArrays:
     flags: np.ndarray  # N x I uint8: ELIGIBLE | PRIORITISED_PAIR | CONDITIONS_MET (its eligibility tree holds)
     fits: np.ndarray  # N x 2 x I float32: the weighted need fit, then the weighted leverage
     score: np.ndarray  # N x I float64: the sum of the four terms (also for a pair that is not eligible)
+    # and per case what its explanation reads besides (a case alone would otherwise pay a numpy pass for each):
+    needs: np.ndarray  # N x F float32: the need profile (``scoring.need`` of ``scoring.need_points``)
+    gate: np.ndarray  # N int8: the gate level (``scoring.gate_levels``, clipped as the loop reads its tables)
+    points: np.ndarray  # N x F: the risk model's points (the loop's own for a points scorecard, in float32)
 
     @classmethod
-    def of(cls, n: int, n_items: int) -> PairArrays:
+    def of(cls, n: int, n_items: int, n_factors: int) -> PairArrays:
         return cls(np.zeros((n, n_items), np.uint8), np.empty((n, 2, n_items), np.float32),
-                   np.empty((n, n_items), np.float64))
+                   np.empty((n, n_items), np.float64), np.zeros((n, n_factors), np.float32), np.empty(n, np.int8),
+                   np.empty((n, n_factors), np.float32))
+
+    def rows(self, part: slice) -> PairArrays:
+        return PairArrays(*(getattr(self, name)[part] for name in self.__dataclass_fields__))
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def _bounds(t: KernelTables, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarr
 
 def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray, start: int, stop: int,
          points: np.ndarray, level: np.ndarray, risk_out: np.ndarray, level_out: np.ndarray, top: np.ndarray,
-         top_score: np.ndarray, leaf_bits: np.ndarray, kept: PairArrays) -> None:
+         top_score: np.ndarray, leaf_bits: np.ndarray, kept: PairArrays, points_out: np.ndarray) -> None:
     low, high = _bounds(t, values.dtype)
     _match(values.T, start, stop, points, level, fused, card.weights, card.welfare, card.welfare_points,
            card.intercept, card.cuts, card.age_column, card.min_age, card.not_scored, risk_out, level_out,
@@ -118,7 +126,7 @@ def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray
            t.eligible, t.priority, t.conditions, t.allowed, t.need_factors, t.target_start, t.target_factor,
            t.target_weight, t.leverage_start, t.leverage_factor, t.leverage_weight, t.leverage_divisor, t.intensity_fit,
            t.evidence, t.need_weight, t.leverage_policy_weight, top, top_score, leaf_bits, kept.flags, kept.fits,
-           kept.score)
+           kept.score, kept.needs, kept.gate, points_out)
 
 
 @intrinsic
@@ -183,7 +191,8 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
            op, target, argument, n_registers, eligible, priority, conditions, allowed,
            need_factors, target_start, target_factor, target_weight, leverage_start, leverage_factor,
            leverage_weight, leverage_divisor, intensity_fit, evidence, need_weight,
-           leverage_policy_weight, top, top_score, leaf_bits, pair_flags, pair_fits, pair_scores):
+           leverage_policy_weight, top, top_score, leaf_bits, pair_flags, pair_fits, pair_scores, pair_needs, pair_gate,
+           pair_points):
     """One numba-compiled pass over cases ``start:stop`` (one function on purpose: a call per step would cost more
     than the step; see the module docstring and benchmarks/README.md). Outputs and ``points`` / ``level`` rows
     count from ``start``. Case indices are unsigned where they can be (numba checks a signed index for
@@ -249,6 +258,14 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
             case_level[c] = np.uint64(lv)
             level_planes[lv] |= np.uint64(1) << c
             best_key[c, :] = 0
+        if keep_pairs:  # the case's need profile, gate level and (a points scorecard's) points, for its explanation
+            for c in range(size):
+                pair_gate[row + c] = case_level[c]
+                for f in need_factors:  # the others stay 0
+                    pair_needs[row + c, f] = need_points[f, c]
+                if fused:
+                    for f in range(n_factors):
+                        pair_points[row + c, f] = np.float32(max(block[f, c], 0)) * weights[f]
         for j in range(n_leaves):  # no branch on a case's values: leaf outcomes are unpredictable
             plane = np.uint64(0)
             for v in range(leaf_start[j], leaf_start[j + 1]):

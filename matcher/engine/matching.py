@@ -15,7 +15,7 @@ loop does: the reference the loop is tested against (tests/engine/test_ranking.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -32,7 +32,7 @@ from matcher.engine.kernel import (
 )
 from matcher.engine.kernel_tables import kernel_tables
 from matcher.engine.risk import RiskModel, RiskScores, Scorecard
-from matcher.engine.scoring import NOT_SCORED, TERMS, gate_levels, match_terms, need, need_points, scoring_tables
+from matcher.engine.scoring import NOT_SCORED, TERMS, gate_levels, match_terms, need_points, scoring_tables
 from matcher.rulebase.conditions import evaluate
 from matcher.rulebase.loading import RuleBase
 
@@ -88,7 +88,7 @@ class MatchResult:
 
     ``explain.py`` turns one case at a time into words through ``detail``. The full N x I matrices
     (``eligible``, ``terms``, ``score``, ...) are the kept pairs, or computed on first access by the compiled loop
-    run again over the batch (for analyses of small batches: 720 bytes a case).
+    run again over the batch (for analyses of small batches: about 1 kB a case).
     """
 
     rules: RuleBase
@@ -119,21 +119,16 @@ class MatchResult:
             return match_matrix(self.values[n: n + 1], self.rules, self.model, self.top.shape[1],
                                 keep_pairs=True).detail(0)
         tables = kernel_tables(self.rules)
-        level = int(self._gate_levels[n])
+        level = int(pairs.gate[n])
         fits, flags = pairs.fits[n], pairs.flags[n]
         terms = {"need_fit": fits[0], "intensity_fit": tables.intensity_fit[level], "evidence": tables.evidence,
                  "protective_leverage": fits[1]}
-        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), self.risk.points[n],
-                          self._needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
+        return CaseDetail(self.values[n], int(self.level[n]), float(self.risk_score[n]), pairs.points[n],
+                          pairs.needs[n], [int(i) for i in self.top[n] if i >= 0], self.leaf_results[n],
                           tables.allowed[level], flags & ELIGIBLE != 0, flags & PRIORITISED_PAIR != 0,
                           flags & CONDITIONS_MET != 0, {name: terms[name] for name in TERMS}, pairs.score[n])
 
     # ------------------------------------------------------------ the full matrices, on demand
-
-    @cached_property
-    def _needs(self) -> np.ndarray:  # N x F need profile
-        ratings = self.values[:, : len(self.rules.catalogue.factors)]
-        return need(need_points(self.rules, ratings, self.risk.points), scoring_tables(self.rules))
 
     @cached_property
     def cases(self) -> CaseBatch:
@@ -157,13 +152,17 @@ class MatchResult:
         assert again is not None
         return again
 
-    @cached_property
-    def _gate_levels(self) -> np.ndarray:  # N, as the loop reads its tables (np.take's clip)
-        return np.clip(gate_levels(self.rules, self.values, self.level), 0, NOT_SCORED)
+    @property
+    def points(self) -> np.ndarray:  # N x F: the risk model's points, as the loop read them
+        return self._pairs.points
+
+    @property
+    def needs(self) -> np.ndarray:  # N x F need profile
+        return self._pairs.needs
 
     @property
     def intensity_allowed(self) -> np.ndarray:  # N x I
-        return kernel_tables(self.rules).allowed[self._gate_levels]
+        return kernel_tables(self.rules).allowed[self._pairs.gate]
 
     @property
     def eligible(self) -> np.ndarray:  # N x I
@@ -180,7 +179,7 @@ class MatchResult:
     @property
     def terms(self) -> dict[str, np.ndarray]:  # name -> N x I
         tables, fits = kernel_tables(self.rules), self._pairs.fits
-        terms = {"need_fit": fits[:, 0], "intensity_fit": tables.intensity_fit[self._gate_levels],
+        terms = {"need_fit": fits[:, 0], "intensity_fit": tables.intensity_fit[self._pairs.gate],
                  "evidence": np.broadcast_to(tables.evidence, (len(self), len(tables.evidence))),
                  "protective_leverage": fits[:, 1]}
         return {name: terms[name] for name in TERMS}
@@ -203,8 +202,9 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     For bulk runs: no Python object is made per case, and memory beyond the input and the result is a
     few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
     top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written). ``keep_pairs``: keep
-    every pair's eligibility, fits and score (``MatchResult.pairs``, 18 bytes per pair: 720 bytes per case with 40
-    insatser), which explaining the cases reads (``detail``) instead of matching each again.
+    every pair's eligibility, fits and score, and every case's points, need profile and gate level
+    (``MatchResult.pairs``: 18 bytes per pair and 305 per case, 1,025 bytes a case with 40 insatser and 38
+    factors), which explaining the cases reads (``detail``) instead of matching each again.
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -220,7 +220,7 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
     top_score = np.empty((n if scores else 0, k), dtype=np.float64)
-    kept = PairArrays.of(n if keep_pairs else 0, len(rules.interventions))
+    kept = PairArrays.of(n if keep_pairs else 0, len(rules.interventions), n_factors)
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
         if n:  # no case, no call: the loop's first call per input type loads it from numba's cache (0.2 s)
@@ -229,6 +229,7 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
                        top_score if scores else None, kept if keep_pairs else None)
     ratings_buffer = np.empty(min(chunk, n) * n_factors, dtype=values.dtype)
+    points = []  # the model's, in its own type, kept with the pairs
     for start in range(0, n, chunk):
         part = slice(start, start + chunk)
         rows = values[part]
@@ -238,11 +239,14 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
         risk = model.score(ratings)
         match_cases(tables, values, start, start + len(rows), need_points(rules, ratings, risk.points),
                     gate_levels(rules, rows, risk.level), top[part], top_score[part], leaf_bits[part],
-                    PairArrays(kept.flags[part], kept.fits[part], kept.score[part]))
+                    kept.rows(part))
         risk_score[part] = risk.score
         level[part] = risk.level
+        if keep_pairs:
+            points.append(risk.points)
     return _result(rules, model, values, ids, synthetic, top, risk_score, level, leaf_bits,
-                   top_score if scores else None, kept if keep_pairs else None)
+                   top_score if scores else None,
+                   replace(kept, points=np.concatenate(points) if points else kept.points) if keep_pairs else None)
 
 
 def _result(rules: RuleBase, model: RiskModel, values: np.ndarray, ids: tuple[str, ...] | None,

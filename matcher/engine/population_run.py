@@ -18,8 +18,8 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,6 +34,7 @@ from matcher.engine.explained_lines import explained_lines
 from matcher.engine.matching import MatchResult, Version, match_matrix
 from matcher.engine.risk import RiskModel
 from matcher.engine.scoring import gate_levels, scoring_tables
+from matcher.engine.write_behind import WriteBehind
 from matcher.errors import InputError
 from matcher.rulebase.conditions import evaluate
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
@@ -72,8 +73,9 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
     check_csv_header(stream.header, str(source), rules)
     k = rules.policy.top_k if top_k is None else top_k
     cases = bad = 0
-    with _Target(out, stdout) as sink:
-        write = _writer(sink, fmt, explain, lang, dialect, _nothing(rules, model, k))
+    with _Target(out, stdout) as target, (WriteBehind(target) if fmt == "jsonl" else nullcontext()) as behind:
+        write = _jsonl_writer(behind, explain, lang, k) if behind is not None else \
+            _csv_writer(target, dialect, _nothing(rules, model, k))
         at_once = chunk or (EXPLAINED_CHUNK if explain else CHUNK)
         for result, problems in _matched(stream, rules, model, k, at_once, explain):
             for problem in problems:
@@ -142,22 +144,21 @@ def _nothing(rules: RuleBase, model: RiskModel, k: int) -> MatchResult:
     return match_matrix(np.empty((0, rules.catalogue.n_columns), np.int8), rules, model, k, scores=True)
 
 
-def _writer(sink: IO[bytes], fmt: str, explain: bool, lang: str, dialect: str,
-            empty: MatchResult) -> Callable[[MatchResult | None], None]:
+def _jsonl_writer(sink: WriteBehind, explain: bool, lang: str, k: int) -> Callable[[MatchResult | None], None]:
+    def lines(result: MatchResult | None) -> None:
+        if result is None:
+            return
+        if explain:  # an explanation is about 24 kB: written a few at a time, so memory stays bounded
+            for block in explained_lines(result, lang, EXPLAINED_AT_ONCE):
+                sink.write(block)
+            return
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
+        sink.write([text.encode("utf-8")])
+    return lines
+
+
+def _csv_writer(sink: IO[bytes], dialect: str, empty: MatchResult) -> Callable[[MatchResult | None], None]:
     k = empty.top.shape[1]
-    if fmt == "jsonl":
-        def lines(result: MatchResult | None) -> None:
-            if result is None:
-                return
-            if explain:  # an explanation is about 25 kB: written a few at a time, so memory stays bounded
-                explained = explained_lines(result, lang)
-                while block := list(islice(explained, EXPLAINED_AT_ONCE)):
-                    sink.write(b"\n".join(block))
-                    sink.write(b"\n")
-                return
-            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in _table(result, k, "").to_pylist())
-            sink.write(text.encode("utf-8"))
-        return lines
     excel = dialect == "excel-sv"
     schema = _table(empty, k, "excel" if excel else "").schema
     if excel:

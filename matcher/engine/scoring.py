@@ -85,7 +85,8 @@ def need_points(rules: RuleBase, ratings: np.ndarray, points: np.ndarray) -> np.
 
 
 def need(points: np.ndarray, tables: ScoringTables) -> np.ndarray:
-    """N x F need profile: the positive points of the dynamic risk factors."""
+    """N x F need profile: the positive points of the dynamic risk factors (what the compiled loop keeps per case,
+    ``PairArrays.needs``; this is its reference in tests/engine/test_ranking.py)."""
     return np.where(tables.need_mask, np.maximum(points, 0), 0).astype(np.float32)
 
 

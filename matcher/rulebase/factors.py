@@ -83,6 +83,11 @@ class FactorCatalogue:
         return np.array(self.default_codes, dtype=np.int16)
 
     @cached_property
+    def aged(self) -> tuple[ContextFact, ...]:
+        """The enum facts with values that fit only some ages (``value_ages``)."""
+        return tuple(fact for fact in self.context if fact.value_ages)
+
+    @cached_property
     def default_codes(self) -> tuple[int, ...]:
         """``default_row`` as Python ints, made once (a case read alone starts from it)."""
         row = [UNRATED] * self.n_columns

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from matcher import explain, match, match_matrix, read_cases, result_text
 from matcher.engine.explained_lines import explained_lines
 from matcher.engine.keyed_parts import Fragments, fragments
+from matcher.engine.matching import MatchResult
 from matcher.modelling.population import synthetic_batch
 from matcher.modelling.registry import load_model
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
@@ -112,7 +113,17 @@ def test_explained_lines_are_the_json_of_every_explanation_byte_for_byte(rules, 
         if seed == 13:
             fragments(rules, lang).clear()
         result = match_matrix(_hostile(rules, n, seed), rules, model)
-        assert list(explained_lines(result, lang)) == _json_lines(result, lang)
+        assert _lines(result, lang, 256) == _json_lines(result, lang)
+
+
+def _lines(result: MatchResult, lang: str, at_once: int) -> list[bytes]:
+    """``explained_lines``'s lines, after checking that its blocks hold ``at_once`` lines each but the last, and
+    that each line ends in a newline."""
+    blocks = [b"".join(parts) for parts in explained_lines(result, lang, at_once)]
+    counts = [block.count(b"\n") for block in blocks]
+    assert sum(counts) == len(result) and all(count == at_once for count in counts[:-1])
+    assert all(block.endswith(b"\n") for block in blocks)
+    return b"".join(blocks).split(b"\n")[:-1]
 
 
 def test_explained_lines_of_a_batch_that_fills_the_cache(rules, model, monkeypatch) -> None:
@@ -120,9 +131,8 @@ def test_explained_lines_of_a_batch_that_fills_the_cache(rules, model, monkeypat
     monkeypatch.setattr(Fragments, "CACHED", 200)
     fragments(rules, "sv").clear()
     result = match_matrix(_hostile(rules, 800, 21), rules, model)
-    assert list(explained_lines(result, "sv")) == _json_lines(result, "sv")
-    assert list(explained_lines(match_matrix(np.empty((0, rules.catalogue.n_columns), np.int8), rules, model),
-                                "sv")) == []
+    assert _lines(result, "sv", 100) == _json_lines(result, "sv")
+    assert _lines(match_matrix(np.empty((0, rules.catalogue.n_columns), np.int8), rules, model), "sv", 100) == []
 
 
 IDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
@@ -140,7 +150,7 @@ def test_explained_lines_of_hostile_ids_and_values(rules, model, ids: list[str],
     for j, factor in enumerate(cat.factors):  # any rating of the factor's scale, unrated included
         values[:, j] = rng.choice(np.array([UNRATED, *cat.scale(factor).values], dtype=np.int8), len(ids))
     result = match_matrix(values, rules, model, ids=tuple(ids))
-    assert list(explained_lines(result, lang)) == _json_lines(result, lang)
+    assert _lines(result, lang, 3) == _json_lines(result, lang)
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])

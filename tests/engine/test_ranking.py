@@ -6,6 +6,7 @@ import pytest
 
 from matcher import encode_cases, explain, match
 from matcher.engine.matching import evaluation, match_matrix
+from matcher.engine.scoring import need, need_points, scoring_tables
 from matcher.modelling.population import synthetic_batch
 from matcher.modelling.registry import load_model
 from matcher.modelling.synth import synthetic_cases
@@ -91,12 +92,15 @@ def test_one_case_detail_equals_its_row_of_the_numpy_evaluation(rules, model, co
     leaf_results = rules.leaves.evaluate(batch.values)
     ev = evaluation(rules, batch.values, risk.points, risk.level, leaf_results)
     met = np.array([evaluate(iv.eligibility, leaf_results) for iv in rules.interventions])
+    needs = need(need_points(rules, batch.values[:, : len(rules.catalogue.factors)], risk.points),
+                 scoring_tables(rules))
     for n in range(0, 400, 3):
         for case in (kept.detail(n), unkept.detail(n)):
             assert np.array_equal(case.eligible, ev.eligible[:, n]) and np.array_equal(case.priority, ev.priority[:, n])
             assert np.array_equal(case.intensity_allowed, ev.intensity_allowed[:, n])
             assert np.array_equal(case.conditions_met, met[:, n])
             assert np.array_equal(case.score, ev.score[:, n]) and np.array_equal(case.leaf_row, leaf_results[n])
-            assert np.array_equal(case.points, risk.points[n])
+            assert np.array_equal(case.points, risk.points[n]) and case.points.dtype == risk.points.dtype
+            assert np.array_equal(case.needs, needs[n])
             assert list(case.terms) == list(ev.terms)
             assert all(np.array_equal(case.terms[name], term[:, n]) for name, term in ev.terms.items())
