@@ -112,8 +112,10 @@ def markdown(results: dict[str, Any]) -> str:
     for key, rerun in meta.items():
         if key.endswith("_run"):
             sizes = ", quick sizes" if rerun["quick"] else ""
-            lines += [f"Re-run alone: {key.removesuffix('_run')}, {rerun['date']}{sizes}, load average at the start "
-                      f"{rerun['load_average_at_start']}, at the end {rerun['load_average_at_end']}.", ""]
+            # the host a session gets can change between runs: its figures are then not comparable as they stand
+            machine = f" on another machine, {rerun['machine']}" if rerun["machine"] != meta["machine"] else ""
+            lines += [f"Re-run alone: {key.removesuffix('_run')}, {rerun['date']}{sizes}{machine}, load average at "
+                      f"the start {rerun['load_average_at_start']}, at the end {rerun['load_average_at_end']}.", ""]
     for name, figures in results.items():
         if name == "_meta":
             continue

@@ -33,3 +33,16 @@ def test_a_partial_run_keeps_only_the_notes_of_figures_it_did_not_replace() -> N
             "bench_ui_seconds": 60.7}
     assert harness._notes_without(meta, ["matching", "ui"]) == {
         "date": "morning", "population_run": {"date": "noon"}, "bench_ui_seconds": 60.7}
+
+
+def test_a_partial_run_on_another_machine_says_so() -> None:
+    """Sessions get different hosts: a figure re-run on another processor is not comparable as it stands."""
+    run = {"date": "evening", "quick": False, "machine": "x86_64, 2 cores, Intel(R) Xeon(R) Processor",
+           "load_average_at_start": "0.2", "load_average_at_end": "0.5"}
+    meta = {"date": "morning", "quick": False, "python": "3.11.7", "machine": "x86_64, 2 cores, AMD EPYC",
+            "threads": "1", "versions": {"numpy": "2"}, "load_average_at_start": "1.5", "load_average_at_end": "1.1",
+            "shared": "shared", "matching_run": run, "ui_run": {**run, "machine": "x86_64, 2 cores, AMD EPYC"}}
+    text = harness.markdown({"_meta": meta})
+    assert ("Re-run alone: matching, evening on another machine, x86_64, 2 cores, Intel(R) Xeon(R) Processor, load "
+            "average at the start 0.2, at the end 0.5.") in text
+    assert "Re-run alone: ui, evening, load average at the start 0.2, at the end 0.5." in text

@@ -56,12 +56,16 @@ def recommend_population(args: argparse.Namespace) -> int:
     model = active_model(rules)
     # What lives for the whole run (modules, rule base, model, the compiled loop) is left out of the collector's
     # passes: a run makes and keeps many objects (the parts of explanations, kept across chunks), and each full
-    # pass walked all of these again (0.3-0.4 s of 20,000 explained cases; benchmarks/README.md).
+    # pass walked all of these again (0.3-0.4 s of 20,000 explained cases; benchmarks/README.md). Undone after the
+    # run, for a caller that goes on in the same process (tests, the quick benchmark).
     gc.freeze()
-    summary = run_population(
-        args.cases, args.out, rules, model, fmt=args.format, explain=args.explain, lang=args.lang,
-        dialect=args.csv_dialect or default_dialect(args.lang), top_k=args.top, strict=args.strict, chunk=args.chunk,
-        report=lambda problem: print(problem, file=sys.stderr), stdout=sys.stdout.buffer)
+    try:
+        summary = run_population(
+            args.cases, args.out, rules, model, fmt=args.format, explain=args.explain, lang=args.lang,
+            dialect=args.csv_dialect or default_dialect(args.lang), top_k=args.top, strict=args.strict,
+            chunk=args.chunk, report=lambda problem: print(problem, file=sys.stderr), stdout=sys.stdout.buffer)
+    finally:
+        gc.unfreeze()
     where = f" to {args.out}" if args.out is not None else ""
     if args.out is None:  # with --out it is in OUT.version.json
         print("matcher: version " + ", ".join(f"{k} {v}" for k, v in summary.version.items()), file=sys.stderr)

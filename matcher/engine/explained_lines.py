@@ -41,11 +41,11 @@ from matcher.rulebase.conditions import evaluate, holds
 from matcher.rulebase.factors import RISK_LEVELS, UNRATED
 
 
-def explained_lines(result: MatchResult, lang: str = "sv", at_once: int = 256) -> Iterator[list[bytes]]:
+def explained_lines(result: MatchResult, lang: str, at_once: int) -> Iterator[list[bytes]]:
     """``json.dumps(explain(result, n, lang), ensure_ascii=False)`` for every case ``n``, UTF-8 encoded, in order
-    (see the module's docstring), each followed by a newline: ``at_once`` lines to a block, given as the parts its
-    bytes are made of (a line is about 24 kB from about 100 parts: writing the parts as they are, ``os.writev``,
-    spares joining them)."""
+    (see the module's docstring), each followed by a newline: ``at_once`` (at least 1) lines to a block, given as
+    the parts its bytes are made of (a line is about 24 kB from about 100 parts: writing the parts as they are,
+    ``os.writev``, spares joining them)."""
     if not len(result):
         return
     lines = zip(*_BatchLines(result, lang).columns, [b"\n"] * len(result), strict=True)

@@ -20,7 +20,7 @@ reference counting per call, more than the work it would wrap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -47,10 +47,11 @@ def match_cases(tables: KernelTables, values: np.ndarray, start: int, stop: int,
     """Match cases ``start:stop`` of the N x (F + C) ``values``, from the points their need profile reads and their
     gate levels (any risk model; rows from ``start``). Fills ``top`` (k per case), ``top_score`` (NaN where ``top``
     is -1; none kept when it has no rows), ``leaf_bits`` (``LeafTable.pack``) and ``kept`` (every pair's
-    eligibility, fits and score; none kept when it has no rows), rows from ``start``."""
+    eligibility, fits and score, every case's need profile and gate level; none kept when it has no rows; the
+    model's points are the caller's to keep), rows from ``start``."""
     card = ScorecardArrays.unused(points.shape[1])
     _run(tables, card, False, values, start, stop, points, level, card.risk, card.level, top, top_score, leaf_bits,
-         kept, np.empty((0, points.shape[1]), dtype=np.float32))
+         kept)
 
 
 def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray, risk_score: np.ndarray,
@@ -58,16 +59,17 @@ def match_scored(tables: KernelTables, card: ScorecardArrays, values: np.ndarray
                  kept: PairArrays) -> None:
     """As ``match_cases`` for all of ``values``, with a points scorecard computed in the loop (``Scorecard.score``
     step by step: float32 points, their float64 sum in factor order, the level by the cut points); fills
-    ``risk_score`` and ``level``."""
+    ``risk_score`` and ``level``, and ``kept.points`` when it has rows."""
     no_points = np.empty((0, len(card.weights)), dtype=np.float32)
     _run(tables, card, True, values, 0, len(values), no_points, level, risk_score, level, top, top_score, leaf_bits,
-         kept, kept.points)
+         kept)
 
 
 @dataclass(frozen=True)
 class PairArrays:
-    """What the loop computes for every (case, insats) pair, kept when asked for: what one case's explanation
-    reads (``MatchResult.detail``), from the same pass that ranked it rather than a second computation."""
+    """What the loop computes for every (case, insats) pair and every case, kept when asked for: what one case's
+    explanation reads (``MatchResult.detail``), from the same pass that ranked it rather than a second computation.
+    17 bytes a pair and 1 + 8 F a case (985 bytes a case with 40 insatser and 38 factors)."""
 
     flags: np.ndarray  # N x I uint8: ELIGIBLE | PRIORITISED_PAIR | CONDITIONS_MET (its eligibility tree holds)
     fits: np.ndarray  # N x 2 x I float32: the weighted need fit, then the weighted leverage
@@ -78,13 +80,15 @@ class PairArrays:
     points: np.ndarray  # N x F: the risk model's points (the loop's own for a points scorecard, in float32)
 
     @classmethod
-    def of(cls, n: int, n_items: int, n_factors: int) -> PairArrays:
+    def of(cls, n: int, n_items: int, n_factors: int, scorecard: bool) -> PairArrays:
+        """Room for ``n`` cases; for the points only with a points ``scorecard`` (another model's points are kept in
+        their own type by ``match_matrix``)."""
         return cls(np.zeros((n, n_items), np.uint8), np.empty((n, 2, n_items), np.float32),
                    np.empty((n, n_items), np.float64), np.zeros((n, n_factors), np.float32), np.empty(n, np.int8),
-                   np.empty((n, n_factors), np.float32))
+                   np.empty((n if scorecard else 0, n_factors), np.float32))
 
     def rows(self, part: slice) -> PairArrays:
-        return PairArrays(*(getattr(self, name)[part] for name in self.__dataclass_fields__))
+        return PairArrays(*(getattr(self, field.name)[part] for field in fields(self)))
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def _bounds(t: KernelTables, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarr
 
 def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray, start: int, stop: int,
          points: np.ndarray, level: np.ndarray, risk_out: np.ndarray, level_out: np.ndarray, top: np.ndarray,
-         top_score: np.ndarray, leaf_bits: np.ndarray, kept: PairArrays, points_out: np.ndarray) -> None:
+         top_score: np.ndarray, leaf_bits: np.ndarray, kept: PairArrays) -> None:
     low, high = _bounds(t, values.dtype)
     _match(values.T, start, stop, points, level, fused, card.weights, card.welfare, card.welfare_points,
            card.intercept, card.cuts, card.age_column, card.min_age, card.not_scored, risk_out, level_out,
@@ -126,7 +130,7 @@ def _run(t: KernelTables, card: ScorecardArrays, fused: bool, values: np.ndarray
            t.eligible, t.priority, t.conditions, t.allowed, t.need_factors, t.target_start, t.target_factor,
            t.target_weight, t.leverage_start, t.leverage_factor, t.leverage_weight, t.leverage_divisor, t.intensity_fit,
            t.evidence, t.need_weight, t.leverage_policy_weight, top, top_score, leaf_bits, kept.flags, kept.fits,
-           kept.score, kept.needs, kept.gate, points_out)
+           kept.score, kept.needs, kept.gate, kept.points)
 
 
 @intrinsic
@@ -200,6 +204,7 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
     n_columns, n_leaves, n_items, n_factors = columns.shape[0], len(leaf_column), len(eligible), len(weights)
     n_levels, k, n_bytes, keep_scores = allowed.shape[0], top.shape[1], leaf_bits.shape[1], top_score.shape[0] > 0
     keep_pairs = pair_scores.shape[0] > 0
+    keep_points = fused and pair_points.shape[0] > 0  # a points scorecard's, in the loop's own arithmetic
     block = np.zeros((n_columns, BLOCK), dtype=columns.dtype)  # the block's values, a row per column
     registers = np.empty(n_registers, dtype=np.uint64)
     case_words = np.empty(BLOCK, dtype=np.uint64)
@@ -263,7 +268,7 @@ def _match(columns, start, stop, points, level, fused, weights, welfare, welfare
                 pair_gate[row + c] = case_level[c]
                 for f in need_factors:  # the others stay 0
                     pair_needs[row + c, f] = need_points[f, c]
-                if fused:
+                if keep_points:
                     for f in range(n_factors):
                         pair_points[row + c, f] = np.float32(max(block[f, c], 0)) * weights[f]
         for j in range(n_leaves):  # no branch on a case's values: leaf outcomes are unpredictable

@@ -203,8 +203,8 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     few chunk-sized work arrays. Column-major input reads fastest. ``scores``: keep the score of each of the
     top k (``MatchResult.top_score``, 8 bytes per case and rank; without it they are not written). ``keep_pairs``: keep
     every pair's eligibility, fits and score, and every case's points, need profile and gate level
-    (``MatchResult.pairs``: 18 bytes per pair and 305 per case, 1,025 bytes a case with 40 insatser and 38
-    factors), which explaining the cases reads (``detail``) instead of matching each again.
+    (``MatchResult.pairs``, ``PairArrays``: about 1 kB a case), which explaining the cases reads (``detail``)
+    instead of matching each again.
     """
     k = rules.policy.top_k if top_k is None else top_k
     if k < 1:
@@ -220,7 +220,7 @@ def match_matrix(values: np.ndarray, rules: RuleBase, model: RiskModel, top_k: i
     level = np.empty(n, dtype=np.int8)
     leaf_bits = np.empty((n, -(-len(rules.leaves.leaves) // 8)), dtype=np.uint8)
     top_score = np.empty((n if scores else 0, k), dtype=np.float64)
-    kept = PairArrays.of(n if keep_pairs else 0, len(rules.interventions), n_factors)
+    kept = PairArrays.of(n if keep_pairs else 0, len(rules.interventions), n_factors, isinstance(model, Scorecard))
     tables = kernel_tables(rules)
     if isinstance(model, Scorecard):  # the points model is computed in the compiled loop, case by case
         if n:  # no case, no call: the loop's first call per input type loads it from numba's cache (0.2 s)

@@ -42,8 +42,9 @@ from matcher.rulebase.loading import RuleBase
 from matcher.textfiles import DIALECTS, FORMULA_START, stream_csv
 
 CHUNK = 65_536  # cases matched and written at a time
-EXPLAINED_CHUNK = 4_096  # ... with explanations: a chunk's pairs (keep_pairs) and what explaining reads, ~2 kB a case
-EXPLAINED_AT_ONCE = 256  # explanations joined before they are written
+EXPLAINED_CHUNK = 8_192  # ... with explanations, whose chunk's parts are all held until it is written (a peak of
+# 390 MB for 20,000 cases against 344 MB with 4,096; 4-6 % faster than 4,096 in two rounds, 16,384 no faster)
+EXPLAINED_AT_ONCE = 256  # explanations to a block written at once (about 6 MB)
 FORMATS = ("csv", "jsonl")
 
 
@@ -73,20 +74,22 @@ def run_population(source: Path, out: Path | None, rules: RuleBase, model: RiskM
     check_csv_header(stream.header, str(source), rules)
     k = rules.policy.top_k if top_k is None else top_k
     cases = bad = 0
-    with _Target(out, stdout) as target, (WriteBehind(target) if fmt == "jsonl" else nullcontext()) as behind:
-        write = _jsonl_writer(behind, explain, lang, k) if behind is not None else \
-            _csv_writer(target, dialect, _nothing(rules, model, k))
-        at_once = chunk or (EXPLAINED_CHUNK if explain else CHUNK)
-        for result, problems in _matched(stream, rules, model, k, at_once, explain):
-            for problem in problems:
-                if strict:
-                    raise InputError(f"{problem}\n--strict: stopped at the first problem; "
-                                     + ("nothing was written" if out is not None else "the output stops here"))
-                report(problem)
-            bad += len(problems)  # one entry per row left out
-            write(result)
-            cases += len(result)
-        write(None)
+    with _Target(out, stdout) as target:
+        with WriteBehind(target, discarded=out is not None) if fmt == "jsonl" else nullcontext() as behind:
+            write = _jsonl_writer(behind, explain, lang, k) if behind is not None else \
+                _csv_writer(target, dialect, _nothing(rules, model, k))
+            at_once = chunk or (EXPLAINED_CHUNK if explain else CHUNK)
+            for result, problems in _matched(stream, rules, model, k, at_once, explain):
+                for problem in problems:
+                    if strict:
+                        raise InputError(f"{problem}\n--strict: stopped at the first problem; "
+                                         + ("nothing was written" if out is not None else "the output stops here"))
+                    report(problem)
+                bad += len(problems)  # one entry per row left out
+                write(result)
+                cases += len(result)
+            write(None)
+        target.flush()  # every byte written (or its failure raised) before the version stamp says the run is done
         if out is not None:
             _version_file(out, rules, model, source, k, cases, bad)
     return RunSummary(cases, bad, stream.read_as,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from matcher.cli import main
-from matcher.engine import case_columns
+from matcher.engine import case_columns, write_behind
 from matcher.engine.case_files import read_cases
 from matcher.engine.explain import explain
 from matcher.engine.matching import match
@@ -148,6 +149,25 @@ def test_explained_json_lines_are_the_json_format_line_by_line(tmp_path: Path, c
                  "--lang", "en"]) == 0
     assert out.read_text(encoding="utf-8").splitlines() == [json.dumps(json.loads(line), ensure_ascii=False)
                                                             for line in whole]
+
+
+@pytest.mark.parametrize("explained", [False, True], ids=["jsonl", "explained"])
+def test_a_write_that_fails_at_the_end_leaves_the_earlier_output_and_no_new_stamp(rules, model, tmp_path: Path,
+                                                                                   monkeypatch, explained) -> None:
+    """The disk fills while the last block is written (on the writing thread): the run fails before the version
+    stamp is written, and the output of the run before stays as it was."""
+    source, out = tmp_path / "cases.csv", tmp_path / "results.jsonl"
+    source.write_text(SMALL, encoding="utf-8")
+    out.write_text("the earlier run\n", encoding="utf-8")
+
+    def full(fd: int, parts: list[bytes]) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(write_behind, "_write_parts", full)
+    with pytest.raises(OSError, match="No space left on device"):
+        run_population(source, out, rules, model, fmt="jsonl", explain=explained)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "results.jsonl"]
+    assert out.read_text(encoding="utf-8") == "the earlier run\n"
 
 
 @pytest.mark.parametrize(("argv", "message"), [
