@@ -65,7 +65,8 @@ def _child(argv: list[str]) -> tuple[float, float, float]:
 
 def _floors(source: Path, out: Path) -> dict[str, float]:
     start = time.perf_counter()
-    header = source.open(encoding="utf-8").readline().strip().split(",")
+    with source.open(encoding="utf-8") as lines:
+        header = lines.readline().strip().split(",")
     table = pa_csv.read_csv(source, read_options=pa_csv.ReadOptions(use_threads=False),
                             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(header, pa.string())))
     read = time.perf_counter() - start
@@ -119,7 +120,8 @@ def run(quick: bool) -> dict[str, Any]:
         seconds, peak, cpu = _run([str(small), "--format", "jsonl", "--explain", "--out", str(explained),
                                    "--lang", "en"], quick)
         one = folder / "one.csv"
-        one.write_text("".join(small.open(encoding="utf-8").readlines()[:2]), encoding="utf-8")
+        with small.open(encoding="utf-8") as lines:
+            one.write_text(lines.readline() + lines.readline(), encoding="utf-8")  # the header and the first case
         started, _, _ = _run([str(one), "--format", "jsonl", "--explain", "--out", str(folder / "one.jsonl"),
                               "--lang", "en"], quick)
         out["jsonl_explain"] = {"cases": m, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),

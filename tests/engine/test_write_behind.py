@@ -55,8 +55,8 @@ def test_a_compressing_sink_is_written_through_its_own_write(tmp_path: Path) -> 
 @given(parts=PARTS, takes=st.lists(st.integers(0, 500), min_size=1, max_size=20))
 def test_a_write_that_takes_fewer_bytes_goes_on_from_the_first_byte_not_written(tmp_path_factory, parts: list[bytes],
                                                                                   takes: list[int]) -> None:
-    """A pipe or a signal can make ``writev`` take fewer bytes than it was given (here: as many as ``takes`` says,
-    in turn, and at least one byte when none was taken twice running, as a real descriptor does)."""
+    """A pipe or a signal can make ``writev`` take fewer bytes than it was given (here: as many as ``takes`` says, in
+    turn; a call that takes nothing is followed by one that takes a byte at least, as on a real descriptor)."""
     path = tmp_path_factory.mktemp("parts") / "out"
     calls = iter(range(10**6))
     real = os.writev
